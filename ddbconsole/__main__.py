@@ -1,0 +1,5 @@
+"""`python -m ddbconsole`."""
+
+from ddbconsole.cli import main
+
+raise SystemExit(main())

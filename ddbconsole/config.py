@@ -1,0 +1,260 @@
+"""Settings: a YAML file, then the environment, then command-line flags, merged in that order.
+
+Unknown keys, wrong types and missing files named by the user raise ConfigError naming the key and the
+file. Settings are frozen; switching profile at run time builds a new Settings with `with_profile`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ddbconsole.errors import ConfigError
+from ddbconsole.locations import default_config_path
+
+DEFAULT_PROFILE_NAME = "default"
+SERVICES = ("dynamodb", "cloudwatch", "application-autoscaling", "sts")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A connection context (like a k9s context): which AWS profile, region and endpoint to use."""
+
+    name: str = DEFAULT_PROFILE_NAME
+    aws_profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    # Per-service endpoint overrides, e.g. {"dynamodb": "http://localhost:8000"}.
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    role_arn: str | None = None
+    read_only: bool = False
+
+    def endpoint_for(self, service: str) -> str | None:
+        return self.endpoints.get(service) or self.endpoint_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    profiles: Mapping[str, Profile] = field(default_factory=dict)
+    profile: Profile = field(default_factory=Profile)
+    read_only: bool = False
+    page_size: int = 100
+    metrics_refresh_seconds: float = 30.0
+    theme: str = "textual-dark"
+    keys: Mapping[str, str] = field(default_factory=dict)
+    demo: bool = False
+    config_path: Path | None = None
+
+    def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
+        """A copy connected through another profile; read-only never weakens within a run."""
+        ro = self.read_only if read_only is None else read_only
+        return replace(self, profile=profile, read_only=ro or profile.read_only)
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+_PROFILE_KEYS: dict[str, tuple[type, ...]] = {
+    "aws_profile": (str, type(None)),
+    "region": (str, type(None)),
+    "endpoint_url": (str, type(None)),
+    "endpoints": (dict, type(None)),
+    "role_arn": (str, type(None)),
+    "read_only": (bool,),
+}
+_TOP_KEYS: dict[str, tuple[type, ...]] = {
+    "default_profile": (str,),
+    "profiles": (dict,),
+    "page_size": (int,),
+    "metrics_refresh_seconds": (int, float),
+    "theme": (str,),
+    "keys": (dict, type(None)),
+    "read_only": (bool,),
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = [_TYPE_NAMES.get(t, "a mapping" if t is dict else "null") for t in types]
+    return " or ".join(dict.fromkeys(names))
+
+
+def _check(value: Any, types: tuple[type, ...], key: str, source: str) -> None:
+    # bool is a subclass of int: refuse `page_size: true`.
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok:
+        raise ConfigError(
+            f"{source}: key '{key}' must be {_type_name(types)}",
+            f"got {value!r}",
+            code="ConfigType",
+        )
+
+
+def _unknown(key: str, known: Mapping[str, Any], source: str) -> ConfigError:
+    return ConfigError(
+        f"{source}: unknown key '{key}'",
+        "known keys: " + ", ".join(sorted(known)),
+        code="ConfigUnknownKey",
+    )
+
+
+def _parse_profile(name: str, raw: Any, source: str) -> Profile:
+    where = f"profiles.{name}"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: key '{where}' must be a mapping", f"got {raw!r}")
+    for key, value in raw.items():
+        if key not in _PROFILE_KEYS:
+            raise _unknown(f"{where}.{key}", _PROFILE_KEYS, source)
+        _check(value, _PROFILE_KEYS[key], f"{where}.{key}", source)
+    endpoints = raw.get("endpoints") or {}
+    for service, url in endpoints.items():
+        if service not in SERVICES:
+            raise _unknown(f"{where}.endpoints.{service}", dict.fromkeys(SERVICES), source)
+        _check(url, (str,), f"{where}.endpoints.{service}", source)
+    return Profile(
+        name=name,
+        aws_profile=raw.get("aws_profile"),
+        region=raw.get("region"),
+        endpoint_url=raw.get("endpoint_url"),
+        endpoints=dict(endpoints),
+        role_arn=raw.get("role_arn"),
+        read_only=bool(raw.get("read_only", False)),
+    )
+
+
+def parse_config(data: Any, source: str) -> dict[str, Any]:
+    """Validate a loaded YAML document; return the values it sets."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must hold a mapping of keys", f"got {type(data).__name__}")
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            raise _unknown(str(key), _TOP_KEYS, source)
+        _check(value, _TOP_KEYS[key], str(key), source)
+    out: dict[str, Any] = {k: v for k, v in data.items() if k not in {"profiles", "keys"}}
+    out["profiles"] = {
+        str(name): _parse_profile(str(name), raw, source)
+        for name, raw in (data.get("profiles") or {}).items()
+    }
+    keys = data.get("keys") or {}
+    for action, key in keys.items():
+        _check(key, (str,), f"keys.{action}", source)
+    out["keys"] = dict(keys)
+    if "page_size" in out and not 1 <= out["page_size"] <= 1000:
+        raise ConfigError(f"{source}: key 'page_size' must be between 1 and 1000", f"got {out['page_size']}")
+    if "metrics_refresh_seconds" in out and out["metrics_refresh_seconds"] < 1:
+        raise ConfigError(f"{source}: key 'metrics_refresh_seconds' must be at least 1", "")
+    if out.get("default_profile") and out["default_profile"] not in out["profiles"]:
+        raise ConfigError(
+            f"{source}: key 'default_profile' names '{out['default_profile']}'",
+            "which is not defined under profiles",
+        )
+    return out
+
+
+def _read_file(path: Path) -> Any:
+    import yaml  # lazy: keep startup light
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found", "check --config or DDBCONSOLE_CONFIG") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file", exc.strerror or str(exc)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}:{where}: invalid YAML", str(problem)) from None
+
+
+def _truthy(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"", "0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"environment: {name} must be true or false", f"got {value!r}")
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Command-line values; None means 'not given'."""
+
+    config: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    read_only: bool = False
+    demo: bool = False
+
+
+def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    flags = flags or Flags()
+    env = os.environ if environ is None else environ
+
+    # 1. the file: --config, then DDBCONSOLE_CONFIG, then the XDG path (only if it exists).
+    named = flags.config or env.get("DDBCONSOLE_CONFIG")
+    path: Path | None = Path(named).expanduser() if named else default_config_path()
+    if named:
+        assert path is not None
+        values = parse_config(_read_file(path), str(path))
+    elif path is not None and path.is_file():
+        values = parse_config(_read_file(path), str(path))
+    else:
+        path, values = None, {}
+
+    profiles: dict[str, Profile] = dict(values.get("profiles", {}))
+    # 2. the environment, then 3. the flags.
+    wanted = flags.profile or env.get("DDBCONSOLE_PROFILE") or values.get("default_profile")
+    aws_profile_env = env.get("AWS_PROFILE")
+    if wanted and wanted in profiles:
+        profile = profiles[wanted]
+    elif wanted and (flags.profile or env.get("DDBCONSOLE_PROFILE")):
+        # Not a ddbconsole profile: treat it as an AWS profile name, as the AWS CLI does.
+        profile = Profile(name=wanted, aws_profile=wanted)
+    else:
+        profile = profiles.get(DEFAULT_PROFILE_NAME, Profile())
+    if aws_profile_env and not flags.profile:
+        profile = replace(profile, aws_profile=aws_profile_env)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        profile = replace(profile, region=region)
+    if env.get("AWS_ENDPOINT_URL"):
+        profile = replace(profile, endpoint_url=env["AWS_ENDPOINT_URL"])
+    if env.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        profile = replace(profile, endpoints={**profile.endpoints, "dynamodb": env["AWS_ENDPOINT_URL_DYNAMODB"]})
+    if flags.region:
+        profile = replace(profile, region=flags.region)
+    if flags.endpoint_url:
+        # Like the AWS CLI flag, --endpoint-url wins over everything, for every client.
+        profile = replace(profile, endpoint_url=flags.endpoint_url, endpoints={})
+    for url in [profile.endpoint_url, *profile.endpoints.values()]:
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"endpoint URL {url!r} must start with http:// or https://", "")
+
+    read_only = (
+        flags.read_only
+        or _truthy(env.get("DDBCONSOLE_READ_ONLY", ""), "DDBCONSOLE_READ_ONLY")
+        or bool(values.get("read_only", False))
+        or profile.read_only
+    )
+    known = {f.name for f in fields(Settings)}
+    scalars = {k: v for k, v in values.items() if k in known and k not in {"profiles", "profile", "read_only"}}
+    if "metrics_refresh_seconds" in scalars:
+        scalars["metrics_refresh_seconds"] = float(scalars["metrics_refresh_seconds"])
+    return Settings(
+        profiles=profiles,
+        profile=profile,
+        read_only=read_only,
+        demo=flags.demo,
+        config_path=path,
+        **scalars,
+    )

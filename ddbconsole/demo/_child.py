@@ -1,0 +1,154 @@
+"""The child process behind MotoProcess: a moto server on 127.0.0.1, optionally seeded.
+
+Prints one JSON line ({"port": N}) when ready, then serves until its stdin closes (the parent died or
+stopped it). Never run by hand; see ddbconsole.demo.server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_OP_IN_PATH = re.compile(r"/operation/([A-Za-z]+)")
+_ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z]+)")
+_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+    def watch_stdin() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
+
+
+def _operation(environ: Environ, body: bytes) -> tuple[str, str]:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    scope = _SCOPE.search(auth)
+    service = scope.group(1) if scope else ""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return service, target.split(".", 1)[-1]
+    path_op = _OP_IN_PATH.search(environ.get("PATH_INFO", ""))
+    if path_op:
+        return service, path_op.group(1)
+    action = _ACTION.search(body)
+    return service, action.group(1).decode() if action else environ.get("PATH_INFO", "")
+
+
+class Middleware:
+    """Request log for tests (what reached the server) and a test-only moto shim."""
+
+    def __init__(self, app: WsgiApp, *, record: bool, shims: bool) -> None:
+        self.app = app
+        self.record = record
+        self.shims = shims
+        self.log: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/_ddbconsole/requests":
+            return self._log_endpoint(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        service, operation = _operation(environ, body)
+        if self.record:
+            with self.lock:
+                self.log.append({"service": service, "operation": operation})
+        if self.shims and service == "application-autoscaling" and operation == "ListTagsForResource":
+            # moto 5.2 does not implement Application Auto Scaling ListTagsForResource, which the
+            # Terraform AWS provider calls after creating a scalable target. Test-only: answer
+            # "no tags" so infra tests can apply the real configuration.
+            payload = b'{"Tags": {}}'
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))],
+            )
+            return [payload]
+        return self.app(environ, start_response)
+
+    def _log_endpoint(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        with self.lock:
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                self.log.clear()
+            payload = json.dumps(self.log).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [payload]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ddbconsole.demo._child")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", action="store_true")
+    parser.add_argument("--traffic", action="store_true")
+    parser.add_argument("--test-shims", action="store_true")
+    parser.add_argument("--record-requests", action="store_true")
+    args = parser.parse_args(argv)
+    _die_with_parent()
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = Middleware(
+        DomainDispatcherApplication(create_backend_app),
+        record=args.record_requests,
+        shims=args.test_shims,
+    )
+    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _prepare(url, seed=args.seed, traffic=args.traffic)
+    except Exception as exc:  # report one line to the parent rather than a traceback
+        sys.stdout.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        sys.stdout.flush()
+        os._exit(1)
+    sys.stdout.write(json.dumps({"port": port, "url": url}) + "\n")
+    sys.stdout.flush()
+    threading.Event().wait()
+    return 0
+
+
+def _prepare(url: str, *, seed: bool, traffic: bool) -> None:
+    if seed:
+        from ddbconsole.demo.seed import seed
+
+        seed(url)
+    if traffic:
+        try:
+            from ddbconsole.demo.traffic import start_traffic
+        except ImportError:  # the simulator is optional
+            pass
+        else:
+            start_traffic(url)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""The DdbConsoleError tree, and the mapping from AWS/botocore failures to a title and one line of advice.
+
+Nothing here imports Textual or aiobotocore: botocore exceptions are recognised by class name so that
+this module stays cheap to import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DdbConsoleError(Exception):
+    """An error the user should read: a short title and one line of advice."""
+
+    exit_code = 1
+
+    def __init__(self, title: str, advice: str = "", *, code: str = "") -> None:
+        super().__init__(title)
+        self.title = title
+        self.advice = advice
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.advice}" if self.advice else self.title
+
+
+class ConfigError(DdbConsoleError):
+    """Bad configuration (file, environment or flags). Exit code 2, as for usage errors."""
+
+    exit_code = 2
+
+
+class UserInputError(DdbConsoleError):
+    """Input that cannot be sent as it is (bad JSON, wrong key type...). Caught before sending."""
+
+    exit_code = 2
+
+
+class ReadOnlyViolation(DdbConsoleError):
+    """A write was attempted while read-only mode is on. Raised before any request is built."""
+
+    exit_code = 3
+
+    def __init__(self, service: str, operation: str, detail: str = "") -> None:
+        super().__init__(
+            f"Read-only mode: {service} {operation} refused",
+            detail or "the console is in read-only mode; no write request was sent",
+            code="ReadOnlyViolation",
+        )
+        self.service = service
+        self.operation = operation
+
+
+class ConnectionProblem(DdbConsoleError):
+    """Credentials, SSO, endpoint or network problems: nothing reached (or answered from) AWS."""
+
+    exit_code = 4
+
+
+class AwsError(DdbConsoleError):
+    """AWS answered with an error code."""
+
+    def __init__(self, title: str, advice: str = "", *, code: str = "", operation: str = "") -> None:
+        super().__init__(title, advice, code=code)
+        self.operation = operation
+
+
+class ConditionFailed(AwsError):
+    """A conditional write found the item different from what was expected."""
+
+
+class NotFound(AwsError):
+    """The table, index or resource does not exist."""
+
+
+# ClientError code -> (title, advice)
+_CODES: dict[str, tuple[str, str]] = {
+    "ResourceNotFoundException": (
+        "Not found",
+        "the table or resource does not exist in this account and region (check --region)",
+    ),
+    "ResourceInUseException": (
+        "Resource busy",
+        "the table is being created, updated or deleted; wait until it is ACTIVE and retry",
+    ),
+    "ConditionalCheckFailedException": (
+        "Condition not met",
+        "the item changed since it was read, or the condition did not hold; nothing was written",
+    ),
+    "ProvisionedThroughputExceededException": (
+        "Throttled",
+        "the table or index is over its provisioned throughput; retry later or raise capacity",
+    ),
+    "ThrottlingException": ("Throttled", "AWS is rate-limiting these calls; wait a moment and retry"),
+    "RequestLimitExceeded": (
+        "Account request limit exceeded",
+        "the account's request rate for DynamoDB is exhausted; retry later",
+    ),
+    "LimitExceededException": (
+        "Limit exceeded",
+        "an AWS limit was hit (concurrent table operations, indexes, or switches per day)",
+    ),
+    "ValidationException": ("Rejected by DynamoDB", "the request is not valid"),
+    "SerializationException": ("Rejected by DynamoDB", "the request could not be parsed"),
+    "TransactionCanceledException": (
+        "Transaction cancelled",
+        "one of the operations in the transaction failed its condition; nothing was written",
+    ),
+    "ItemCollectionSizeLimitExceededException": (
+        "Item collection too large",
+        "an item collection of a table with an LSI exceeded 10 GB",
+    ),
+    "AccessDeniedException": (
+        "Access denied",
+        "your credentials lack permission for this action (check the role or policy)",
+    ),
+    "UnrecognizedClientException": (
+        "Credentials rejected",
+        "the access key is not valid for this endpoint; check the profile",
+    ),
+    "InvalidSignatureException": (
+        "Credentials rejected",
+        "the request signature was refused; check the secret key and the machine clock",
+    ),
+    "ExpiredTokenException": (
+        "Credentials expired",
+        "the session token has expired; refresh your credentials",
+    ),
+    "InternalServerError": ("AWS internal error", "a transient server error; retry"),
+    "ServiceUnavailable": ("Service unavailable", "the service is not answering; retry later"),
+    "TableAlreadyExistsException": ("Table exists", "choose another name"),
+    "ObjectNotFoundException": ("Not found", "the resource does not exist"),
+}
+
+
+def _profile_hint(profile: str | None) -> str:
+    return f" --profile {profile}" if profile else ""
+
+
+def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleError:
+    """Turn any exception from the AWS stack into a DdbConsoleError with a title and advice."""
+    if isinstance(exc, DdbConsoleError):
+        return exc
+    name = type(exc).__name__
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "ClientError" in names:
+        response: dict[str, Any] = getattr(exc, "response", {}) or {}
+        error = response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).strip()
+        operation = str(getattr(exc, "operation_name", ""))
+        if code in {"ExpiredTokenException", "ExpiredToken"}:
+            return ConnectionProblem(
+                "Credentials expired",
+                f"refresh them (for SSO: aws sso login{_profile_hint(profile)})",
+                code=code,
+            )
+        title, advice = _CODES.get(code, (code, ""))
+        if message and (not advice or code in {"ValidationException", "LimitExceededException"}):
+            advice = message if not advice else f"{message} ({advice})"
+        cls: type[AwsError] = AwsError
+        if code == "ConditionalCheckFailedException":
+            cls = ConditionFailed
+        elif code in {"ResourceNotFoundException", "ObjectNotFoundException"}:
+            cls = NotFound
+        return cls(title, advice, code=code, operation=operation)
+    if names & {"SSOTokenLoadError", "UnauthorizedSSOTokenError", "SSOError", "TokenRetrievalError"}:
+        return ConnectionProblem(
+            "SSO session expired or missing",
+            f"run: aws sso login{_profile_hint(profile)}",
+            code=name,
+        )
+    if "ProfileNotFound" in names:
+        return ConnectionProblem(
+            "AWS profile not found",
+            f"{exc}; list profiles with: aws configure list-profiles",
+            code=name,
+        )
+    if "NoCredentialsError" in names or "PartialCredentialsError" in names:
+        return ConnectionProblem(
+            "No AWS credentials",
+            "configure a profile (aws configure / aws sso login), set AWS_PROFILE, "
+            "or run ddbconsole --demo to try it without an account",
+            code=name,
+        )
+    if "NoRegionError" in names:
+        return ConnectionProblem(
+            "No region", "pass --region, set AWS_REGION, or set region in the profile", code=name
+        )
+    if names & {"EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"}:
+        return ConnectionProblem(
+            "Cannot reach the endpoint",
+            f"{exc}; check --endpoint-url, the network or VPN",
+            code=name,
+        )
+    if "ReadTimeoutError" in names:
+        return ConnectionProblem("The endpoint did not answer in time", str(exc), code=name)
+    if "ParamValidationError" in names:
+        return UserInputError("Invalid request", str(exc).replace("\n", " "), code=name)
+    if "InvalidEndpointException" in names or "ValueError" == name and "endpoint" in str(exc):
+        return ConfigError("Invalid endpoint URL", str(exc), code=name)
+    if names & {"BotoCoreError", "ClientConnectorError", "ServerDisconnectedError", "OSError"}:
+        return ConnectionProblem("Connection problem", f"{name}: {exc}", code=name)
+    return DdbConsoleError("Unexpected error", f"{name}: {exc}", code=name)

@@ -1,0 +1,155 @@
+"""One aiobotocore session per console session; clients opened once, on first use, and closed on exit.
+
+Every client gets the same retry configuration (mode `adaptive` by default) and, when read-only is on,
+the read-only guard hook. Extra event hooks (the operation log, tests' fault injection) are registered
+on every client through `hooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ddbconsole import __version__
+from ddbconsole.config import Profile
+from ddbconsole.errors import translate
+from ddbconsole.services import readonly
+
+Hook = tuple[str, Callable[..., Any]]
+
+DEFAULT_RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 4}
+
+
+class AwsSession:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool,
+        retries: dict[str, Any] | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        hooks: Sequence[Hook] = (),
+    ) -> None:
+        self.profile = profile
+        self.read_only = read_only
+        self._retries = dict(retries or DEFAULT_RETRIES)
+        self._timeouts = (connect_timeout, read_timeout)
+        self._hooks = list(hooks)
+        self._stack = contextlib.AsyncExitStack()
+        self._clients: dict[str, Any] = {}
+        self._lock = asyncio.Lock()
+        self._session: Any = None
+
+    @property
+    def region(self) -> str | None:
+        if self._session is not None:
+            return str(self._session.get_config_variable("region") or "") or None
+        return self.profile.region
+
+    def _make_session(self) -> Any:
+        from aiobotocore.session import AioSession  # lazy: heavy import
+
+        session = AioSession(profile=self.profile.aws_profile)
+        if self.profile.region:
+            session.set_config_variable("region", self.profile.region)
+        if self.profile.role_arn:
+            _assume_role(session, self.profile)
+        return session
+
+    def _config(self) -> Any:
+        from aiobotocore.config import AioConfig
+
+        connect, read = self._timeouts
+        return AioConfig(
+            retries=self._retries,
+            connect_timeout=connect,
+            read_timeout=read,
+            user_agent_extra=f"ddbconsole/{__version__}",
+            max_pool_connections=32,
+        )
+
+    async def client(self, service: str) -> Any:
+        """The one client for `service`, opened on first use."""
+        existing = self._clients.get(service)
+        if existing is not None:
+            return existing
+        async with self._lock:
+            if service in self._clients:
+                return self._clients[service]
+            if self._session is None:
+                try:
+                    self._session = self._make_session()
+                except Exception as exc:  # ProfileNotFound and friends
+                    raise translate(exc, profile=self.profile.aws_profile) from exc
+            kwargs: dict[str, Any] = {"config": self._config()}
+            endpoint = self.profile.endpoint_for(service)
+            if endpoint:
+                kwargs["endpoint_url"] = endpoint
+            try:
+                client = await self._stack.enter_async_context(
+                    self._session.create_client(service, **kwargs)
+                )
+            except Exception as exc:
+                raise translate(exc, profile=self.profile.aws_profile) from exc
+            if self.read_only:
+                readonly.install(client, service)
+            for event, handler in self._hooks:
+                client.meta.events.register(event, handler)
+            self._clients[service] = client
+            return client
+
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """Call `operation` (snake_case method name) and translate any failure into DdbConsoleError."""
+        client = await self.client(service)
+        try:
+            result: dict[str, Any] = await getattr(client, operation)(**params)
+        except Exception as exc:
+            raise translate(exc, profile=self.profile.aws_profile) from exc
+        return result
+
+    async def close(self) -> None:
+        self._clients.clear()
+        await self._stack.aclose()
+
+
+def _assume_role(session: Any, profile: Profile) -> None:
+    """Make `session` use refreshable credentials from sts:AssumeRole, sourced from its own chain."""
+    from aiobotocore.credentials import (
+        AioAssumeRoleCredentialFetcher,
+        AioCredentialResolver,
+        AioDeferredRefreshableCredentials,
+    )
+    from botocore.credentials import CredentialProvider
+    from botocore.exceptions import NoCredentialsError
+
+    base_resolver = session.get_component("credential_provider")
+    sts_endpoint = profile.endpoint_for("sts")
+
+    def sts_client(service: str, **kwargs: Any) -> Any:
+        if sts_endpoint:
+            kwargs["endpoint_url"] = sts_endpoint
+        return session.create_client(service, **kwargs)
+
+    class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
+        METHOD = "ddbconsole-assume-role"
+
+        async def load(self) -> Any:
+            source = await base_resolver.load_credentials()
+            if source is None:
+                raise NoCredentialsError()
+            fetcher = AioAssumeRoleCredentialFetcher(
+                client_creator=sts_client,
+                source_credentials=source,
+                role_arn=profile.role_arn,
+                extra_args={"RoleSessionName": "ddbconsole"},
+            )
+            return AioDeferredRefreshableCredentials(
+                refresh_using=fetcher.fetch_credentials, method=self.METHOD
+            )
+
+    session.register_component(
+        "credential_provider", AioCredentialResolver(providers=[_AssumeRoleProvider()])
+    )
