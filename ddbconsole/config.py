@@ -131,7 +131,9 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the file must hold a mapping of keys", f"got {type(data).__name__}")
+        raise ConfigError(
+            f"{source}: the file must hold a mapping of keys", f"got {type(data).__name__}"
+        )
     for key, value in data.items():
         if key not in _TOP_KEYS:
             raise _unknown(str(key), _TOP_KEYS, source)
@@ -146,7 +148,9 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
         _check(key, (str,), f"keys.{action}", source)
     out["keys"] = dict(keys)
     if "page_size" in out and not 1 <= out["page_size"] <= 1000:
-        raise ConfigError(f"{source}: key 'page_size' must be between 1 and 1000", f"got {out['page_size']}")
+        raise ConfigError(
+            f"{source}: key 'page_size' must be between 1 and 1000", f"got {out['page_size']}"
+        )
     if "metrics_refresh_seconds" in out and out["metrics_refresh_seconds"] < 1:
         raise ConfigError(f"{source}: key 'metrics_refresh_seconds' must be at least 1", "")
     if out.get("default_profile") and out["default_profile"] not in out["profiles"]:
@@ -163,7 +167,9 @@ def _read_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found", "check --config or DDBCONSOLE_CONFIG") from None
+        raise ConfigError(
+            f"{path}: config file not found", "check --config or DDBCONSOLE_CONFIG"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file", exc.strerror or str(exc)) from None
     try:
@@ -230,7 +236,9 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
     if env.get("AWS_ENDPOINT_URL"):
         profile = replace(profile, endpoint_url=env["AWS_ENDPOINT_URL"])
     if env.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        profile = replace(profile, endpoints={**profile.endpoints, "dynamodb": env["AWS_ENDPOINT_URL_DYNAMODB"]})
+        profile = replace(
+            profile, endpoints={**profile.endpoints, "dynamodb": env["AWS_ENDPOINT_URL_DYNAMODB"]}
+        )
     if flags.region:
         profile = replace(profile, region=flags.region)
     if flags.endpoint_url:
@@ -247,7 +255,11 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         or profile.read_only
     )
     known = {f.name for f in fields(Settings)}
-    scalars = {k: v for k, v in values.items() if k in known and k not in {"profiles", "profile", "read_only"}}
+    scalars = {
+        k: v
+        for k, v in values.items()
+        if k in known and k not in {"profiles", "profile", "read_only"}
+    }
     if "metrics_refresh_seconds" in scalars:
         scalars["metrics_refresh_seconds"] = float(scalars["metrics_refresh_seconds"])
     return Settings(

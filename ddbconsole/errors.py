@@ -60,7 +60,9 @@ class ConnectionProblem(DdbConsoleError):
 class AwsError(DdbConsoleError):
     """AWS answered with an error code."""
 
-    def __init__(self, title: str, advice: str = "", *, code: str = "", operation: str = "") -> None:
+    def __init__(
+        self, title: str, advice: str = "", *, code: str = "", operation: str = ""
+    ) -> None:
         super().__init__(title, advice, code=code)
         self.operation = operation
 
@@ -91,7 +93,10 @@ _CODES: dict[str, tuple[str, str]] = {
         "Throttled",
         "the table or index is over its provisioned throughput; retry later or raise capacity",
     ),
-    "ThrottlingException": ("Throttled", "AWS is rate-limiting these calls; wait a moment and retry"),
+    "ThrottlingException": (
+        "Throttled",
+        "AWS is rate-limiting these calls; wait a moment and retry",
+    ),
     "RequestLimitExceeded": (
         "Account request limit exceeded",
         "the account's request rate for DynamoDB is exhausted; retry later",
@@ -164,7 +169,12 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
         elif code in {"ResourceNotFoundException", "ObjectNotFoundException"}:
             cls = NotFound
         return cls(title, advice, code=code, operation=operation)
-    if names & {"SSOTokenLoadError", "UnauthorizedSSOTokenError", "SSOError", "TokenRetrievalError"}:
+    if names & {
+        "SSOTokenLoadError",
+        "UnauthorizedSSOTokenError",
+        "SSOError",
+        "TokenRetrievalError",
+    }:
         return ConnectionProblem(
             "SSO session expired or missing",
             f"run: aws sso login{_profile_hint(profile)}",
@@ -197,7 +207,7 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
         return ConnectionProblem("The endpoint did not answer in time", str(exc), code=name)
     if "ParamValidationError" in names:
         return UserInputError("Invalid request", str(exc).replace("\n", " "), code=name)
-    if "InvalidEndpointException" in names or "ValueError" == name and "endpoint" in str(exc):
+    if "InvalidEndpointException" in names or (name == "ValueError" and "endpoint" in str(exc)):
         return ConfigError("Invalid endpoint URL", str(exc), code=name)
     if names & {"BotoCoreError", "ClientConnectorError", "ServerDisconnectedError", "OSError"}:
         return ConnectionProblem("Connection problem", f"{name}: {exc}", code=name)

@@ -81,14 +81,21 @@ class Middleware:
         if self.record:
             with self.lock:
                 self.log.append({"service": service, "operation": operation})
-        if self.shims and service == "application-autoscaling" and operation == "ListTagsForResource":
+        if (
+            self.shims
+            and service == "application-autoscaling"
+            and operation == "ListTagsForResource"
+        ):
             # moto 5.2 does not implement Application Auto Scaling ListTagsForResource, which the
             # Terraform AWS provider calls after creating a scalable target. Test-only: answer
             # "no tags" so infra tests can apply the real configuration.
             payload = b'{"Tags": {}}'
             start_response(
                 "200 OK",
-                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))],
+                [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("Content-Length", str(len(payload))),
+                ],
             )
             return [payload]
         return self.app(environ, start_response)
@@ -138,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _prepare(url: str, *, seed: bool, traffic: bool) -> None:
     if seed:
-        from ddbconsole.demo.seed import seed
+        from ddbconsole.demo.seed import seed as seed_tables
 
-        seed(url)
+        seed_tables(url)
     if traffic:
         try:
             from ddbconsole.demo.traffic import start_traffic

@@ -18,8 +18,30 @@ ORDERS = "Orders"
 N_USERS = 120
 N_ORDERS = 300
 
-_FIRST = ["Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Édouard", "Zoë"]
-_LAST = ["Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie", "Allen", "Ø", "李"]
+_FIRST = [
+    "Ada",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Édouard",
+    "Zoë",
+]
+_LAST = [
+    "Lovelace",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Ø",
+    "李",
+]
 _PRODUCTS = ["keyboard", "monitor", "cable", "dock", "headset", "chair", "lamp", "mouse"]
 _STATUSES = ["PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
 
@@ -41,7 +63,10 @@ def user_items(rng: random.Random) -> list[dict[str, Any]]:
             "Address": {
                 "Street": f"{rng.randint(1, 999)} Main St",
                 "City": rng.choice(["Lisbon", "Oslo", "Kyoto", "Austin", "Zürich"]),
-                "Geo": [Decimal(str(round(rng.uniform(-90, 90), 6))), Decimal(str(round(rng.uniform(-180, 180), 6)))],
+                "Geo": [
+                    Decimal(str(round(rng.uniform(-90, 90), 6))),
+                    Decimal(str(round(rng.uniform(-180, 180), 6))),
+                ],
             },
             "Nickname": "" if i % 5 == 0 else first.lower(),
             "ExpiresAt": int((base + timedelta(days=400 + i)).timestamp()),
@@ -69,9 +94,17 @@ def user_items(rng: random.Random) -> list[dict[str, Any]]:
             "Flags": [True, False, None],
             "Blob": b"\x00\xffbinary\x00",
             "Tags": {"a", "b", "ü"},
-            "Numbers": {Decimal("1"), Decimal("1.5"), Decimal("12345678901234567890123456789012345678")},
+            "Numbers": {
+                Decimal("1"),
+                Decimal("1.5"),
+                Decimal("12345678901234567890123456789012345678"),
+            },
             "Blobs": {b"\x01", b"\x02\x03"},
-            "Nested": {"L": [{"M": {"deep": [Decimal("1"), "two", {"three": None}]}}], "EmptyMap": {}, "EmptyList": []},
+            "Nested": {
+                "L": [{"M": {"deep": [Decimal("1"), "two", {"three": None}]}}],
+                "EmptyMap": {},
+                "EmptyList": [],
+            },
             "Unicode": "日本語 – emoji 🚀",
         }
     )
@@ -84,8 +117,12 @@ def order_items(rng: random.Random) -> list[dict[str, Any]]:
     for i in range(N_ORDERS):
         user = f"user-{rng.randint(0, 39):04d}"
         when = base + timedelta(minutes=rng.randint(0, 200000))
-        lines = [
-            {"Sku": rng.choice(_PRODUCTS), "Qty": rng.randint(1, 4), "Price": Decimal(f"{rng.randint(5, 500)}.99")}
+        lines: list[dict[str, Any]] = [
+            {
+                "Sku": rng.choice(_PRODUCTS),
+                "Qty": rng.randint(1, 4),
+                "Price": Decimal(f"{rng.randint(5, 500)}.99"),
+            }
             for _ in range(rng.randint(1, 3))
         ]
         total = sum((line["Price"] * line["Qty"] for line in lines), Decimal(0))
@@ -100,7 +137,11 @@ def order_items(rng: random.Random) -> list[dict[str, Any]]:
                 "Lines": lines,
                 "Gift": rng.random() < 0.1,
                 "Note": "" if i % 9 else "leave at the door",
-                "Coupons": {"WELCOME"} if i % 11 == 0 else {"WELCOME", "SPRING"} if i % 13 == 0 else None,
+                "Coupons": {"WELCOME"}
+                if i % 11 == 0
+                else {"WELCOME", "SPRING"}
+                if i % 13 == 0
+                else None,
             }
         )
         if items[-1]["Coupons"] is None:
@@ -137,7 +178,10 @@ def create_tables(ddb: Any) -> None:
                     {"AttributeName": "Status", "KeyType": "HASH"},
                     {"AttributeName": "OrderDate", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["OrderId", "Total"]},
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": ["OrderId", "Total"],
+                },
                 "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
             }
         ],
@@ -167,7 +211,10 @@ def configure_autoscaling(aas: Any) -> None:
     resources = [f"table/{ORDERS}", f"table/{ORDERS}/index/ByStatus"]
     for resource in resources:
         kind = "index" if "/index/" in resource else "table"
-        for side, metric in (("Read", "DynamoDBReadCapacityUtilization"), ("Write", "DynamoDBWriteCapacityUtilization")):
+        for side, metric in (
+            ("Read", "DynamoDBReadCapacityUtilization"),
+            ("Write", "DynamoDBWriteCapacityUtilization"),
+        ):
             dimension = f"dynamodb:{kind}:{side}CapacityUnits"
             aas.register_scalable_target(
                 ServiceNamespace="dynamodb",

@@ -52,7 +52,12 @@ class MotoProcess:
         if self.record_requests:
             args.append("--record-requests")
         env = {**os.environ, **DEMO_CREDENTIALS, "AWS_DEFAULT_REGION": DEMO_REGION}
-        for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        for var in (
+            "AWS_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+        ):
             env.pop(var, None)
         self._proc = subprocess.Popen(
             args,

@@ -127,6 +127,7 @@ def _assume_role(session: Any, profile: Profile) -> None:
 
     base_resolver = session.get_component("credential_provider")
     sts_endpoint = profile.endpoint_for("sts")
+    role_arn = str(profile.role_arn)
 
     def sts_client(service: str, **kwargs: Any) -> Any:
         if sts_endpoint:
@@ -143,7 +144,7 @@ def _assume_role(session: Any, profile: Profile) -> None:
             fetcher = AioAssumeRoleCredentialFetcher(
                 client_creator=sts_client,
                 source_credentials=source,
-                role_arn=profile.role_arn,
+                role_arn=role_arn,
                 extra_args={"RoleSessionName": "ddbconsole"},
             )
             return AioDeferredRefreshableCredentials(

@@ -15,7 +15,9 @@ from ddbconsole.services.session import AwsSession
 def _keys(schema: list[dict[str, Any]], types: dict[str, str]) -> tuple[KeyAttribute, ...]:
     ordered = sorted(schema, key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
     return tuple(
-        KeyAttribute(name=k["AttributeName"], type=types.get(k["AttributeName"], "?"), role=k["KeyType"])
+        KeyAttribute(
+            name=k["AttributeName"], type=types.get(k["AttributeName"], "?"), role=k["KeyType"]
+        )
         for k in ordered
     )
 
@@ -86,7 +88,9 @@ def parse_table(
         on_demand_max=_on_demand(desc.get("OnDemandThroughput")),
         item_count=int(desc.get("ItemCount", 0)),
         size_bytes=int(desc.get("TableSizeBytes", 0)),
-        created=desc.get("CreationDateTime") if isinstance(desc.get("CreationDateTime"), datetime) else None,
+        created=desc.get("CreationDateTime")
+        if isinstance(desc.get("CreationDateTime"), datetime)
+        else None,
         indexes=tuple(indexes),
         stream_enabled=bool(stream.get("StreamEnabled", False)),
         stream_view_type=stream.get("StreamViewType"),
@@ -147,9 +151,12 @@ class TableService:
                 return None
 
         ttl, backups, tags = await asyncio.gather(
-            optional("ttl", self._session.call("dynamodb", "describe_time_to_live", TableName=name)),
             optional(
-                "pitr", self._session.call("dynamodb", "describe_continuous_backups", TableName=name)
+                "ttl", self._session.call("dynamodb", "describe_time_to_live", TableName=name)
+            ),
+            optional(
+                "pitr",
+                self._session.call("dynamodb", "describe_continuous_backups", TableName=name),
             ),
             optional("tags", self.tags(desc["TableArn"])),
         )

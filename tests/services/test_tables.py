@@ -38,9 +38,15 @@ async def test_list_tables_paginates_over_hundreds(services: Services, moto_url:
 
 async def test_describe_orders_reports_everything(services: Services) -> None:
     info = await services.tables.describe("Orders")
-    assert [(k.name, k.type, k.role) for k in info.keys] == [("PK", "S", "HASH"), ("SK", "S", "RANGE")]
+    assert [(k.name, k.type, k.role) for k in info.keys] == [
+        ("PK", "S", "HASH"),
+        ("SK", "S", "RANGE"),
+    ]
     assert info.billing_mode == "PROVISIONED"
-    assert info.provisioned is not None and (info.provisioned.read, info.provisioned.write) == (5, 5)
+    assert info.provisioned is not None and (info.provisioned.read, info.provisioned.write) == (
+        5,
+        5,
+    )
     gsi = info.index("ByStatus")
     assert gsi.kind == "GSI" and gsi.projection == "INCLUDE"
     assert set(gsi.projected_attributes) == {"OrderId", "Total"}

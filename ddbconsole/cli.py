@@ -1,0 +1,162 @@
+"""Command line: flags in the AWS CLI's spelling, the TUI by default, scriptable subcommands.
+
+Global flags go before the subcommand, as in the AWS CLI:
+    ddbconsole --endpoint-url http://localhost:8000 --read-only get Users '{"UserId": "u1"}'
+Imports stay light here: Textual, aiobotocore and moto load only when needed (startup time matters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ddbconsole import __version__
+from ddbconsole.config import Flags, Profile, Settings, load_settings
+from ddbconsole.errors import ConfigError, DdbConsoleError
+
+if TYPE_CHECKING:
+    from ddbconsole.demo.server import MotoProcess
+    from ddbconsole.services import Services
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddbconsole",
+        description="A terminal console for operating Amazon DynamoDB. "
+        "Without a subcommand it opens the interactive console.",
+    )
+    parser.add_argument("--version", action="version", version=f"ddbconsole {__version__}")
+    parser.add_argument(
+        "--profile", help="ddbconsole profile from the config, or an AWS profile name"
+    )
+    parser.add_argument("--region", help="AWS region (overrides AWS_REGION and the profile)")
+    parser.add_argument(
+        "--endpoint-url", help="endpoint for every AWS client (e.g. DynamoDB Local)"
+    )
+    parser.add_argument("--config", help="config file (default: $DDBCONSOLE_CONFIG, then XDG path)")
+    parser.add_argument(
+        "--read-only", action="store_true", help="refuse every write at the client; nothing is sent"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start an embedded local AWS (moto) with demo tables"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tables = sub.add_parser("tables", help="list tables")
+    tables.set_defaults(run=_cmd_tables)
+    describe = sub.add_parser("describe", help="describe a table as JSON")
+    describe.add_argument("table")
+    describe.set_defaults(run=_cmd_describe)
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: Any) -> None:
+    """Subcommands contributed by other modules (items, transfer, ...)."""
+    import importlib
+
+    for module_name in ("ddbconsole.cli_items", "ddbconsole.cli_transfer"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        register = getattr(module, "add_commands", None) or module.add_item_commands
+        register(sub)
+
+
+async def _cmd_tables(services: Services, args: argparse.Namespace) -> int:
+    async for page in services.tables.iter_table_names():
+        for name in page:
+            print(name)
+    return 0
+
+
+async def _cmd_describe(services: Services, args: argparse.Namespace) -> int:
+    import json
+
+    raw = await services.tables.describe_raw(args.table)
+    print(json.dumps(raw, indent=2, default=str))
+    return 0
+
+
+def _fail(exc: DdbConsoleError) -> int:
+    print(f"ddbconsole: {exc}", file=sys.stderr)
+    return exc.exit_code
+
+
+def _demo_settings(settings: Settings, server: MotoProcess) -> Settings:
+    from ddbconsole.demo.server import DEMO_CREDENTIALS, DEMO_REGION
+
+    # Only this process talks to the embedded moto: give botocore the demo's dummy keys.
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(var, None)
+    os.environ.update(DEMO_CREDENTIALS)
+    profile = Profile(name="demo", region=DEMO_REGION, endpoint_url=server.url)
+    return settings.with_profile(profile)
+
+
+async def _run_command(settings: Settings, args: argparse.Namespace) -> int:
+    from ddbconsole.services import Services
+
+    services = Services(settings)
+    try:
+        code: int = await args.run(services, args)
+        return code
+    finally:
+        await services.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    flags = Flags(
+        config=args.config,
+        profile=args.profile,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        read_only=args.read_only,
+        demo=args.demo,
+    )
+    try:
+        settings = load_settings(flags)
+        from ddbconsole.ui.keys import check_keymap
+
+        check_keymap(settings)
+    except ConfigError as exc:
+        return _fail(exc)
+
+    server: MotoProcess | None = None
+    try:
+        if settings.demo:
+            from ddbconsole.demo.server import DemoStartError, MotoProcess
+
+            print("Starting the embedded local AWS (moto)…", file=sys.stderr, flush=True)
+            try:
+                server = MotoProcess(seed=True, traffic=args.command is None).start()
+            except DemoStartError as exc:
+                print(f"ddbconsole: {exc}", file=sys.stderr)
+                return 1
+            settings = _demo_settings(settings, server)
+        if args.command is not None:
+            return asyncio.run(_run_command(settings, args))
+        return _run_tui(settings)
+    except DdbConsoleError as exc:
+        return _fail(exc)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run_tui(settings: Settings) -> int:
+    from ddbconsole.ui.app import make_app
+
+    app = make_app(settings)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,124 @@
+"""DdbConsoleApp: settings and services injected, bindings with ids, the error funnel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ddbconsole.config import Profile, Settings
+from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
+from ddbconsole.services import Services
+from ddbconsole.ui.errors import describe_error
+from ddbconsole.ui.keys import APP_ACTIONS, MAIN_ACTIONS
+from ddbconsole.ui.screens.help import HelpScreen
+from ddbconsole.ui.screens.main import MainScreen, make_binding
+from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
+
+ServicesFactory = Callable[[Settings], Services]
+
+
+class DdbConsoleApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ddbconsole"
+    BINDINGS = [make_binding(a) for a in APP_ACTIONS]
+
+    def __init__(self, settings: Settings, services_factory: ServicesFactory = Services) -> None:
+        super().__init__()
+        self.settings = settings
+        self._services_factory = services_factory
+        self.services = services_factory(settings)
+        self.errors: list[DdbConsoleError] = []  # every error reported, newest last (tests read it)
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(
+                f"Unknown theme '{self.settings.theme}'; using the default.", severity="warning"
+            )
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
+        self.push_screen(MainScreen())
+
+    async def on_unmount(self) -> None:
+        await self.services.close()
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def report_error(self, exc: BaseException | None, source: str = "") -> None:
+        """The one place errors become notifications: a title and one line of advice."""
+        err = describe_error(exc, self.settings.profile.aws_profile)
+        self.errors.append(err)
+        severity: SeverityLevel = "warning" if isinstance(err, ReadOnlyViolation) else "error"
+        self.notify(err.advice or err.title, title=err.title, severity=severity, timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_error(event.worker.error, source=event.worker.group)
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        actions = list(APP_ACTIONS)
+        if isinstance(screen, MainScreen):
+            actions += MAIN_ACTIONS
+        for action in actions:
+            if action.id in {"command_palette"} or (self.settings.read_only and action.write):
+                continue
+            target = screen if action in MAIN_ACTIONS else self
+            yield SystemCommand(action.title, action.help, _runner(target, action.action))
+        yield from super().get_system_commands(screen)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.settings.keys, self.settings.read_only))
+
+    def action_switch_profile(self) -> None:
+        source = str(self.settings.config_path or "the config file")
+        picker = ProfilePicker(dict(self.settings.profiles), self.settings.profile.name, source)
+        self.push_screen(picker, self._profile_chosen)
+
+    def _profile_chosen(self, profile: Profile | None) -> None:
+        if profile is not None:
+            self.switch_connection(self.settings.with_profile(profile))
+
+    def action_switch_region(self) -> None:
+        self.push_screen(RegionPicker(self.services.session.region), self._region_chosen)
+
+    def _region_chosen(self, region: str | None) -> None:
+        if region:
+            profile = replace(self.settings.profile, region=region)
+            self.switch_connection(self.settings.with_profile(profile))
+
+    @work(exclusive=True, exit_on_error=False, group="connection")
+    async def switch_connection(self, settings: Settings) -> None:
+        """Close the old clients, open new ones, and reload every pane."""
+        old = self.services
+        self.settings = settings
+        self.services = self._services_factory(settings)
+        await old.close()
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.reconnect()
+        self.notify(
+            f"Connected: profile {settings.profile.name}, region {settings.profile.region or 'default'}"
+        )
+
+
+def _runner(target: Any, action: str) -> Callable[[], Any]:
+    async def run() -> None:
+        await target.run_action(action)
+
+    return run
+
+
+def make_app(settings: Settings, services_factory: ServicesFactory = Services) -> DdbConsoleApp:
+    """The app factory, shared by the CLI and the tests."""
+    return DdbConsoleApp(settings, services_factory)

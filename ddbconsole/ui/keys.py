@@ -1,0 +1,98 @@
+"""Every action's id, default key, footer label and plain-English palette name, in one place.
+
+Pure data (no Textual import), so the CLI can validate the config's `keys:` remaps before starting.
+Users remap by id in the config (`keys: {refresh: f5}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ddbconsole.config import Settings
+from ddbconsole.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    key: str
+    action: str
+    label: str  # short, for the footer
+    title: str  # plain English, for the command palette and help
+    help: str
+    show: bool = True
+    write: bool = False  # hidden and refused in read-only mode
+
+
+APP_ACTIONS: tuple[Action, ...] = (
+    Action("quit", "ctrl+q", "quit", "Quit", "Quit", "Leave ddbconsole", show=False),
+    Action("help", "question_mark", "help", "Help", "Show help", "List every key and command"),
+    Action(
+        "command_palette",
+        "colon",
+        "command_palette",
+        "Commands",
+        "Open command palette",
+        "Run any action by name (also ctrl+p)",
+    ),
+    Action(
+        "switch_profile",
+        "P",
+        "switch_profile",
+        "Profile",
+        "Switch profile",
+        "Connect through another configured profile",
+    ),
+    Action(
+        "switch_region",
+        "R",
+        "switch_region",
+        "Region",
+        "Switch region",
+        "Connect to another AWS region",
+    ),
+)
+
+MAIN_ACTIONS: tuple[Action, ...] = (
+    Action("back_or_quit", "q", "back_or_quit", "Quit", "Quit", "Quit from the main screen"),
+    Action("refresh", "r", "refresh", "Refresh", "Refresh", "Reload the table list and the table"),
+    Action(
+        "filter_tables",
+        "slash",
+        "filter_tables",
+        "Filter",
+        "Filter tables",
+        "Type to narrow the table list",
+    ),
+    Action("focus_tables", "t", "focus_tables", "Tables", "Focus table list", "Move to the tables"),
+    Action("tab_items", "1", "show_tab('items')", "Items", "Show items", "Items tab"),
+    Action(
+        "tab_capacity", "2", "show_tab('capacity')", "Capacity", "Show capacity", "Capacity tab"
+    ),
+    Action("tab_metrics", "3", "show_tab('metrics')", "Metrics", "Show metrics", "Metrics tab"),
+    Action(
+        "tab_settings",
+        "4",
+        "show_tab('settings')",
+        "Settings",
+        "Show table settings",
+        "Settings tab",
+    ),
+)
+
+ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS
+ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
+
+
+def check_keymap(settings: Settings) -> None:
+    """Refuse remaps of unknown action ids, naming the key and the file."""
+    source = str(settings.config_path) if settings.config_path else "config"
+    for action_id, key in settings.keys.items():
+        if action_id not in ACTION_IDS:
+            raise ConfigError(
+                f"{source}: unknown key 'keys.{action_id}'",
+                "action ids: " + ", ".join(sorted(ACTION_IDS)),
+                code="ConfigUnknownKey",
+            )
+        if not key.strip():
+            raise ConfigError(f"{source}: key 'keys.{action_id}' is empty", "give a key such as f5")

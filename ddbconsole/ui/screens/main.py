@@ -1,0 +1,147 @@
+"""The main screen: table list on the left, tabs (Items, Capacity, Metrics, Settings) on the right."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from ddbconsole.ui.errors import WorkerErrors, describe_error
+from ddbconsole.ui.keys import MAIN_ACTIONS, Action
+from ddbconsole.ui.messages import TableDescribed, TablesLoaded
+from ddbconsole.ui.widgets.status_bar import StatusBar
+from ddbconsole.ui.widgets.table_details import TableDetails
+from ddbconsole.ui.widgets.table_list import TableList
+
+if TYPE_CHECKING:
+    from ddbconsole.ui.app import DdbConsoleApp
+
+PLACEHOLDERS = {
+    "items": "Items will hold the item browser: scan and query the table or any index (key "
+    "conditions, filters, projections, pagination), a lossless JSON editor with conditional saves, "
+    "batch deletes and a PartiQL console.",
+    "capacity": "Capacity will hold billing mode (on-demand <-> provisioned), throughput of the "
+    "table and each GSI, Application Auto Scaling, and what each choice would cost.",
+    "metrics": "Metrics will hold live CloudWatch charts: consumed vs provisioned capacity, "
+    "throttles, errors and latency, with the table's alarms.",
+}
+
+
+def make_binding(action: Action) -> Binding:
+    return Binding(
+        action.key, action.action, action.label, show=action.show, id=action.id, tooltip=action.help
+    )
+
+
+class MainScreen(WorkerErrors, Screen[None]):
+    BINDINGS = [make_binding(a) for a in MAIN_ACTIONS]
+    # Describing on every cursor move would flood the API while scrolling: wait for a pause.
+    DESCRIBE_DELAY = 0.15
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected_table: str | None = None
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            yield TableList(id="table-list")
+            with TabbedContent(id="tabs", initial="settings"):
+                for tab_id, title in (
+                    ("items", "Items"),
+                    ("capacity", "Capacity"),
+                    ("metrics", "Metrics"),
+                ):
+                    with TabPane(title, id=tab_id):
+                        yield Static(PLACEHOLDERS[tab_id], classes="placeholder")
+                with TabPane("Settings", id="settings"):
+                    yield TableDetails(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_status()
+        self.load_tables()
+        self.query_one(TableList).option_list.focus()
+
+    def refresh_status(self) -> None:
+        app = self.ddb_app
+        self.query_one(StatusBar).show(app.settings, app.services.session.region)
+
+    # --- tables -------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="tables")
+    async def load_tables(self) -> None:
+        names: list[str] = []
+        async for page in self.ddb_app.services.tables.iter_table_names():
+            names.extend(page)
+            self.post_message(TablesLoaded(tuple(names), done=False))
+        self.post_message(TablesLoaded(tuple(names), done=True))
+
+    def on_tables_loaded(self, message: TablesLoaded) -> None:
+        table_list = self.query_one(TableList)
+        table_list.set_names(message.names, message.done)
+        if message.done:
+            self.refresh_status()
+            if not message.names:
+                self.query_one(TableDetails).show_message("No tables in this account and region.")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "tables":
+            err = describe_error(event.worker.error, self.ddb_app.settings.profile.aws_profile)
+            self.query_one(TableList).show_error(err.title, err.advice)
+        super().on_worker_state_changed(event)
+
+    @on(OptionList.OptionHighlighted, "#tables")
+    def table_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        name = event.option.id
+        if name and name != self.selected_table:
+            self.selected_table = name
+            self.describe_table(name)
+
+    @work(exclusive=True, exit_on_error=False, group="describe")
+    async def describe_table(self, name: str, delay: float | None = None) -> None:
+        await asyncio.sleep(self.DESCRIBE_DELAY if delay is None else delay)
+        info = await self.ddb_app.services.tables.describe(name)
+        self.post_message(TableDescribed(info))
+
+    def on_table_described(self, message: TableDescribed) -> None:
+        if message.info.name == self.selected_table:
+            self.query_one(TableDetails).show(message.info)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_back_or_quit(self) -> None:
+        self.app.exit(0)
+
+    def action_refresh(self) -> None:
+        self.load_tables()
+        if self.selected_table:
+            self.describe_table(self.selected_table, delay=0)
+
+    def action_filter_tables(self) -> None:
+        self.query_one(TableList).filter_input.focus()
+
+    def action_focus_tables(self) -> None:
+        self.query_one(TableList).option_list.focus()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def reconnect(self) -> None:
+        """After a profile or region switch: start over with the new connection."""
+        self.selected_table = None
+        self.query_one(TableList).set_names((), False)
+        self.query_one(TableDetails).show_message("Select a table to see its description.")
+        self.refresh_status()
+        self.load_tables()
