@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from ddbconsole.errors import DdbConsoleError
@@ -142,23 +143,19 @@ class TableService:
         """
         desc = await self.describe_raw(name)
         unavailable: dict[str, str] = {}
+        call = partial(self._session.call, "dynamodb")
 
-        async def optional(part: str, coro: Any) -> Any:
+        async def optional(part: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
             try:
-                return await coro
+                return await fetch()
             except DdbConsoleError as exc:
                 unavailable[part] = str(exc)
                 return None
 
         ttl, backups, tags = await asyncio.gather(
-            optional(
-                "ttl", self._session.call("dynamodb", "describe_time_to_live", TableName=name)
-            ),
-            optional(
-                "pitr",
-                self._session.call("dynamodb", "describe_continuous_backups", TableName=name),
-            ),
-            optional("tags", self.tags(desc["TableArn"])),
+            optional("ttl", lambda: call("describe_time_to_live", TableName=name)),
+            optional("pitr", lambda: call("describe_continuous_backups", TableName=name)),
+            optional("tags", lambda: self.tags(desc["TableArn"])),
         )
         return parse_table(
             desc,
