@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ddbconsole.config import Settings
+from ddbconsole.services.alarms import AlarmService
+from ddbconsole.services.autoscaling import AutoScalingService
+from ddbconsole.services.items import ItemService
 from ddbconsole.services.session import AwsSession, Hook
 from ddbconsole.services.tables import TableService
 
@@ -25,6 +28,9 @@ class Services:
             settings.profile, read_only=settings.read_only, retries=retries, hooks=hooks
         )
         self.tables = TableService(self.session)
+        self.items = ItemService(self.session)
+        self.autoscaling = AutoScalingService(self.session)
+        self.alarms = AlarmService(self.session)
 
     @property
     def read_only(self) -> bool:
