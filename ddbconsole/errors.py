@@ -212,3 +212,67 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
     if names & {"BotoCoreError", "ClientConnectorError", "ServerDisconnectedError", "OSError"}:
         return ConnectionProblem("Connection problem", f"{name}: {exc}", code=name)
     return DdbConsoleError("Unexpected error", f"{name}: {exc}", code=name)
+
+
+# --- items (issue 3) ------------------------------------------------------------------------------
+
+
+class ItemConflict(ConditionFailed):
+    """A save found the item changed since it was loaded. Carries both sides for a side-by-side view.
+
+    `current` is the server's item now (read with a consistent GetItem), or None if it was deleted;
+    `original` is what the user loaded and `attempted` what they tried to save.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        original: dict[str, Any],
+        attempted: dict[str, Any],
+        current: dict[str, Any] | None,
+        operation: str = "",
+    ) -> None:
+        advice = (
+            "the item was deleted since you loaded it"
+            if current is None
+            else "someone changed the item since you loaded it"
+        )
+        super().__init__(
+            f"Conflict in {table}",
+            f"{advice}; nothing was written (reload, or overwrite deliberately)",
+            code="ItemConflict",
+            operation=operation,
+        )
+        self.table = table
+        self.original = original
+        self.attempted = attempted
+        self.current = current
+
+
+class ItemExists(ConditionFailed):
+    """A create (or a key change) found an item with that key already there; nothing was written."""
+
+    def __init__(self, table: str, key: dict[str, Any], *, operation: str = "") -> None:
+        super().__init__(
+            f"Item already exists in {table}",
+            "an item with this key exists; nothing was written (edit it instead)",
+            code="ItemExists",
+            operation=operation,
+        )
+        self.table = table
+        self.key = key
+
+
+class ItemMissing(ConditionFailed):
+    """The item to delete or update is not there (any more)."""
+
+    def __init__(self, table: str, key: dict[str, Any], *, operation: str = "") -> None:
+        super().__init__(
+            f"No such item in {table}",
+            "no item has this key (it may have been deleted); nothing was changed",
+            code="ItemMissing",
+            operation=operation,
+        )
+        self.table = table
+        self.key = key

@@ -1,0 +1,693 @@
+"""DynamoDB items <-> editor JSON, losslessly, in two forms.
+
+An *item* in this module is DynamoDB's own wire form, exactly as the API returns it:
+``{"Name": {"S": "Ada"}, "Age": {"N": "36"}, "Blob": {"B": b"..."}}``. Numbers stay the strings
+DynamoDB sent, binary stays ``bytes``, sets stay lists in the order they came. Nothing goes through
+``float``.
+
+Plain form (the editor's and the CLI's default)
+-----------------------------------------------
+The item is a JSON object of attribute names to values:
+
+=========  ==========================================  =====================================
+DynamoDB   plain JSON                                  example
+=========  ==========================================  =====================================
+S          JSON string                                 ``"Ada"``, ``""``
+N          JSON number, written exactly as stored      ``12345678901234567890123456789012345678``,
+                                                       ``0.12345678901234567890123456789012345678``,
+                                                       ``-1E-130``
+BOOL       ``true`` / ``false``
+NULL       ``null``
+M          JSON object                                 ``{"City": "Oslo"}``, ``{}``
+L          JSON array                                  ``[1, "two", null]``, ``[]``
+B          ``{"$B": "<base64>"}``                      ``{"$B": "AP8="}``
+SS         ``{"$SS": [strings]}``                      ``{"$SS": ["a", "b"]}``
+NS         ``{"$NS": [numbers]}``                      ``{"$NS": [1, 1.5]}``
+BS         ``{"$BS": ["<base64>", ...]}``              ``{"$BS": ["AQ==", "AgM="]}``
+=========  ==========================================  =====================================
+
+A JSON object with exactly one key that is ``$B``, ``$SS``, ``$NS``, ``$BS`` or ``$M`` is a tagged
+value; any other object is a map. A real map whose single key happens to be one of those tags is
+written with the ``$M`` escape: the map ``{"$B": "x"}`` is ``{"$M": {"$B": "x"}}``. So every DynamoDB
+value has exactly one plain spelling, which is what `dumps` writes (reading also accepts a needless
+``$M``). The top-level object is always the item itself, never a tag. Base64 is standard, padded.
+
+Numbers are parsed from their literal text (never through ``float``) and checked against DynamoDB's
+rules before anything is sent: at most 38 significant digits, magnitude between 1E-130 and
+9.9999999999999999999999999999999999999E+125, or zero.
+
+Sets must be non-empty and free of duplicates (numbers compare by value: ``1`` and ``1.0`` are the
+same), as DynamoDB requires. Objects must not repeat a key: silently keeping one would lose data.
+
+DynamoDB JSON form
+------------------
+The form the API and ``aws dynamodb`` use: ``{"Name": {"S": "Ada"}, "Age": {"N": "36"}}``, with
+binary as base64 strings.
+
+Both forms are written pretty (2-space indent) with keys in the order stored, so the same item always
+gives the same text; ``indent=None`` gives one compact line (JSON Lines).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any, Literal
+
+from ddbconsole.errors import UserInputError
+
+AttributeValue = dict[str, Any]
+Item = dict[str, AttributeValue]
+Form = Literal["plain", "dynamodb"]
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_DIGITS = 38
+TAGS = ("$B", "$SS", "$NS", "$BS", "$M")
+TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_WS = re.compile(r"[ \t\n\r]*")
+_MAX_NESTING = 200  # parser guard; DynamoDB's own limit (32 levels) is checked by DynamoDB
+
+
+class CodecError(UserInputError):
+    """Text that is not a valid item: where (line, column; 1-based) and what is wrong."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__("Invalid item JSON", message, code="CodecError")
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def check_number(literal: str) -> Decimal:
+    """The value of a DynamoDB number literal; ValueError (plain English) if DynamoDB would refuse it."""
+    try:
+        value = Decimal(literal)
+    except InvalidOperation:
+        raise ValueError(f"{literal!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{literal} is not allowed: DynamoDB numbers must be finite")
+    if value.is_zero():
+        return value
+    digits = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(
+            f"{literal} has {len(digits)} significant digits; DynamoDB keeps at most {MAX_DIGITS}"
+        )
+    if value.adjusted() > 125:
+        raise ValueError(f"{literal} is too large; DynamoDB numbers go up to 9.99...E+125")
+    if value.adjusted() < -130:
+        raise ValueError(f"{literal} is too small; the smallest DynamoDB number is 1E-130")
+    return value
+
+
+def _significant_digits(literal: str) -> int:
+    value = Decimal(literal)
+    digits = "".join(map(str, value.as_tuple().digits)).strip("0")
+    return max(1, len(digits))
+
+
+def _json_number(literal: str) -> str:
+    """`literal` as a JSON number: itself when it already is one (the usual case), else normalised."""
+    if _NUMBER.fullmatch(literal):
+        return literal
+    return str(Decimal(literal.strip()))
+
+
+# --- a small JSON parser that keeps positions and number literals --------------------------------
+# Nodes are tuples (kind, value, pos): kind "str" | "num" (value = literal) | "true" | "false" |
+# "null" | "arr" (list of nodes) | "obj" (list of (key, key_pos, node)).
+
+Node = tuple[str, Any, int]
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.depth = 0
+
+    def where(self, pos: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, pos) + 1
+        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
+        return line, column
+
+    def fail(self, message: str, pos: int | None = None) -> CodecError:
+        line, column = self.where(self.pos if pos is None else pos)
+        return CodecError(f"line {line}, column {column}: {message}", line, column)
+
+    def fail_line(self, message: str, pos: int) -> CodecError:
+        line, column = self.where(pos)
+        return CodecError(f"line {line}: {message}", line, column)
+
+    def skip(self) -> None:
+        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
+
+    def document(self) -> Node:
+        self.skip()
+        if self.pos >= len(self.text):
+            raise self.fail("the text is empty; expected a JSON object")
+        node = self.value()
+        self.skip()
+        if self.pos < len(self.text):
+            raise self.fail("unexpected text after the end of the JSON value")
+        return node
+
+    def value(self) -> Node:
+        text, pos = self.text, self.pos
+        if pos >= len(text):
+            raise self.fail("unexpected end of text; expected a value")
+        ch = text[pos]
+        if ch == "{":
+            return self.obj()
+        if ch == "[":
+            return self.arr()
+        if ch == '"':
+            return ("str", self.string(), pos)
+        for word in ("true", "false", "null"):
+            if text.startswith(word, pos):
+                self.pos = pos + len(word)
+                return (word, None, pos)
+        match = _NUMBER.match(text, pos)
+        if match:
+            self.pos = match.end()
+            return ("num", match.group(0), pos)
+        if text.startswith(("NaN", "Infinity", "-Infinity"), pos):
+            raise self.fail("NaN and Infinity are not allowed: DynamoDB numbers must be finite")
+        if ch == "'":
+            raise self.fail("strings must use double quotes")
+        if ch in "}]":
+            raise self.fail(f"unexpected '{ch}'; expected a value")
+        raise self.fail("expected a value (string, number, object, array, true, false or null)")
+
+    def string(self) -> str:
+        try:
+            value, end = scanstring(self.text, self.pos + 1)
+        except json.JSONDecodeError as exc:
+            if exc.msg.startswith("Unterminated"):
+                raise self.fail("this string is never closed (missing '\"')") from None
+            raise self.fail(
+                exc.msg.replace("Invalid", "invalid").split(" at")[0], exc.pos
+            ) from None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.fail("the string holds an unpaired surrogate (\\ud800-\\udfff)") from None
+        self.pos = end
+        return str(value)
+
+    def nested(self) -> None:
+        self.depth += 1
+        if self.depth > _MAX_NESTING:
+            raise self.fail("nested too deeply")
+
+    def obj(self) -> Node:
+        start = self.pos
+        self.nested()
+        self.pos += 1
+        members: list[tuple[str, int, Node]] = []
+        seen: set[str] = set()
+        self.skip()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            self.depth -= 1
+            return ("obj", members, start)
+        while True:
+            self.skip()
+            if not self.text.startswith('"', self.pos):
+                if self.text.startswith("}", self.pos):
+                    raise self.fail("trailing comma before '}'")
+                raise self.fail("expected a key in double quotes")
+            key_pos = self.pos
+            key = self.string()
+            if key in seen:
+                line, column = self.where(key_pos)
+                raise CodecError(f"duplicate key {key!r} on line {line}", line, column)
+            seen.add(key)
+            self.skip()
+            if not self.text.startswith(":", self.pos):
+                raise self.fail("expected ':' after the key")
+            self.pos += 1
+            self.skip()
+            members.append((key, key_pos, self.value()))
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                self.depth -= 1
+                return ("obj", members, start)
+            if self.pos >= len(self.text):
+                raise self.fail("unexpected end of text; expected ',' or '}'")
+            raise self.fail("expected ',' or '}'")
+
+    def arr(self) -> Node:
+        start = self.pos
+        self.nested()
+        self.pos += 1
+        elements: list[Node] = []
+        self.skip()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            self.depth -= 1
+            return ("arr", elements, start)
+        while True:
+            self.skip()
+            if self.text.startswith("]", self.pos):
+                raise self.fail("trailing comma before ']'")
+            elements.append(self.value())
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                self.depth -= 1
+                return ("arr", elements, start)
+            if self.pos >= len(self.text):
+                raise self.fail("unexpected end of text; expected ',' or ']'")
+            raise self.fail("expected ',' or ']'")
+
+
+_KIND_NAMES = {
+    "str": "a string",
+    "num": "a number",
+    "true": "true",
+    "false": "false",
+    "null": "null",
+    "arr": "an array",
+    "obj": "an object",
+}
+
+
+# --- plain form ---------------------------------------------------------------------------------
+
+
+class _PlainReader:
+    def __init__(self, parser: _Parser) -> None:
+        self.p = parser
+
+    def number(self, node: Node) -> str:
+        try:
+            check_number(node[1])
+        except ValueError as exc:
+            raise self.p.fail_line(str(exc), node[2]) from None
+        return str(node[1])
+
+    def base64(self, node: Node, what: str) -> bytes:
+        if node[0] != "str":
+            raise self.p.fail_line(f"{what} must be a base64 string", node[2])
+        try:
+            return base64.b64decode(node[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise self.p.fail_line(f"{what}: invalid base64 {_short(node[1])}", node[2]) from None
+
+    def value(self, node: Node) -> AttributeValue:
+        kind, raw, pos = node
+        if kind == "str":
+            return {"S": raw}
+        if kind == "num":
+            return {"N": self.number(node)}
+        if kind in ("true", "false"):
+            return {"BOOL": kind == "true"}
+        if kind == "null":
+            return {"NULL": True}
+        if kind == "arr":
+            return {"L": [self.value(n) for n in raw]}
+        if len(raw) == 1 and raw[0][0] in TAGS:
+            return self.tagged(raw[0][0], raw[0][2], pos)
+        return {"M": self.members(raw)}
+
+    def members(self, members: list[tuple[str, int, Node]]) -> Item:
+        return {key: self.value(node) for key, _, node in members}
+
+    def elements(self, tag: str, node: Node) -> list[Node]:
+        if node[0] != "arr":
+            raise self.p.fail_line(f"{tag} takes an array, got {_KIND_NAMES[node[0]]}", node[2])
+        if not node[1]:
+            raise self.p.fail_line(f"empty {tag}: DynamoDB does not allow empty sets", node[2])
+        elements: list[Node] = node[1]
+        return elements
+
+    def tagged(self, tag: str, node: Node, pos: int) -> AttributeValue:
+        if tag == "$B":
+            return {"B": self.base64(node, "$B")}
+        if tag == "$M":
+            if node[0] != "obj":
+                raise self.p.fail_line(f"$M takes an object, got {_KIND_NAMES[node[0]]}", node[2])
+            return {"M": self.members(node[1])}
+        elements = self.elements(tag, node)
+        if tag == "$SS":
+            out: list[Any] = []
+            for el in elements:
+                if el[0] != "str":
+                    raise self.p.fail_line("$SS values must be strings", el[2])
+                out.append(el[1])
+        elif tag == "$NS":
+            out, keyed = [], []
+            for el in elements:
+                if el[0] != "num":
+                    raise self.p.fail_line("$NS values must be numbers", el[2])
+                out.append(self.number(el))
+                keyed.append(Decimal(el[1]))
+            return {"NS": self._unique(tag, out, keyed, elements)}
+        else:
+            out = [self.base64(el, "$BS values") for el in elements]
+        return {tag[1:]: self._unique(tag, out, out, elements)}
+
+    def _unique(self, tag: str, out: list[Any], keys: list[Any], nodes: list[Node]) -> list[Any]:
+        seen: set[Any] = set()
+        for key, value, node in zip(keys, out, nodes, strict=True):
+            if key in seen:
+                shown = value if isinstance(value, str) else base64.b64encode(value).decode()
+                raise self.p.fail_line(
+                    f"{tag} holds {_short(shown)} twice; a set cannot hold duplicates", node[2]
+                )
+            seen.add(key)
+        return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + '..."'
+
+
+def _item_node(parser: _Parser, node: Node) -> list[tuple[str, int, Node]]:
+    if node[0] != "obj":
+        raise parser.fail_line(
+            f"an item must be a JSON object, got {_KIND_NAMES[node[0]]}", node[2]
+        )
+    members: list[tuple[str, int, Node]] = node[1]
+    return members
+
+
+def _loads_plain(text: str) -> Item:
+    parser = _Parser(text)
+    members = _item_node(parser, parser.document())
+    return _PlainReader(parser).members(members)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _PlainWriter:
+    def __init__(self, indent: int | None) -> None:
+        self.indent = indent
+        self.sep = ", " if indent is not None else ","
+        self.colon = ": " if indent is not None else ":"
+
+    def item(self, item: Mapping[str, AttributeValue]) -> str:
+        return self.map(item, 0)
+
+    def map(self, members: Mapping[str, AttributeValue], level: int) -> str:
+        if not members:
+            return "{}"
+        parts = [f"{_str(k)}{self.colon}{self.value(v, level + 1)}" for k, v in members.items()]
+        return self.wrap("{", parts, "}", level)
+
+    def wrap(self, open_: str, parts: list[str], close: str, level: int) -> str:
+        if self.indent is None:
+            return open_ + ",".join(parts) + close
+        pad = " " * (self.indent * (level + 1))
+        end = " " * (self.indent * level)
+        return open_ + "\n" + ",\n".join(pad + p for p in parts) + "\n" + end + close
+
+    def tag(self, tag: str, body: str) -> str:
+        return "{" + _str(tag) + self.colon + body + "}"
+
+    def value(self, value: AttributeValue, level: int) -> str:
+        if len(value) != 1:
+            raise ValueError(f"not a DynamoDB attribute value: {value!r}")
+        ((kind, raw),) = value.items()
+        if kind == "S":
+            return _str(raw)
+        if kind == "N":
+            return _json_number(raw)
+        if kind == "BOOL":
+            return "true" if raw else "false"
+        if kind == "NULL":
+            return "null"
+        if kind == "L":
+            if not raw:
+                return "[]"
+            return self.wrap("[", [self.value(v, level + 1) for v in raw], "]", level)
+        if kind == "M":
+            body = self.map(raw, level)
+            if len(raw) == 1 and next(iter(raw)) in TAGS:
+                return self.tag("$M", body)
+            return body
+        if kind == "B":
+            return self.tag("$B", _str(_b64(raw)))
+        if kind == "SS":
+            return self.tag("$SS", "[" + self.sep.join(_str(s) for s in raw) + "]")
+        if kind == "NS":
+            return self.tag("$NS", "[" + self.sep.join(_json_number(n) for n in raw) + "]")
+        if kind == "BS":
+            return self.tag("$BS", "[" + self.sep.join(_str(_b64(b)) for b in raw) + "]")
+        raise ValueError(f"unknown DynamoDB type {kind!r}")
+
+
+# --- DynamoDB JSON form ---------------------------------------------------------------------------
+
+
+class _DdbReader:
+    def __init__(self, parser: _Parser) -> None:
+        self.p = parser
+        self.plain = _PlainReader(parser)
+
+    def members(self, members: list[tuple[str, int, Node]]) -> Item:
+        return {key: self.value(node) for key, _, node in members}
+
+    def value(self, node: Node) -> AttributeValue:
+        kind, raw, pos = node
+        if kind != "obj" or len(raw) != 1 or raw[0][0] not in TYPES:
+            raise self.p.fail_line(
+                'expected a typed value such as {"S": "text"} or {"N": "1"}, with one of '
+                + ", ".join(TYPES),
+                pos,
+            )
+        tag, _, inner = raw[0]
+        ikind, iraw, ipos = inner
+        if tag == "S":
+            if ikind != "str":
+                raise self.p.fail_line("S values must be strings", ipos)
+            return {"S": iraw}
+        if tag == "N":
+            return {"N": self.number(inner)}
+        if tag == "B":
+            return {"B": self.plain.base64(inner, "B")}
+        if tag in ("NULL", "BOOL"):
+            if ikind not in ("true", "false"):
+                raise self.p.fail_line(f"{tag} takes true or false", ipos)
+            if tag == "NULL" and ikind != "true":
+                raise self.p.fail_line("NULL must be true", ipos)
+            return {tag: ikind == "true"}
+        if tag == "M":
+            if ikind != "obj":
+                raise self.p.fail_line(f"M takes an object, got {_KIND_NAMES[ikind]}", ipos)
+            return {"M": self.members(iraw)}
+        if tag == "L":
+            if ikind != "arr":
+                raise self.p.fail_line(f"L takes an array, got {_KIND_NAMES[ikind]}", ipos)
+            return {"L": [self.value(n) for n in iraw]}
+        elements = self.plain.elements(tag, inner)
+        if tag == "SS":
+            for el in elements:
+                if el[0] != "str":
+                    raise self.p.fail_line("SS values must be strings", el[2])
+            values = [el[1] for el in elements]
+            return {"SS": self.plain._unique(tag, values, values, elements)}
+        if tag == "NS":
+            nums = [self.number(el) for el in elements]
+            keys = [Decimal(n) for n in nums]
+            return {"NS": self.plain._unique(tag, nums, keys, elements)}
+        blobs = [self.plain.base64(el, "BS values") for el in elements]
+        return {"BS": self.plain._unique(tag, blobs, blobs, elements)}
+
+    def number(self, node: Node) -> str:
+        if node[0] != "str":
+            raise self.p.fail_line(
+                'N values are strings in DynamoDB JSON, e.g. {"N": "1.5"}', node[2]
+            )
+        literal = str(node[1])
+        try:
+            check_number(literal)
+        except ValueError as exc:
+            raise self.p.fail_line(str(exc), node[2]) from None
+        return literal
+
+
+def _loads_ddb(text: str) -> Item:
+    parser = _Parser(text)
+    members = _item_node(parser, parser.document())
+    return _DdbReader(parser).members(members)
+
+
+def _jsonable(value: AttributeValue) -> dict[str, Any]:
+    ((kind, raw),) = value.items()
+    if kind == "B":
+        return {"B": _b64(raw)}
+    if kind == "BS":
+        return {"BS": [_b64(b) for b in raw]}
+    if kind == "M":
+        return {"M": {k: _jsonable(v) for k, v in raw.items()}}
+    if kind == "L":
+        return {"L": [_jsonable(v) for v in raw]}
+    if kind not in TYPES:
+        raise ValueError(f"unknown DynamoDB type {kind!r}")
+    return {kind: raw}
+
+
+def to_dynamodb_json(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    """The item as JSON-ready DynamoDB JSON (binary as base64 strings)."""
+    return {name: _jsonable(value) for name, value in item.items()}
+
+
+# --- public API -----------------------------------------------------------------------------------
+
+
+def dumps(
+    item: Mapping[str, AttributeValue], form: Form = "plain", *, indent: int | None = 2
+) -> str:
+    """The item as text: pretty (2-space indent, keys as stored) or one line with indent=None."""
+    if form == "plain":
+        return _PlainWriter(indent).item(item)
+    if indent is None:
+        return json.dumps(to_dynamodb_json(item), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(to_dynamodb_json(item), ensure_ascii=False, indent=indent)
+
+
+def loads(text: str, form: Form = "plain") -> Item:
+    """Parse an item; CodecError (line, column, plain English) if it is not a valid item."""
+    return _loads_plain(text) if form == "plain" else _loads_ddb(text)
+
+
+def dumps_value(value: AttributeValue, form: Form = "plain") -> str:
+    """One attribute value on one line (for table cells and key fields)."""
+    if form == "plain":
+        return _PlainWriter(None).value(value, 0)
+    return json.dumps(_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads_value(text: str, form: Form = "plain") -> AttributeValue:
+    """Parse one attribute value, e.g. a key typed into a field: `"user-1"`, `42`, `{"$B": "AQ=="}`."""
+    parser = _Parser(text)
+    node = parser.document()
+    if form == "plain":
+        return _PlainReader(parser).value(node)
+    return _DdbReader(parser).value(node)
+
+
+def to_python(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    """Python-native values (Decimal, set, boto3 Binary, dict, list...) via boto3's TypeDeserializer."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {name: deserializer.deserialize(value) for name, value in item.items()}
+
+
+def from_python(data: Mapping[str, Any]) -> Item:
+    """Python-native values to an item via boto3's TypeSerializer (floats are refused: use Decimal)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    try:
+        return {str(name): serializer.serialize(value) for name, value in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise UserInputError("Cannot store this value in DynamoDB", str(exc)) from None
+
+
+# --- comparison and size -------------------------------------------------------------------------
+
+
+def _canonical(value: AttributeValue) -> Any:
+    ((kind, raw),) = value.items()
+    if kind == "N":
+        return ("N", Decimal(raw))
+    if kind == "NS":
+        return ("NS", frozenset(Decimal(n) for n in raw))
+    if kind in ("SS", "BS"):
+        return (kind, frozenset(bytes(x) if kind == "BS" else x for x in raw))
+    if kind == "B":
+        return ("B", bytes(raw))
+    if kind == "M":
+        return ("M", frozenset((k, _canonical(v)) for k, v in raw.items()))
+    if kind == "L":
+        return ("L", tuple(_canonical(v) for v in raw))
+    return (kind, raw)
+
+
+def same_value(a: AttributeValue, b: AttributeValue) -> bool:
+    """Equal as DynamoDB sees it: numbers by value, sets and maps regardless of order."""
+    return bool(_canonical(a) == _canonical(b))
+
+
+def same_item(a: Mapping[str, AttributeValue], b: Mapping[str, AttributeValue]) -> bool:
+    """True when two items are equal as DynamoDB sees them (see same_value)."""
+    return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+
+
+def _utf8(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _number_size(literal: str) -> int:
+    return (_significant_digits(literal) + 1) // 2 + 1
+
+
+def value_size(value: AttributeValue) -> int:
+    """DynamoDB's size of one attribute value, in bytes (without the attribute name)."""
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return _utf8(raw)
+    if kind == "N":
+        return _number_size(raw)
+    if kind == "B":
+        return len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(_utf8(s) for s in raw)
+    if kind == "NS":
+        return sum(_number_size(n) for n in raw)
+    if kind == "BS":
+        return sum(len(b) for b in raw)
+    if kind == "M":
+        return 3 + sum(1 + _utf8(k) + value_size(v) for k, v in raw.items())
+    if kind == "L":
+        return 3 + sum(1 + value_size(v) for v in raw)
+    raise ValueError(f"unknown DynamoDB type {kind!r}")
+
+
+def item_size(item: Mapping[str, AttributeValue]) -> int:
+    """DynamoDB's size of an item in bytes (names + values), for the 400 KB pre-check.
+
+    Strings and names count their UTF-8 bytes, binary its bytes, numbers about one byte per two
+    significant digits plus one, BOOL and NULL one byte, maps and lists 3 bytes plus one per element.
+    """
+    return sum(_utf8(name) + value_size(value) for name, value in item.items())
+
+
+def type_of(value: AttributeValue) -> str:
+    """The DynamoDB type letter(s) of a value: S, N, B, SS, NS, BS, M, L, NULL or BOOL."""
+    return next(iter(value))
+
+
+def iter_types(item: Mapping[str, AttributeValue]) -> Iterable[tuple[str, str]]:
+    """(attribute name, type) for each top-level attribute, in order."""
+    return ((name, type_of(value)) for name, value in item.items())

@@ -1,0 +1,884 @@
+"""Items: get, scan and query one page (one request) at a time, safe writes, batch delete, PartiQL.
+
+Items are DynamoDB's wire form (see ddbconsole/codec.py), so nothing is converted on the way through.
+Every expression is built with placeholders only (`#n0`, `:v0`): user text never becomes expression
+syntax. Expressions come from boto3's `boto3.dynamodb.conditions`; attribute names are passed to it
+as safe aliases and swapped back afterwards, so names holding dots or brackets stay literal.
+
+Writes follow DESIGN.md rule 3: a create is conditional on the key not existing; a save is
+conditional on every attribute being what was loaded (ItemConflict carries the server's current
+version, read consistently); an unchanged save sends nothing; a key change is a delete + put in one
+transaction. Batch deletes go 25 keys per BatchWriteItem and retry UnprocessedItems with exponential
+backoff and full jitter, then report exactly which keys failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ddbconsole import codec
+from ddbconsole.codec import AttributeValue, Item
+from ddbconsole.errors import (
+    AwsError,
+    ConditionFailed,
+    DdbConsoleError,
+    ItemConflict,
+    ItemExists,
+    ItemMissing,
+    ReadOnlyViolation,
+    UserInputError,
+)
+from ddbconsole.models import (
+    AttributePath,
+    BatchResult,
+    ConsumedCapacity,
+    FailedKey,
+    FilterCondition,
+    KeyAttribute,
+    Page,
+    QuerySpec,
+    SaveResult,
+    ScanSpec,
+    SortCondition,
+    StatementRecord,
+    TableInfo,
+)
+from ddbconsole.services.session import AwsSession
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 25  # BatchWriteItem's limit
+MAX_EXPRESSION_BYTES = 4096  # DynamoDB's limit on each expression string
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+THROTTLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+TYPE_NAMES = {"S": "a string (S)", "N": "a number (N)", "B": "binary (B)"}
+
+ProgressCallback = Callable[[int, int], object]
+
+
+# --- expressions ----------------------------------------------------------------------------------
+
+
+class Expressions:
+    """Builds condition/key/filter/projection/update expressions with placeholders only."""
+
+    def __init__(self) -> None:
+        from boto3.dynamodb.conditions import ConditionExpressionBuilder
+
+        self._builder = ConditionExpressionBuilder()
+        self._alias: dict[str, str] = {}  # real name -> alias without dots or brackets
+        self._real: dict[str, str] = {}  # alias -> real name
+        self.names: dict[str, str] = {}
+        self.values: dict[str, AttributeValue] = {}
+        self._extra = 0
+
+    def alias(self, path: AttributePath) -> str:
+        parts: tuple[str | int, ...] = (path,) if isinstance(path, str) else path
+        if not parts or not isinstance(parts[0], str):
+            raise UserInputError("Invalid attribute path", f"{path!r} must start with a name")
+        out = ""
+        for part in parts:
+            if isinstance(part, int):
+                out += f"[{part}]"
+                continue
+            if part == "":
+                raise UserInputError("Invalid attribute path", "attribute names cannot be empty")
+            alias = self._alias.get(part)
+            if alias is None:
+                alias = f"a{len(self._alias)}"
+                self._alias[part] = alias
+                self._real[alias] = part
+            out += ("." if out else "") + alias
+        return out
+
+    def build(self, condition: Any, *, key: bool = False) -> str:
+        built = self._builder.build_expression(condition, is_key_condition=key)
+        for placeholder, alias in built.attribute_name_placeholders.items():
+            self.names[placeholder] = self._real[alias]
+        self.values.update(built.attribute_value_placeholders)
+        return str(built.condition_expression)
+
+    def join(self, conditions: Iterable[Any], joiner: str = " AND ", *, key: bool = False) -> str:
+        return joiner.join(self.build(c, key=key) for c in conditions)
+
+    def name(self, path: AttributePath) -> str:
+        """A placeholder path for projection/update expressions (#p0.#p1[2])."""
+        parts: tuple[str | int, ...] = (path,) if isinstance(path, str) else path
+        out = ""
+        for part in parts:
+            if isinstance(part, int):
+                out += f"[{part}]"
+                continue
+            placeholder = f"#p{self._extra}"
+            self._extra += 1
+            self.names[placeholder] = part
+            out += ("." if out else "") + placeholder
+        return out
+
+    def value(self, value: AttributeValue) -> str:
+        placeholder = f":p{self._extra}"
+        self._extra += 1
+        self.values[placeholder] = value
+        return placeholder
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.names:
+            out["ExpressionAttributeNames"] = dict(self.names)
+        if self.values:
+            out["ExpressionAttributeValues"] = dict(self.values)
+        return out
+
+
+def _check_length(expression: str, what: str) -> str:
+    if len(expression.encode("utf-8")) > MAX_EXPRESSION_BYTES:
+        raise UserInputError(
+            f"The {what} is too long for DynamoDB",
+            f"{len(expression)} bytes; DynamoDB accepts at most {MAX_EXPRESSION_BYTES}",
+        )
+    return expression
+
+
+_COMPARISONS = {"=": "eq", "<>": "ne", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+_VALUE_COUNTS = {"between": 2, "attribute_exists": 0, "attribute_not_exists": 0}
+
+
+def _condition(expr: Expressions, term: FilterCondition) -> Any:
+    from boto3.dynamodb.conditions import Attr
+
+    attr = Attr(expr.alias(term.path))
+    shown = term.path if isinstance(term.path, str) else ".".join(map(str, term.path))
+    wanted = _VALUE_COUNTS.get(term.op, 1)
+    if term.op == "in":
+        if not 1 <= len(term.values) <= 100:
+            raise UserInputError(f"Filter on {shown}", "IN takes between 1 and 100 values")
+    elif len(term.values) != wanted:
+        raise UserInputError(
+            f"Filter on {shown}", f"{term.op} takes {wanted} value{'s' if wanted != 1 else ''}"
+        )
+    if term.size:
+        if term.op not in _COMPARISONS and term.op != "between":
+            raise UserInputError(f"Filter on {shown}", f"size() cannot be used with {term.op}")
+        if any(codec.type_of(v) != "N" for v in term.values):
+            raise UserInputError(f"Filter on {shown}", "size() compares with numbers")
+        attr = attr.size()
+    if term.op in _COMPARISONS:
+        return getattr(attr, _COMPARISONS[term.op])(term.values[0])
+    if term.op == "between":
+        return attr.between(term.values[0], term.values[1])
+    if term.op == "in":
+        return attr.is_in(list(term.values))
+    if term.op == "begins_with":
+        if codec.type_of(term.values[0]) not in ("S", "B"):
+            raise UserInputError(f"Filter on {shown}", "begins_with takes a string or binary")
+        return attr.begins_with(term.values[0])
+    if term.op == "contains":
+        return attr.contains(term.values[0])
+    if term.op == "attribute_exists":
+        return attr.exists()
+    if term.op == "attribute_not_exists":
+        return attr.not_exists()
+    if term.op == "attribute_type":
+        value = term.values[0]
+        if codec.type_of(value) != "S" or value["S"] not in codec.TYPES:
+            raise UserInputError(
+                f"Filter on {shown}", "attribute_type takes one of " + ", ".join(codec.TYPES)
+            )
+        return attr.attribute_type(value)
+    raise UserInputError(f"Filter on {shown}", f"unknown operator {term.op!r}")
+
+
+def _filter(expr: Expressions, terms: Sequence[FilterCondition], match_any: bool) -> str:
+    if not terms:
+        return ""
+    joined = expr.join((_condition(expr, t) for t in terms), " OR " if match_any else " AND ")
+    return _check_length(joined, "filter expression")
+
+
+def _projection(expr: Expressions, paths: Sequence[AttributePath]) -> str:
+    return _check_length(", ".join(expr.name(p) for p in paths), "projection")
+
+
+def _equals_all(expr: Expressions, item: Mapping[str, AttributeValue]) -> str:
+    """A condition that holds only while every attribute of `item` still has its value."""
+    from boto3.dynamodb.conditions import Attr
+
+    terms = []
+    for name, value in item.items():
+        attr = Attr(expr.alias(name))
+        if codec.type_of(value) == "NULL":
+            terms.append(attr.attribute_type({"S": "NULL"}))
+        else:
+            terms.append(attr.eq(value))
+    expression = expr.join(terms)
+    if len(expression.encode()) > MAX_EXPRESSION_BYTES:
+        raise UserInputError(
+            "This item has too many attributes for a conditional save",
+            f"the condition would exceed DynamoDB's {MAX_EXPRESSION_BYTES}-byte expression limit; "
+            "save with overwrite to replace it unconditionally",
+        )
+    return expression
+
+
+def _not_exists(expr: Expressions, name: str) -> str:
+    from boto3.dynamodb.conditions import Attr
+
+    return expr.build(Attr(expr.alias(name)).not_exists())
+
+
+def _exists(expr: Expressions, name: str) -> str:
+    from boto3.dynamodb.conditions import Attr
+
+    return expr.build(Attr(expr.alias(name)).exists())
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+def _key_schema(table: TableInfo, index: str | None) -> tuple[tuple[KeyAttribute, ...], str | None]:
+    if index is None:
+        return table.keys, None
+    try:
+        info = table.index(index)
+    except KeyError:
+        known = ", ".join(i.name for i in table.indexes) or "none"
+        raise UserInputError(
+            f"No index {index!r} on {table.name}", f"indexes: {known}", code="UnknownIndex"
+        ) from None
+    return info.keys, info.kind
+
+
+def key_of(table: TableInfo, item: Mapping[str, AttributeValue]) -> Item:
+    """The primary key of `item` (its key attributes, in key schema order)."""
+    missing = [k.name for k in table.keys if k.name not in item]
+    if missing:
+        raise UserInputError(
+            f"Missing key attribute{'s' if len(missing) > 1 else ''} " + ", ".join(missing),
+            f"every item in {table.name} needs "
+            + " and ".join(f"{k.name} ({TYPE_NAMES.get(k.type, k.type)})" for k in table.keys),
+            code="MissingKey",
+        )
+    return {k.name: item[k.name] for k in table.keys}
+
+
+def _check_key_value(name: str, value: AttributeValue, wanted: str, where: str) -> None:
+    got = codec.type_of(value)
+    if got != wanted:
+        raise UserInputError(
+            f"Key attribute {name!r} has the wrong type",
+            f"{where} it must be {TYPE_NAMES.get(wanted, wanted)}, not {TYPE_NAMES.get(got, got)}",
+            code="KeyType",
+        )
+    if wanted in ("S", "B") and len(value[wanted]) == 0:
+        raise UserInputError(
+            f"Key attribute {name!r} is empty",
+            "DynamoDB key values cannot be empty strings or empty binary",
+            code="KeyEmpty",
+        )
+
+
+def validate_item(table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
+    """Check an item before sending it: key attributes present and typed, index keys typed, size."""
+    key_of(table, item)
+    roles = {k.name: "the table's key" for k in table.keys}
+    for index in table.indexes:
+        for k in index.keys:
+            roles.setdefault(k.name, f"a key of index {index.name}")
+    for name, where in roles.items():
+        if name in item:
+            wanted = table.attribute_definitions.get(name)
+            if wanted:
+                _check_key_value(name, item[name], wanted, f"as {where},")
+    for k in table.keys:
+        limit = MAX_PARTITION_KEY_BYTES if k.role == "HASH" else MAX_SORT_KEY_BYTES
+        size = codec.value_size(item[k.name])
+        if size > limit:
+            raise UserInputError(
+                f"Key attribute {k.name!r} is too long",
+                f"{size} bytes; DynamoDB allows {limit} for a {'partition' if k.role == 'HASH' else 'sort'} key",
+                code="KeyTooLong",
+            )
+    size = codec.item_size(item)
+    if size > codec.MAX_ITEM_BYTES:
+        raise UserInputError(
+            "Item too large",
+            f"{size:,} bytes; DynamoDB's limit is {codec.MAX_ITEM_BYTES:,} bytes (400 KB)",
+            code="ItemTooLarge",
+        )
+
+
+def new_item_template(table: TableInfo) -> Item:
+    """A new item holding just the key attributes with empty values of the right types."""
+    blank: dict[str, AttributeValue] = {"S": {"S": ""}, "N": {"N": "0"}, "B": {"B": b""}}
+    return {k.name: dict(blank.get(k.type, {"S": ""})) for k in table.keys}
+
+
+def _consumed(raw: Any) -> ConsumedCapacity | None:
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    if not isinstance(raw, dict):
+        return None
+    indexes: dict[str, float] = {}
+    for group in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for name, part in (raw.get(group) or {}).items():
+            indexes[name] = float(part.get("CapacityUnits", 0))
+
+    def num(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return ConsumedCapacity(
+        total=num(raw.get("CapacityUnits")),
+        read=num(raw.get("ReadCapacityUnits")),
+        write=num(raw.get("WriteCapacityUnits")),
+        table=num((raw.get("Table") or {}).get("CapacityUnits")),
+        indexes=indexes,
+    )
+
+
+def _page(resp: Mapping[str, Any]) -> Page:
+    items = tuple(resp.get("Items", ()))
+    return Page(
+        items=items,
+        count=int(resp.get("Count", len(items))),
+        scanned_count=resp.get("ScannedCount"),
+        last_evaluated_key=resp.get("LastEvaluatedKey"),
+        consumed=_consumed(resp.get("ConsumedCapacity")),
+    )
+
+
+def _cancellation_codes(exc: BaseException) -> list[str]:
+    cause = exc.__cause__
+    response: dict[str, Any] = getattr(cause, "response", None) or {}
+    return [str(r.get("Code", "None")) for r in response.get("CancellationReasons") or []]
+
+
+# --- PartiQL history ------------------------------------------------------------------------------
+
+
+class StatementHistory:
+    """Recent PartiQL statements as JSON lines in the XDG state dir; created on the first write."""
+
+    FILE_NAME = "partiql-history.jsonl"
+
+    def __init__(self, path: Path | None = None, *, limit: int = 200) -> None:
+        self._path = path
+        self.limit = limit
+
+    @property
+    def path(self) -> Path:
+        if self._path is not None:
+            return self._path
+        from ddbconsole.locations import state_dir
+
+        return state_dir() / self.FILE_NAME
+
+    def load(self) -> list[StatementRecord]:
+        """Newest first. Unreadable lines are skipped."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            log.warning("cannot read PartiQL history: %s", exc)
+            return []
+        records: list[StatementRecord] = []
+        for line in reversed(lines):
+            try:
+                raw = json.loads(line)
+                params = tuple(
+                    codec.loads_value(json.dumps(p), "dynamodb") for p in raw.get("parameters", [])
+                )
+                at = datetime.fromisoformat(raw["at"]) if raw.get("at") else None
+                records.append(StatementRecord(str(raw["statement"]), params, at))
+            except (ValueError, KeyError, TypeError, DdbConsoleError):
+                continue
+        return records
+
+    def add(self, statement: str, parameters: Sequence[AttributeValue] = ()) -> None:
+        """Remember a statement (moved to the top if already there); never raises on disk errors."""
+        entry = {
+            "statement": statement,
+            "parameters": [json.loads(codec.dumps_value(p, "dynamodb")) for p in parameters],
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        path = self.path
+        try:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except FileNotFoundError:
+                lines = []
+            kept = []
+            for line in lines:
+                try:
+                    old = json.loads(line)
+                except ValueError:
+                    continue
+                if (old.get("statement"), old.get("parameters")) != (
+                    entry["statement"],
+                    entry["parameters"],
+                ):
+                    kept.append(line)
+            kept.append(json.dumps(entry, ensure_ascii=False))
+            kept = kept[-self.limit :]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("cannot write PartiQL history: %s", exc)
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+class ItemService:
+    def __init__(self, session: AwsSession, *, history: StatementHistory | None = None) -> None:
+        self._session = session
+        self.history = history or StatementHistory()
+
+    # -- plumbing
+
+    async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return await self._session.call("dynamodb", operation, **params)
+
+    def _check_writable(self, operation: str) -> None:
+        # The client hook is the guarantee; this only refuses before any pre-read is sent.
+        if self._session.read_only:
+            raise ReadOnlyViolation("dynamodb", operation)
+
+    # -- reads
+
+    async def get_item(
+        self,
+        table: str,
+        key: Mapping[str, AttributeValue],
+        *,
+        consistent: bool = False,
+        projection: Sequence[AttributePath] = (),
+    ) -> Item | None:
+        """The item with this key, or None. One GetItem."""
+        params: dict[str, Any] = {
+            "TableName": table,
+            "Key": dict(key),
+            "ConsistentRead": consistent,
+        }
+        if projection:
+            expr = Expressions()
+            params["ProjectionExpression"] = _projection(expr, projection)
+            params.update(expr.params())
+        resp = await self._call("get_item", **params)
+        item: Item | None = resp.get("Item")
+        return item
+
+    def _read_params(
+        self,
+        table: TableInfo | str,
+        index: str | None,
+        consistent: bool,
+        limit: int | None,
+        start_key: Mapping[str, AttributeValue] | None,
+    ) -> dict[str, Any]:
+        name = table if isinstance(table, str) else table.name
+        if index is not None and not isinstance(table, str):
+            _, kind = _key_schema(table, index)
+            if consistent and kind == "GSI":
+                raise UserInputError(
+                    f"Consistent read is not available on {index}",
+                    "global secondary indexes are eventually consistent; turn consistent read off "
+                    "or read the table or a local index",
+                    code="ConsistentReadOnGsi",
+                )
+        params: dict[str, Any] = {"TableName": name, "ReturnConsumedCapacity": "INDEXES"}
+        if index is not None:
+            params["IndexName"] = index
+        if consistent:
+            params["ConsistentRead"] = True
+        if limit is not None:
+            if limit < 1:
+                raise UserInputError("Invalid page size", "the limit must be at least 1")
+            params["Limit"] = limit
+        if start_key:
+            params["ExclusiveStartKey"] = dict(start_key)
+        return params
+
+    async def scan_page(
+        self,
+        table: TableInfo | str,
+        spec: ScanSpec = ScanSpec(),  # noqa: B008 - frozen dataclass
+        start_key: Mapping[str, AttributeValue] | None = None,
+    ) -> Page:
+        """One Scan request: a page of items and what it cost. Pass `last_evaluated_key` back."""
+        params = self._read_params(table, spec.index, spec.consistent, spec.limit, start_key)
+        expr = Expressions()
+        filter_expr = _filter(expr, spec.filters, spec.match_any)
+        if filter_expr:
+            params["FilterExpression"] = filter_expr
+        if spec.projection:
+            params["ProjectionExpression"] = _projection(expr, spec.projection)
+        if spec.total_segments is not None:
+            params["Segment"] = spec.segment or 0
+            params["TotalSegments"] = spec.total_segments
+        params.update(expr.params())
+        return _page(await self._call("scan", **params))
+
+    async def query_page(
+        self,
+        table: TableInfo,
+        spec: QuerySpec,
+        start_key: Mapping[str, AttributeValue] | None = None,
+    ) -> Page:
+        """One Query request on the table or an index. Refuses consistent reads on a GSI."""
+        from boto3.dynamodb.conditions import Key
+
+        params = self._read_params(table, spec.index, spec.consistent, spec.limit, start_key)
+        keys, _ = _key_schema(table, spec.index)
+        pk = keys[0]
+        _check_key_value(pk.name, spec.partition_value, pk.type, "for this query")
+        expr = Expressions()
+        conditions = [Key(expr.alias(pk.name)).eq(spec.partition_value)]
+        if spec.sort is not None:
+            sk = keys[1] if len(keys) > 1 else None
+            if sk is None:
+                where = spec.index or table.name
+                raise UserInputError(
+                    f"{where} has no sort key", "remove the sort key condition", code="NoSortKey"
+                )
+            conditions.append(_sort_condition(Key(expr.alias(sk.name)), sk, spec.sort))
+        params["KeyConditionExpression"] = expr.join(conditions, key=True)
+        filter_expr = _filter(expr, spec.filters, spec.match_any)
+        if filter_expr:
+            params["FilterExpression"] = filter_expr
+        if spec.projection:
+            params["ProjectionExpression"] = _projection(expr, spec.projection)
+        if not spec.ascending:
+            params["ScanIndexForward"] = False
+        params.update(expr.params())
+        return _page(await self._call("query", **params))
+
+    # -- writes
+
+    async def put_new(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
+        """Create an item; ItemExists (nothing written) if an item with its key is already there."""
+        self._check_writable("PutItem")
+        validate_item(table, item)
+        expr = Expressions()
+        condition = _not_exists(expr, table.partition_key.name)
+        try:
+            await self._call(
+                "put_item",
+                TableName=table.name,
+                Item=dict(item),
+                ConditionExpression=condition,
+                **expr.params(),
+            )
+        except ConditionFailed:
+            raise ItemExists(table.name, key_of(table, item), operation="PutItem") from None
+
+    async def put(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
+        """Write an item, replacing any item with the same key (like `aws dynamodb put-item`)."""
+        self._check_writable("PutItem")
+        validate_item(table, item)
+        await self._call("put_item", TableName=table.name, Item=dict(item))
+
+    async def save(
+        self,
+        table: TableInfo,
+        original: Mapping[str, AttributeValue],
+        new: Mapping[str, AttributeValue],
+        *,
+        overwrite: bool = False,
+    ) -> SaveResult:
+        """Save an edited item.
+
+        Sends nothing when `new` equals `original`. Otherwise one UpdateItem (SET changed, REMOVE
+        dropped attributes) conditional on every attribute of `original`; an attribute someone else
+        added meanwhile is kept and reported in `kept_attributes`. A changed key is one
+        TransactWriteItems: delete the original (same condition) + put the new item (if its key is
+        free). Raises ItemConflict (with the server's current item) or ItemExists; nothing is
+        written then. `overwrite=True` replaces the item without the condition on `original`.
+        """
+        self._check_writable("UpdateItem")
+        validate_item(table, new)
+        if codec.same_item(original, new):
+            return SaveResult(written=False, item=dict(original))
+        old_key, new_key = key_of(table, original), key_of(table, new)
+        if not codec.same_item(old_key, new_key):
+            return await self._move(table, original, new, old_key, new_key, overwrite=overwrite)
+        if overwrite:
+            await self._call("put_item", TableName=table.name, Item=dict(new))
+            return SaveResult(written=True, item=dict(new), operation="PutItem")
+        expr = Expressions()
+        condition = _equals_all(expr, original)
+        sets = [
+            f"{expr.name(n)} = {expr.value(v)}"
+            for n, v in new.items()
+            if n not in old_key and (n not in original or not codec.same_value(original[n], v))
+        ]
+        removes = [expr.name(n) for n in original if n not in new]
+        update = " ".join(
+            part
+            for part in (
+                "SET " + ", ".join(sets) if sets else "",
+                "REMOVE " + ", ".join(removes) if removes else "",
+            )
+            if part
+        )
+        if not update:
+            return SaveResult(written=False, item=dict(original))
+        try:
+            resp = await self._call(
+                "update_item",
+                TableName=table.name,
+                Key=old_key,
+                UpdateExpression=_check_length(update, "update expression"),
+                ConditionExpression=condition,
+                ReturnValues="ALL_NEW",
+                **expr.params(),
+            )
+        except ConditionFailed:
+            raise await self._conflict(table, original, new, "UpdateItem") from None
+        stored: Item = resp.get("Attributes") or dict(new)
+        kept = tuple(n for n in stored if n not in new)
+        return SaveResult(written=True, item=stored, operation="UpdateItem", kept_attributes=kept)
+
+    async def _move(
+        self,
+        table: TableInfo,
+        original: Mapping[str, AttributeValue],
+        new: Mapping[str, AttributeValue],
+        old_key: Item,
+        new_key: Item,
+        *,
+        overwrite: bool,
+    ) -> SaveResult:
+        delete_expr, put_expr = Expressions(), Expressions()
+        delete: dict[str, Any] = {"TableName": table.name, "Key": old_key}
+        if not overwrite:
+            delete["ConditionExpression"] = _equals_all(delete_expr, original)
+            delete.update(delete_expr.params())
+        put: dict[str, Any] = {
+            "TableName": table.name,
+            "Item": dict(new),
+            "ConditionExpression": _not_exists(put_expr, table.partition_key.name),
+            **put_expr.params(),
+        }
+        try:
+            await self._call(
+                "transact_write_items",
+                TransactItems=[{"Delete": delete}, {"Put": put}],
+                ClientRequestToken=uuid.uuid4().hex,
+            )
+        except AwsError as exc:
+            if exc.code != "TransactionCanceledException":
+                raise
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise await self._conflict(table, original, new, "TransactWriteItems") from None
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise ItemExists(table.name, new_key, operation="TransactWriteItems") from None
+            raise
+        return SaveResult(written=True, item=dict(new), operation="TransactWriteItems")
+
+    async def _conflict(
+        self,
+        table: TableInfo,
+        original: Mapping[str, AttributeValue],
+        new: Mapping[str, AttributeValue],
+        operation: str,
+    ) -> ItemConflict:
+        current = await self.get_item(table.name, key_of(table, original), consistent=True)
+        return ItemConflict(
+            table.name,
+            original=dict(original),
+            attempted=dict(new),
+            current=current,
+            operation=operation,
+        )
+
+    async def delete_item(
+        self,
+        table: str,
+        key: Mapping[str, AttributeValue],
+        *,
+        expected: Mapping[str, AttributeValue] | None = None,
+    ) -> Item:
+        """Delete one item and return it. ItemMissing if it is not there; with `expected`, also
+        ItemConflict (nothing deleted) if it no longer equals `expected`."""
+        self._check_writable("DeleteItem")
+        if not key:
+            raise UserInputError("Missing key", "give the item's key attributes")
+        expr = Expressions()
+        condition = _equals_all(expr, expected) if expected else _exists(expr, next(iter(key)))
+        try:
+            resp = await self._call(
+                "delete_item",
+                TableName=table,
+                Key=dict(key),
+                ConditionExpression=condition,
+                ReturnValues="ALL_OLD",
+                **expr.params(),
+            )
+        except ConditionFailed:
+            current = await self.get_item(table, key, consistent=True) if expected else None
+            if current is None:
+                raise ItemMissing(table, dict(key), operation="DeleteItem") from None
+            raise ItemConflict(
+                table,
+                original=dict(expected or {}),
+                attempted={},
+                current=current,
+                operation="DeleteItem",
+            ) from None
+        old: Item = resp.get("Attributes") or {}
+        return old
+
+    async def batch_delete(
+        self,
+        table: str,
+        keys: Sequence[Mapping[str, AttributeValue]],
+        progress_cb: ProgressCallback | None = None,
+        *,
+        max_attempts: int = 8,
+        base_delay: float = 0.05,
+        max_delay: float = 5.0,
+    ) -> BatchResult:
+        """Delete many items: BatchWriteItem in chunks of 25, UnprocessedItems retried with
+        exponential backoff and full jitter (at most `max_attempts` requests per chunk).
+
+        Returns which keys failed and why; never raises for per-key failures. `progress_cb(done,
+        total)` is called after every request. Duplicate keys are sent once.
+        """
+        self._check_writable("BatchWriteItem")
+        unique: dict[Any, Item] = {}
+        for key in keys:
+            unique.setdefault(codec._canonical({"M": dict(key)}), dict(key))
+        pending_keys = list(unique.values())
+        total = len(pending_keys)
+        done = requests = retries = 0
+        failed: list[FailedKey] = []
+        chunks = [pending_keys[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
+        for number, chunk in enumerate(chunks):
+            pending = chunk
+            attempt = 0
+            while pending:
+                attempt += 1
+                try:
+                    requests += 1
+                    resp = await self._call(
+                        "batch_write_item",
+                        RequestItems={table: [{"DeleteRequest": {"Key": k}} for k in pending]},
+                    )
+                except AwsError as exc:
+                    if exc.code in THROTTLE_CODES and attempt < max_attempts:
+                        retries += 1
+                        await asyncio.sleep(_backoff(attempt, base_delay, max_delay))
+                        continue
+                    reason = str(exc)
+                    failed.extend(FailedKey(k, reason) for k in pending)
+                    if exc.code not in THROTTLE_CODES:
+                        # Not transient (permissions, validation, missing table): stop here.
+                        rest = [k for c in chunks[number + 1 :] for k in c]
+                        failed.extend(FailedKey(k, f"not attempted: {reason}") for k in rest)
+                        return BatchResult(total, done, tuple(failed), requests, retries)
+                    break
+                unprocessed = [
+                    r["DeleteRequest"]["Key"]
+                    for r in (resp.get("UnprocessedItems") or {}).get(table, [])
+                ]
+                done += len(pending) - len(unprocessed)
+                if progress_cb is not None:
+                    progress_cb(done, total)
+                if not unprocessed:
+                    break
+                if attempt >= max_attempts:
+                    failed.extend(
+                        FailedKey(k, f"still unprocessed after {attempt} attempts (throttled)")
+                        for k in unprocessed
+                    )
+                    break
+                retries += 1
+                await asyncio.sleep(_backoff(attempt, base_delay, max_delay))
+                pending = unprocessed
+        return BatchResult(total, done, tuple(failed), requests, retries)
+
+    # -- PartiQL
+
+    async def execute_statement(
+        self,
+        statement: str,
+        parameters: Sequence[AttributeValue] = (),
+        next_token: str | None = None,
+        *,
+        limit: int | None = None,
+        consistent: bool = False,
+        remember: bool = True,
+    ) -> Page:
+        """One ExecuteStatement request. The first page of a statement is added to the history.
+
+        In read-only mode the client hook lets only SELECT through (ReadOnlyViolation otherwise).
+        """
+        if not statement.strip():
+            raise UserInputError(
+                "Empty statement", "type a PartiQL statement, e.g. SELECT * FROM t"
+            )
+        if next_token is None and remember:
+            self.history.add(statement, parameters)
+        params: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
+        if parameters:
+            params["Parameters"] = list(parameters)
+        if next_token:
+            params["NextToken"] = next_token
+        if limit is not None:
+            params["Limit"] = limit
+        if consistent:
+            params["ConsistentRead"] = True
+        resp = await self._call("execute_statement", **params)
+        items = tuple(resp.get("Items", ()))
+        return Page(
+            items=items,
+            count=len(items),
+            next_token=resp.get("NextToken"),
+            consumed=_consumed(resp.get("ConsumedCapacity")),
+        )
+
+
+def _sort_condition(key: Any, attr: KeyAttribute, cond: SortCondition) -> Any:
+    _check_key_value(attr.name, cond.value, attr.type, "in the sort key condition")
+    if cond.op == "between":
+        if cond.value2 is None:
+            raise UserInputError("Incomplete sort key condition", "between needs two values")
+        _check_key_value(attr.name, cond.value2, attr.type, "in the sort key condition")
+        return key.between(cond.value, cond.value2)
+    if cond.op == "begins_with":
+        if attr.type == "N":
+            raise UserInputError(
+                "begins_with does not apply to numbers", f"{attr.name} is a number sort key"
+            )
+        return key.begins_with(cond.value)
+    method = _COMPARISONS.get(cond.op)
+    if method is None:
+        raise UserInputError("Invalid sort key condition", f"unknown operator {cond.op!r}")
+    return getattr(key, method)(cond.value)
+
+
+def _backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter (AWS Architecture Blog)."""
+    return random.uniform(0, min(cap, base * (2**attempt)))
