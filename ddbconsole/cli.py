@@ -111,7 +111,17 @@ async def _run_command(settings: Settings, args: argparse.Namespace) -> int:
         await services.close()
 
 
+def _quiet_libraries() -> None:
+    """botocore logs SSO refresh failures with tracebacks; we report them ourselves, in one line."""
+    import logging
+
+    logging.getLogger().addHandler(logging.NullHandler())
+    for name in ("botocore", "aiobotocore", "urllib3"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_libraries()
     parser = build_parser()
     args = parser.parse_args(argv)
     flags = Flags(

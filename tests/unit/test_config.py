@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ddbconsole.config import Flags, load_settings
+from ddbconsole.errors import ConfigError
+
+GOOD = """
+default_profile: prod
+page_size: 50
+metrics_refresh_seconds: 15
+theme: nord
+keys:
+  refresh: f5
+profiles:
+  prod:
+    aws_profile: prod-admin
+    region: eu-west-1
+    read_only: true
+  local:
+    endpoint_url: http://localhost:8000
+    region: us-east-1
+    endpoints:
+      cloudwatch: http://localhost:4566
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_file_values_and_default_profile(tmp_path: Path) -> None:
+    s = load_settings(Flags(config=str(write(tmp_path, GOOD))), environ={})
+    assert s.profile.name == "prod" and s.profile.aws_profile == "prod-admin"
+    assert s.profile.region == "eu-west-1"
+    assert s.read_only is True  # per-profile read-only
+    assert s.page_size == 50 and s.metrics_refresh_seconds == 15.0 and s.theme == "nord"
+    assert s.keys == {"refresh": "f5"}
+    assert set(s.profiles) == {"prod", "local"}
+
+
+def test_env_overrides_file_and_flags_override_env(tmp_path: Path) -> None:
+    path = str(write(tmp_path, GOOD))
+    env = {"AWS_REGION": "us-west-2", "AWS_ENDPOINT_URL": "http://env:1"}
+    s = load_settings(Flags(config=path), environ=env)
+    assert s.profile.region == "us-west-2"
+    assert s.profile.endpoint_for("dynamodb") == "http://env:1"
+    s = load_settings(
+        Flags(config=path, region="ap-south-1", endpoint_url="http://flag:2"), environ=env
+    )
+    assert s.profile.region == "ap-south-1"
+    assert s.profile.endpoint_for("cloudwatch") == "http://flag:2"
+
+
+def test_aws_default_region_and_service_endpoint(tmp_path: Path) -> None:
+    env = {
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "AWS_ENDPOINT_URL": "http://all:1",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://ddb:2",
+    }
+    s = load_settings(Flags(), environ=env)
+    assert s.profile.region == "eu-north-1"
+    assert s.profile.endpoint_for("dynamodb") == "http://ddb:2"
+    assert s.profile.endpoint_for("cloudwatch") == "http://all:1"
+    # AWS_REGION beats AWS_DEFAULT_REGION, as in the AWS CLI.
+    assert (
+        load_settings(Flags(), environ={**env, "AWS_REGION": "sa-east-1"}).profile.region
+        == "sa-east-1"
+    )
+
+
+def test_profile_flag_selects_config_profile_or_aws_profile(tmp_path: Path) -> None:
+    path = str(write(tmp_path, GOOD))
+    s = load_settings(Flags(config=path, profile="local"), environ={})
+    assert s.profile.endpoint_for("dynamodb") == "http://localhost:8000"
+    assert s.profile.endpoint_for("cloudwatch") == "http://localhost:4566"
+    assert s.read_only is False
+    s = load_settings(Flags(config=path, profile="sandbox"), environ={})
+    assert s.profile.aws_profile == "sandbox"
+    s = load_settings(Flags(), environ={"AWS_PROFILE": "team"})
+    assert s.profile.aws_profile == "team"
+
+
+def test_read_only_from_flag_env_and_never_weakened(tmp_path: Path) -> None:
+    assert load_settings(Flags(read_only=True), environ={}).read_only
+    assert load_settings(Flags(), environ={"DDBCONSOLE_READ_ONLY": "1"}).read_only
+    # A read-only profile stays read-only even if the environment says 0.
+    path = str(write(tmp_path, GOOD))
+    assert load_settings(Flags(config=path), environ={"DDBCONSOLE_READ_ONLY": "0"}).read_only
+
+
+def test_config_from_env_var_and_xdg(tmp_path: Path, isolated_env: Path) -> None:
+    path = write(tmp_path, "page_size: 7\n")
+    assert load_settings(Flags(), environ={"DDBCONSOLE_CONFIG": str(path)}).page_size == 7
+    xdg = isolated_env / ".config" / "ddbconsole"
+    xdg.mkdir(parents=True)
+    (xdg / "config.yaml").write_text("page_size: 9\n")
+    s = load_settings(Flags(), environ={"XDG_CONFIG_HOME": str(isolated_env / ".config")})
+    assert s.page_size == 9 and s.config_path == xdg / "config.yaml"
+    # No file at the XDG path is fine: defaults.
+    (xdg / "config.yaml").unlink()
+    assert load_settings(Flags(), environ={}).page_size == 100
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("pagesize: 10\n", ["unknown key 'pagesize'", "page_size"]),
+        ("page_size: ten\n", ["'page_size' must be an integer", "'ten'"]),
+        ("page_size: true\n", ["'page_size' must be an integer"]),
+        ("profiles:\n  p:\n    regoin: x\n", ["unknown key 'profiles.p.regoin'"]),
+        (
+            "profiles:\n  p:\n    read_only: maybe\n",
+            ["'profiles.p.read_only' must be true or false"],
+        ),
+        ("default_profile: nope\n", ["'default_profile' names 'nope'"]),
+        ("page_size: 0\n", ["between 1 and 1000"]),
+        ("profiles:\n  p:\n    endpoints:\n      s3: http://x\n", ["profiles.p.endpoints.s3"]),
+        ("- a list\n", ["must hold a mapping"]),
+        ("page_size: [1\n", ["invalid YAML", "line"]),
+    ],
+)
+def test_bad_config_names_key_and_file(tmp_path: Path, text: str, words: list[str]) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(Flags(config=str(path)), environ={})
+    message = str(err.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+    assert err.value.exit_code == 2
+    assert "\n" not in message
+
+
+def test_missing_named_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(Flags(config=str(tmp_path / "nope.yaml")), environ={})
+    assert "nope.yaml" in str(err.value) and "not found" in str(err.value)
+
+
+def test_bad_endpoint_url() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(Flags(endpoint_url="localhost:8000"), environ={})
+    assert "http://" in str(err.value)
+
+
+def test_example_config_is_valid() -> None:
+    example = Path(__file__).parents[2] / "config.example.yaml"
+    s = load_settings(Flags(config=str(example)), environ={})
+    assert s.profiles  # documents named profiles
