@@ -165,8 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_tui(settings: Settings) -> int:
+    from ddbconsole.services import Services
+
+    services = Services(settings)  # starts preparing the AWS session while the UI loads
     from ddbconsole.ui.app import make_app
 
-    app = make_app(settings)
+    app = make_app(settings, services=services)
     app.run()
     return int(app.return_code or 0)

@@ -8,7 +8,9 @@ on every client through `hooks`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,12 +44,22 @@ class AwsSession:
         self._clients: dict[str, Any] = {}
         self._lock = asyncio.Lock()
         self._session: Any = None
+        # Importing aiobotocore and loading botocore's JSON models takes a few hundred ms: do it in a
+        # thread from the start, so it overlaps the UI's start-up and never blocks the event loop.
+        self._session_future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        threading.Thread(target=self._prepare_session, name="aws-session", daemon=True).start()
 
     @property
     def region(self) -> str | None:
         if self._session is not None:
             return str(self._session.get_config_variable("region") or "") or None
         return self.profile.region
+
+    def _prepare_session(self) -> None:
+        try:
+            self._session_future.set_result(self._make_session())
+        except BaseException as exc:  # delivered to whoever awaits the session
+            self._session_future.set_exception(exc)
 
     def _make_session(self) -> Any:
         from aiobotocore.session import AioSession  # lazy: heavy import
@@ -57,6 +69,11 @@ class AwsSession:
             session.set_config_variable("region", self.profile.region)
         if self.profile.role_arn:
             _assume_role(session, self.profile)
+        # Warm the loader's cache with what the first DynamoDB client needs.
+        loader = session.get_component("data_loader")
+        loader.load_service_model("dynamodb", "service-2")
+        loader.load_service_model("dynamodb", "endpoint-rule-set-1")
+        loader.load_data("partitions")
         return session
 
     def _config(self) -> Any:
@@ -81,7 +98,7 @@ class AwsSession:
                 return self._clients[service]
             if self._session is None:
                 try:
-                    self._session = self._make_session()
+                    self._session = await asyncio.wrap_future(self._session_future)
                 except Exception as exc:  # ProfileNotFound and friends
                     raise translate(exc, profile=self.profile.aws_profile) from exc
             kwargs: dict[str, Any] = {"config": self._config()}

@@ -29,11 +29,16 @@ class DdbConsoleApp(App[int]):
     TITLE = "ddbconsole"
     BINDINGS = [make_binding(a) for a in APP_ACTIONS]
 
-    def __init__(self, settings: Settings, services_factory: ServicesFactory = Services) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services_factory: ServicesFactory = Services,
+        services: Services | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self._services_factory = services_factory
-        self.services = services_factory(settings)
+        self.services = services or services_factory(settings)
         self.errors: list[DdbConsoleError] = []  # every error reported, newest last (tests read it)
 
     def on_mount(self) -> None:
@@ -119,6 +124,10 @@ def _runner(target: Any, action: str) -> Callable[[], Any]:
     return run
 
 
-def make_app(settings: Settings, services_factory: ServicesFactory = Services) -> DdbConsoleApp:
+def make_app(
+    settings: Settings,
+    services_factory: ServicesFactory = Services,
+    services: Services | None = None,
+) -> DdbConsoleApp:
     """The app factory, shared by the CLI and the tests."""
-    return DdbConsoleApp(settings, services_factory)
+    return DdbConsoleApp(settings, services_factory, services)
