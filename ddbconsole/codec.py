@@ -55,7 +55,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Literal
 
@@ -366,14 +366,16 @@ class _PlainReader:
         return {tag[1:]: self._unique(tag, out, out, elements)}
 
     def _unique(self, tag: str, out: list[Any], keys: list[Any], nodes: list[Node]) -> list[Any]:
-        seen: set[Any] = set()
-        for key, value, node in zip(keys, out, nodes, strict=True):
-            if key in seen:
-                shown = value if isinstance(value, str) else base64.b64encode(value).decode()
-                raise self.p.fail_line(
-                    f"{tag} holds {_short(shown)} twice; a set cannot hold duplicates", node[2]
+        seen: dict[Any, str] = {}
+        for key, node in zip(keys, nodes, strict=True):
+            shown = _short(node[1]) if node[0] == "str" else str(node[1])
+            first = seen.get(key)
+            if first is not None:
+                what = (
+                    f"{shown} twice" if first == shown else f"{first} and {shown}, which are equal"
                 )
-            seen.add(key)
+                raise self.p.fail_line(f"{tag} holds {what}; a set cannot hold duplicates", node[2])
+            seen[key] = shown
         return out
 
 
@@ -598,7 +600,13 @@ def to_python(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    return {name: deserializer.deserialize(value) for name, value in item.items()}
+    try:
+        return {name: deserializer.deserialize(value) for name, value in item.items()}
+    except DecimalException as exc:
+        # boto3's decimal context is narrower than DynamoDB's documented range near 1E-130.
+        raise UserInputError(
+            "Cannot convert a number to Python", f"boto3 refuses it ({type(exc).__name__})"
+        ) from None
 
 
 def from_python(data: Mapping[str, Any]) -> Item:
