@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ddbconsole.config import Settings
+from ddbconsole.services.alarm_presets import AlarmPresetService
 from ddbconsole.services.alarms import AlarmService
 from ddbconsole.services.autoscaling import AutoScalingService
 from ddbconsole.services.items import ItemService
+from ddbconsole.services.metrics import MetricsService
+from ddbconsole.services.oplog import OperationLog
 from ddbconsole.services.session import AwsSession, Hook
 from ddbconsole.services.tables import TableService
 
@@ -22,22 +25,33 @@ class Services:
         *,
         retries: dict[str, Any] | None = None,
         hooks: Sequence[Hook] = (),
+        oplog_file: bool = True,
     ) -> None:
         self.settings = settings
+        # Every AWS call is recorded (and, unless oplog_file=False, appended to the state dir).
+        self.oplog = OperationLog(write_file=oplog_file, profile=settings.profile)
         self.session = AwsSession(
-            settings.profile, read_only=settings.read_only, retries=retries, hooks=hooks
+            settings.profile,
+            read_only=settings.read_only,
+            retries=retries,
+            hooks=[*self.oplog.hooks(), *hooks],
         )
         self.tables = TableService(self.session)
         self.items = ItemService(self.session)
         self.autoscaling = AutoScalingService(self.session)
         self.alarms = AlarmService(self.session)
+        self.alarm_presets = AlarmPresetService(self.session)
+        self.metrics = MetricsService(self.session)
 
     @property
     def read_only(self) -> bool:
         return self.session.read_only
 
     async def close(self) -> None:
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            await self.oplog.aclose()
 
     async def __aenter__(self) -> Services:
         return self

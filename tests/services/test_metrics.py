@@ -117,7 +117,9 @@ async def test_snapshot_of_table_info_includes_its_gsis(
     assert not any(s.index == "ByDate" for s in snap.series.values())  # LSIs have no metrics
 
 
-async def test_more_than_500_queries_are_split(services: Services, moto_server: MotoProcess) -> None:
+async def test_more_than_500_queries_are_split(
+    services: Services, moto_server: MotoProcess
+) -> None:
     queries = [
         MetricQuery(
             key=f"t{i}:ConsumedReadCapacityUnits",
