@@ -149,12 +149,9 @@ def _prepare(url: str, *, seed: bool, traffic: bool) -> None:
 
         seed_tables(url)
     if traffic:
-        try:
-            from ddbconsole.demo.traffic import start_traffic
-        except ImportError:  # the simulator is optional
-            pass
-        else:
-            start_traffic(url)
+        from ddbconsole.demo.traffic import start_traffic
+
+        start_traffic(url)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""The demo traffic simulator, in its own moto child process (it writes to the demo tables)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from ddbconsole.demo.server import MotoProcess
+from ddbconsole.demo.traffic import Simulator
+
+NS = "AWS/DynamoDB"
+
+
+@pytest.fixture(scope="module")
+def traffic_server() -> Iterator[MotoProcess]:
+    started = time.monotonic()
+    with MotoProcess(seed=True, traffic=True) as server:
+        server.startup_seconds = time.monotonic() - started  # type: ignore[attr-defined]
+        yield server
+
+
+def _client(service: str, url: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
+
+
+def _datapoints(cw: Any, metric: str, dims: dict[str, str], since: timedelta, period: int) -> Any:
+    now = datetime.now(UTC)
+    return cw.get_metric_statistics(
+        Namespace=NS,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+        StartTime=now - since,
+        EndTime=now + timedelta(minutes=1),
+        Period=period,
+        Statistics=["Sum"],
+    )["Datapoints"]
+
+
+def _snapshot(ddb: Any) -> tuple[int, set[str]]:
+    users = ddb.scan(TableName="Users", ProjectionExpression="LoginCount")["Items"]
+    logins = sum(int(u["LoginCount"]["N"]) for u in users if "LoginCount" in u)
+    orders = ddb.scan(TableName="Orders", ProjectionExpression="OrderId")["Items"]
+    return logins, {o["OrderId"]["S"] for o in orders}
+
+
+def test_traffic_changes_items_and_publishes_metrics(traffic_server: MotoProcess) -> None:
+    ddb = _client("dynamodb", traffic_server.url)
+    cw = _client("cloudwatch", traffic_server.url)
+
+    # History is there from the first second: 14 days hourly (plus the last hour per minute).
+    history = _datapoints(
+        cw, "ConsumedReadCapacityUnits", {"TableName": "Orders"}, timedelta(days=15), 3600
+    )
+    assert len(history) >= 14 * 24 - 2
+    gsi = {"TableName": "Orders", "GlobalSecondaryIndexName": "ByStatus"}
+    assert _datapoints(cw, "ProvisionedReadCapacityUnits", gsi, timedelta(days=15), 3600)
+
+    before = _snapshot(ddb)
+    started = datetime.now(UTC)
+    deadline = time.monotonic() + 30
+    changed = live = False
+    while time.monotonic() < deadline and not (changed and live):
+        time.sleep(1)
+        changed = changed or _snapshot(ddb) != before
+        recent = _datapoints(
+            cw, "ConsumedReadCapacityUnits", {"TableName": "Orders"}, timedelta(minutes=2), 60
+        )
+        live = any(d["Timestamp"] >= started.replace(second=0, microsecond=0) for d in recent)
+    assert changed, "the simulator wrote nothing"
+    assert live, "no live ConsumedReadCapacityUnits datapoints for Orders"
+    latency = _datapoints(
+        cw,
+        "SuccessfulRequestLatency",
+        {"TableName": "Users", "Operation": "GetItem"},
+        timedelta(minutes=5),
+        60,
+    )
+    assert latency
+    assert traffic_server.alive()
+
+
+def test_orders_burst_over_provisioned_capacity_throttles(traffic_server: MotoProcess) -> None:
+    ddb = _client("dynamodb", traffic_server.url)
+    cw = _client("cloudwatch", traffic_server.url)
+    sim = Simulator(ddb, cw, random.Random(7))
+    sim.in_burst = lambda: True  # type: ignore[method-assign]
+    for _ in range(40):
+        sim.step()
+    published = sim.flush(elapsed=1.0)  # 40 scaled requests in one second: far over 5 units/s
+    assert published > 0
+    throttles = [
+        d
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents")
+        for d in _datapoints(cw, metric, {"TableName": "Orders"}, timedelta(minutes=2), 60)
+    ]
+    assert sum(d["Sum"] for d in throttles) > 0
+
+
+def test_startup_with_backfill_stays_fast(traffic_server: MotoProcess) -> None:
+    # Seeding plus the 14-day backfill; generous for a loaded CI machine (about 2.5 s locally).
+    assert traffic_server.startup_seconds < 20  # type: ignore[attr-defined]
