@@ -253,7 +253,9 @@ def _exists(expr: Expressions, name: str) -> str:
 # --- validation -----------------------------------------------------------------------------------
 
 
-def _key_schema(table: TableInfo, index: str | None) -> tuple[tuple[KeyAttribute, ...], str | None]:
+def key_schema(table: TableInfo, index: str | None) -> tuple[tuple[KeyAttribute, ...], str | None]:
+    """The key attributes (partition first) of the table or one of its indexes, and the index kind
+    (GSI, LSI, or None for the table). UserInputError naming the indexes if there is no such index."""
     if index is None:
         return table.keys, None
     try:
@@ -277,6 +279,14 @@ def key_of(table: TableInfo, item: Mapping[str, AttributeValue]) -> Item:
             code="MissingKey",
         )
     return {k.name: item[k.name] for k in table.keys}
+
+
+def validate_key(table: TableInfo, given: Mapping[str, AttributeValue]) -> Item:
+    """The primary key from `given` (a key or a whole item), checked for presence and types."""
+    key = key_of(table, given)
+    for k in table.keys:
+        _check_key_value(k.name, key[k.name], k.type, "as the table's key,")
+    return key
 
 
 def _check_key_value(name: str, value: AttributeValue, wanted: str, where: str) -> None:
@@ -498,7 +508,7 @@ class ItemService:
     ) -> dict[str, Any]:
         name = table if isinstance(table, str) else table.name
         if index is not None and not isinstance(table, str):
-            _, kind = _key_schema(table, index)
+            _, kind = key_schema(table, index)
             if consistent and kind == "GSI":
                 raise UserInputError(
                     f"Consistent read is not available on {index}",
@@ -549,7 +559,7 @@ class ItemService:
         from boto3.dynamodb.conditions import Key
 
         params = self._read_params(table, spec.index, spec.consistent, spec.limit, start_key)
-        keys, _ = _key_schema(table, spec.index)
+        keys, _ = key_schema(table, spec.index)
         pk = keys[0]
         _check_key_value(pk.name, spec.partition_value, pk.type, "for this query")
         expr = Expressions()
