@@ -1,0 +1,324 @@
+"""Item subcommands through the real `ddbconsole` console script, against the moto server.
+
+Global flags go before the subcommand (`ddbconsole --endpoint-url URL --read-only get T KEY`).
+`get` output fed to `put` must round-trip losslessly for items of every type.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from ddbconsole import codec
+from ddbconsole.cli_items import guess_value, parse_filter, parse_path, parse_sort, typed_value
+from ddbconsole.demo.server import MotoProcess
+from ddbconsole.errors import UserInputError
+from ddbconsole.models import FilterCondition, KeyAttribute, SortCondition
+
+Item = dict[str, Any]
+BIG = "12345678901234567890123456789012345678"
+SMALL = "0.12345678901234567890123456789012345678"
+
+
+def ddb(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["ddbconsole", "--endpoint-url", url, "--region", "us-east-1", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        env={**os.environ},
+    )
+
+
+@pytest.fixture
+def boto(moto_url: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+
+
+def make_table(boto: Any, pk_type: str = "S", sk_type: str | None = None) -> str:
+    name = f"cli-{uuid.uuid4().hex[:10]}"
+    attrs = [{"AttributeName": "pk", "AttributeType": pk_type}]
+    schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    if sk_type:
+        attrs.append({"AttributeName": "sk", "AttributeType": sk_type})
+        schema.append({"AttributeName": "sk", "KeyType": "RANGE"})
+    boto.create_table(
+        TableName=name, AttributeDefinitions=attrs, KeySchema=schema, BillingMode="PAY_PER_REQUEST"
+    )
+    return name
+
+
+@pytest.fixture
+def tables(boto: Any) -> Iterator[list[str]]:
+    made: list[str] = []
+    yield made
+    for name in made:
+        boto.delete_table(TableName=name)
+
+
+EVERY_TYPE: Item = {
+    "s": {"S": "Fidelity ✓ 日本語 🚀"},
+    "empty": {"S": ""},
+    "big": {"N": BIG},
+    "small": {"N": SMALL},
+    "tiny": {"N": "-1E-130"},
+    "huge": {"N": "9.9999999999999999999999999999999999999E+125"},
+    "null": {"NULL": True},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "blob": {"B": b"\x00\xffbinary\x00"},
+    "emptyblob": {"B": b""},
+    "ss": {"SS": ["a", "b", "ü"]},
+    "ns": {"NS": ["1", "1.5", BIG]},
+    "bs": {"BS": [b"\x01", b"\x02\x03"]},
+    "map": {"M": {"deep": {"L": [{"N": "1"}, {"S": "two"}, {"M": {"three": {"NULL": True}}}]}}},
+    "emptymap": {"M": {}},
+    "emptylist": {"L": []},
+    "tagmap": {"M": {"$B": {"S": "a map, not binary"}}},
+}
+KEYS: list[tuple[str, str | None, Item]] = [
+    ("S", None, {"pk": {"S": "user-ü"}}),
+    ("N", None, {"pk": {"N": BIG}}),
+    ("B", None, {"pk": {"B": b"\x00\x01\xfe"}}),
+    ("S", "N", {"pk": {"S": "p"}, "sk": {"N": SMALL}}),
+    ("N", "B", {"pk": {"N": "-1E-130"}, "sk": {"B": b"\xff"}}),
+]
+
+
+@pytest.mark.parametrize(("pk_type", "sk_type", "key"), KEYS)
+def test_get_put_round_trip_every_type(
+    moto_url: str, boto: Any, tables: list[str], pk_type: str, sk_type: str | None, key: Item
+) -> None:
+    source, copy = make_table(boto, pk_type, sk_type), make_table(boto, pk_type, sk_type)
+    tables += [source, copy]
+    item = {**key, **EVERY_TYPE}
+    boto.put_item(TableName=source, Item=item)
+
+    got = ddb(moto_url, "get", source, codec.dumps(key))
+    assert got.returncode == 0, got.stderr
+    assert codec.loads(got.stdout) == item
+    # Into another table, from the text alone; then back out: byte-identical.
+    put = ddb(moto_url, "put", copy, "@-", stdin=got.stdout)
+    assert put.returncode == 0, put.stderr
+    assert boto.get_item(TableName=copy, Key=key)["Item"] == item
+    again = ddb(moto_url, "get", copy, codec.dumps(key, indent=None))
+    assert again.stdout == got.stdout
+    # The DynamoDB JSON form round-trips too.
+    djson = ddb(moto_url, "get", source, codec.dumps(key), "--output", "dynamodb-json")
+    assert codec.loads(djson.stdout, "dynamodb") == item
+    back = ddb(moto_url, "put", copy, djson.stdout, "--input-format", "dynamodb-json")
+    assert back.returncode == 0, back.stderr
+    assert boto.get_item(TableName=copy, Key=key)["Item"] == item
+
+
+def test_put_from_file_and_if_not_exists(
+    moto_url: str, boto: Any, tables: list[str], tmp_path: Path
+) -> None:
+    name = make_table(boto)
+    tables.append(name)
+    path = tmp_path / "item.json"
+    path.write_text('{\n  "pk": "k",\n  "n": 1.50\n}\n', encoding="utf-8")
+    assert ddb(moto_url, "put", name, f"@{path}", "--if-not-exists").returncode == 0
+    assert boto.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]["n"] == {"N": "1.50"}
+    refused = ddb(moto_url, "put", name, '{"pk": "k", "n": 2}', "--if-not-exists")
+    assert refused.returncode == 1
+    assert "already exists" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert boto.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]["n"] == {"N": "1.50"}
+    # Without --if-not-exists, put replaces (like `aws dynamodb put-item`).
+    assert ddb(moto_url, "put", name, '{"pk": "k", "n": 2}').returncode == 0
+    assert boto.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"] == {
+        "pk": {"S": "k"},
+        "n": {"N": "2"},
+    }
+
+
+def test_read_only_refuses_writes_with_exit_3(
+    moto_url: str, boto: Any, tables: list[str], moto_server: MotoProcess
+) -> None:
+    name = make_table(boto)
+    tables.append(name)
+    boto.put_item(TableName=name, Item={"pk": {"S": "k"}, "v": {"S": "old"}})
+    moto_server.reset_requests()
+    put = ddb(moto_url, "--read-only", "put", name, '{"pk": "k", "v": "new"}')
+    delete = ddb(moto_url, "--read-only", "delete", name, '{"pk": "k"}')
+    for out in (put, delete):
+        assert out.returncode == 3
+        assert out.stdout == ""
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Read-only mode" in lines[0] and "refused" in lines[0]
+    assert moto_server.requests() == []
+    assert boto.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]["v"] == {"S": "old"}
+    # Reads still work in read-only mode.
+    got = ddb(moto_url, "--read-only", "get", name, '{"pk": "k"}')
+    assert got.returncode == 0 and json.loads(got.stdout) == {"pk": "k", "v": "old"}
+
+
+def test_errors_are_one_line_on_stderr(moto_url: str, boto: Any, tables: list[str]) -> None:
+    name = make_table(boto, "S", "N")
+    tables.append(name)
+    cases = [
+        (("put", name, '{\n "pk": "a",\n "sk": 1\n "x": 2}'), 2, "line 4, column 2: expected ','"),
+        (("put", name, '{"pk": "a", "sk": {"$NS": []}}'), 2, "empty $NS"),
+        (("put", name, '{"pk": "a"}'), 2, "Missing key attribute sk"),
+        (("put", name, "@/nonexistent/item.json"), 2, "Cannot read /nonexistent/item.json"),
+        (("get", name, '{"pk": "a", "sk": "1"}'), 2, "must be a number (N), not a string (S)"),
+        (("get", name, '{"pk": "a", "sk": 1}'), 1, "Item not found"),
+        (("delete", name, '{"pk": "a", "sk": 1}'), 1, "No such item"),
+        (("get", "no-such-table-cli", '{"pk": "a"}'), 1, "Not found"),
+        (("query", name, "--pk", "a", "--sk", "begins_with 1"), 2, "does not apply to numbers"),
+        (("scan", name, "--filter", "nonsense"), 2, "Cannot read the filter 'nonsense'"),
+    ]
+    for args, code, message in cases:
+        out = ddb(moto_url, *args)
+        assert out.returncode == code, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ddbconsole: "), out.stderr
+        assert message in lines[0], lines[0]
+        assert out.stdout == ""
+
+
+def test_delete(moto_url: str, boto: Any, tables: list[str]) -> None:
+    name = make_table(boto, "N")
+    tables.append(name)
+    boto.put_item(TableName=name, Item={"pk": {"N": BIG}, "v": {"S": "x"}})
+    assert ddb(moto_url, "delete", name, f'{{"pk": {BIG}}}').returncode == 0
+    assert "Item" not in boto.get_item(TableName=name, Key={"pk": {"N": BIG}})
+
+
+@pytest.fixture
+def orders(boto: Any, tables: list[str]) -> str:
+    name = f"cli-orders-{uuid.uuid4().hex[:8]}"
+    boto.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByStatus",
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    tables.append(name)
+    for i in range(30):
+        boto.put_item(
+            TableName=name,
+            Item={
+                "pk": {"S": "u1" if i < 20 else "u2"},
+                "sk": {"N": str(i)},
+                "status": {"S": "PAID" if i % 3 == 0 else "NEW"},
+                "total": {"N": f"{i}.50"},
+                "tags": {"SS": ["gift"] if i % 5 == 0 else ["plain"]},
+            },
+        )
+    return name
+
+
+def test_query_outputs(moto_url: str, orders: str) -> None:
+    out = ddb(moto_url, "query", orders, "--pk", "u1", "--sk", "between 5 and 12", "--descending")
+    assert out.returncode == 0, out.stderr
+    items = json.loads(out.stdout, parse_float=Decimal)
+    assert [int(i["sk"]) for i in items] == list(range(12, 4, -1))
+    assert items[0]["total"] == Decimal("12.50") and items[0]["tags"] == {"$SS": ["plain"]}
+
+    jsonl = ddb(
+        moto_url, "query", orders, "--index", "ByStatus", "--pk", "PAID", "--sk", ">= 9",
+        "--filter", "tags contains gift", "--output", "jsonl",
+    )  # fmt: skip
+    assert jsonl.returncode == 0, jsonl.stderr
+    lines = jsonl.stdout.splitlines()
+    assert [codec.loads(line)["sk"] for line in lines] == [{"N": "15"}]
+
+    limited = ddb(
+        moto_url, "query", orders, "--pk", "u1", "--limit", "7", "--page-size", "3",
+        "--output", "dynamodb-json", "--projection", "pk,sk",
+    )  # fmt: skip
+    assert limited.returncode == 0, limited.stderr
+    raw = json.loads(limited.stdout)
+    assert [r["sk"]["N"] for r in raw] == [str(i) for i in range(7)]
+    assert all(set(r) == {"pk", "sk"} for r in raw)
+
+
+def test_scan_filters_and_limit(moto_url: str, orders: str) -> None:
+    out = ddb(
+        moto_url, "scan", orders, "--filter", "total >= 25", "--filter", "status = PAID",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert sorted(int(i["sk"]) for i in json.loads(out.stdout)) == [27]
+    anyof = ddb(
+        moto_url, "scan", orders, "--any", "--filter", "sk = 1", "--filter", "sk in 2, 3",
+    )  # fmt: skip
+    assert sorted(int(i["sk"]) for i in json.loads(anyof.stdout)) == [1, 2, 3]
+    limited = ddb(moto_url, "scan", orders, "--limit", "4", "--output", "jsonl")
+    assert len(limited.stdout.splitlines()) == 4
+    empty = ddb(moto_url, "scan", orders, "--filter", "status = NOPE")
+    assert empty.returncode == 0 and empty.stdout == "[]\n"
+
+
+# --- argument parsing (no server) --------------------------------------------------------------
+
+
+def test_parse_path() -> None:
+    assert parse_path("Name") == "Name"
+    assert parse_path("Address.City") == ("Address", "City")
+    assert parse_path("Lines[0].Sku") == ("Lines", 0, "Sku")
+    assert parse_path('"a.b"') == "a.b"
+    with pytest.raises(UserInputError):
+        parse_path("[0]")
+
+
+def test_parse_filter() -> None:
+    assert parse_filter("Total > 100") == FilterCondition("Total", ">", ({"N": "100"},))
+    assert parse_filter("Name = Ada Lovelace") == FilterCondition(
+        "Name", "=", ({"S": "Ada Lovelace"},)
+    )
+    assert parse_filter('Code = "123"') == FilterCondition("Code", "=", ({"S": "123"},))
+    assert parse_filter("a.b exists") == FilterCondition(("a", "b"), "attribute_exists")
+    assert parse_filter("size(Tags) >= 2") == FilterCondition(
+        "Tags", ">=", ({"N": "2"},), size=True
+    )
+    assert parse_filter("n between 1 and 5") == FilterCondition(
+        "n", "between", ({"N": "1"}, {"N": "5"})
+    )
+    assert parse_filter("x in 1, 2, three").values == ({"N": "1"}, {"N": "2"}, {"S": "three"})
+    assert parse_filter("x type SS") == FilterCondition("x", "attribute_type", ({"S": "SS"},))
+    assert parse_filter("flag = null").values == ({"NULL": True},)
+    assert parse_filter('s = {"$SS": ["a"]}').values == ({"SS": ["a"]},)
+    with pytest.raises(UserInputError):
+        parse_filter('s = {"$SS": []}')
+
+
+def test_key_values_follow_the_key_type() -> None:
+    s, n, b = (KeyAttribute("k", t, "HASH") for t in ("S", "N", "B"))
+    assert typed_value("42", s) == {"S": "42"}
+    assert typed_value('"quoted"', s) == {"S": "quoted"}
+    assert typed_value(BIG, n) == {"N": BIG}
+    assert typed_value("AAE=", b) == {"B": b"\x00\x01"}
+    with pytest.raises(UserInputError):
+        typed_value("abc", n)
+    assert parse_sort("begins_with ORDER#", s) == SortCondition("begins_with", {"S": "ORDER#"})
+    assert parse_sort(">= 10", n) == SortCondition(">=", {"N": "10"})
+    assert parse_sort("plain", s) == SortCondition("=", {"S": "plain"})
+    assert guess_value("true") == {"BOOL": True}
