@@ -10,16 +10,19 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
 from ddbconsole.config import Profile, Settings
 from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.services import Services
+from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import describe_error
-from ddbconsole.ui.keys import APP_ACTIONS, MAIN_ACTIONS
+from ddbconsole.ui.keys import APP_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
 from ddbconsole.ui.screens.help import HelpScreen
-from ddbconsole.ui.screens.main import MainScreen, make_binding
+from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
+from ddbconsole.ui.widgets.items_pane import ItemsPane
 
 ServicesFactory = Callable[[Settings], Services]
 
@@ -71,14 +74,16 @@ class DdbConsoleApp(App[int]):
     # --- commands -----------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        actions = list(APP_ACTIONS)
+        groups: list[tuple[Any, tuple[Action, ...]]] = [(self, APP_ACTIONS)]
         if isinstance(screen, MainScreen):
-            actions += MAIN_ACTIONS
-        for action in actions:
-            if action.id in {"command_palette"} or (self.settings.read_only and action.write):
-                continue
-            target = screen if action in MAIN_ACTIONS else self
-            yield SystemCommand(action.title, action.help, _runner(target, action.action))
+            groups.append((screen, MAIN_ACTIONS))
+            if screen.query_one(TabbedContent).active == "items":
+                groups.append((screen.query_one(ItemsPane), ITEM_ACTIONS))
+        for target, actions in groups:
+            for action in actions:
+                if action.id == "command_palette" or (self.settings.read_only and action.write):
+                    continue
+                yield SystemCommand(action.title, action.help, _runner(target, action.action))
         yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:

@@ -80,7 +80,27 @@ MAIN_ACTIONS: tuple[Action, ...] = (
     ),
 )
 
-ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS
+ITEM_ACTIONS: tuple[Action, ...] = (
+    Action("item_query", "f", "focus_query", "Query", "Query or filter items",
+           "Edit the scan/query form (Enter runs it)"),
+    Action("item_next_page", "right_square_bracket", "next_page", "Next page", "Next page",
+           "Load the next page (one request)"),
+    Action("item_prev_page", "left_square_bracket", "prev_page", "Prev page", "Previous page",
+           "Back one page (cached, or one request)"),
+    Action("item_view", "enter", "view_item", "View", "View item", "Show the item as JSON", show=False),
+    Action("item_edit", "e", "edit_item", "Edit", "Edit item", "Edit the item as JSON", write=True),
+    Action("item_new", "n", "new_item", "New", "New item", "Create an item from the key template",
+           write=True),
+    Action("item_duplicate", "c", "duplicate_item", "Duplicate", "Duplicate item",
+           "A new item starting from this one", write=True),
+    Action("item_delete", "d", "delete_item", "Delete", "Delete item", "Delete this item", write=True),
+    Action("item_mark", "space", "mark_item", "Mark", "Mark item", "Mark or unmark for batch delete"),
+    Action("item_delete_marked", "D", "delete_marked", "Delete marked", "Delete marked items",
+           "Batch-delete every marked item", write=True),
+    Action("partiql", "x", "partiql", "PartiQL", "PartiQL console", "Run PartiQL statements"),
+)  # fmt: skip
+
+ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 
 

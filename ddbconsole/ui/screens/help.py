@@ -11,11 +11,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ddbconsole.ui.keys import APP_ACTIONS, MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import APP_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
 
 
 def _key_display(key: str) -> str:
-    names = {"question_mark": "?", "colon": ":", "slash": "/"}
+    names = {
+        "question_mark": "?",
+        "colon": ":",
+        "slash": "/",
+        "right_square_bracket": "]",
+        "left_square_bracket": "[",
+    }
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
 
@@ -28,6 +34,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
     sections: list[tuple[str, tuple[Action, ...]]] = [
         ("Anywhere", APP_ACTIONS),
         ("Main screen", MAIN_ACTIONS),
+        ("Items tab", ITEM_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, OptionList, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import WorkerErrors, describe_error
-from ddbconsole.ui.keys import MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
+from ddbconsole.ui.widgets.items_pane import ItemsPane
 from ddbconsole.ui.widgets.status_bar import StatusBar
 from ddbconsole.ui.widgets.table_details import TableDetails
 from ddbconsole.ui.widgets.table_list import TableList
@@ -24,20 +25,11 @@ if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
 
 PLACEHOLDERS = {
-    "items": "Items will hold the item browser: scan and query the table or any index (key "
-    "conditions, filters, projections, pagination), a lossless JSON editor with conditional saves, "
-    "batch deletes and a PartiQL console.",
     "capacity": "Capacity will hold billing mode (on-demand <-> provisioned), throughput of the "
     "table and each GSI, Application Auto Scaling, and what each choice would cost.",
     "metrics": "Metrics will hold live CloudWatch charts: consumed vs provisioned capacity, "
     "throttles, errors and latency, with the table's alarms.",
 }
-
-
-def make_binding(action: Action) -> Binding:
-    return Binding(
-        action.key, action.action, action.label, show=action.show, id=action.id, tooltip=action.help
-    )
 
 
 class MainScreen(WorkerErrors, Screen[None]):
@@ -58,11 +50,9 @@ class MainScreen(WorkerErrors, Screen[None]):
         with Horizontal(id="body"):
             yield TableList(id="table-list")
             with TabbedContent(id="tabs", initial="settings"):
-                for tab_id, title in (
-                    ("items", "Items"),
-                    ("capacity", "Capacity"),
-                    ("metrics", "Metrics"),
-                ):
+                with TabPane("Items", id="items"):
+                    yield ItemsPane(id="items-pane")
+                for tab_id, title in (("capacity", "Capacity"), ("metrics", "Metrics")):
                     with TabPane(title, id=tab_id):
                         yield Static(PLACEHOLDERS[tab_id], classes="placeholder")
                 with TabPane("Settings", id="settings"):
@@ -118,6 +108,17 @@ class MainScreen(WorkerErrors, Screen[None]):
     def on_table_described(self, message: TableDescribed) -> None:
         if message.info.name == self.selected_table:
             self.query_one(TableDetails).show(message.info)
+            items = self.query_one(ItemsPane)
+            items.set_table(message.info)
+            if self.query_one(TabbedContent).active == "items":
+                items.ensure_loaded()
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "items":
+            pane = self.query_one(ItemsPane)
+            pane.ensure_loaded()
+            pane.query_one(DataTable).focus()
 
     # --- actions ------------------------------------------------------------------------------
 

@@ -1,0 +1,81 @@
+"""Confirmation dialogs that say exactly what will be sent (DESIGN.md rule 6)."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no with the request shown; optionally the user must type `require_text` to confirm."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 100; height: auto; max-height: 90%; border: thick $error;
+        background: $surface; padding: 1 2; }
+    ConfirmScreen VerticalScroll { height: auto; max-height: 30; }
+    ConfirmScreen Horizontal { height: auto; margin-top: 1; }
+    ConfirmScreen Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("escape,n", "cancel", "Cancel", id="confirm_cancel"),
+        Binding("y", "confirm", "Confirm", id="confirm_yes"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        body: RenderableType,
+        *,
+        confirm_label: str = "Confirm",
+        require_text: str = "",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm_label
+        self.require_text = require_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{self.title_text}[/b]")
+            with VerticalScroll():
+                yield Static(self.body, id="confirm-body")
+            if self.require_text:
+                yield Label(f"Type [b]{self.require_text}[/b] to confirm:")
+                yield Input(id="confirm-text")
+            with Horizontal():
+                yield Button(self.confirm_label, variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        if self.require_text:
+            self.query_one("#confirm-text", Input).focus()
+        else:
+            self.query_one("#no", Button).focus()
+
+    def _typed_ok(self) -> bool:
+        return (
+            not self.require_text
+            or self.query_one("#confirm-text", Input).value == self.require_text
+        )
+
+    @on(Button.Pressed, "#yes")
+    def action_confirm(self) -> None:
+        if self._typed_ok():
+            self.dismiss(True)
+        else:
+            self.notify(f"Type {self.require_text} exactly to confirm", severity="warning")
+
+    @on(Button.Pressed, "#no")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Input.Submitted, "#confirm-text")
+    def submitted(self) -> None:
+        self.action_confirm()

@@ -1,0 +1,250 @@
+"""View and edit one item as JSON (plain or DynamoDB JSON), validated as you type, saved safely."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static, TextArea
+
+from ddbconsole import codec
+from ddbconsole.errors import ItemConflict, ItemExists, UserInputError
+from ddbconsole.models import TableInfo
+from ddbconsole.services.items import new_item_template, validate_item
+from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.conflict import Choice, ConflictScreen
+
+if TYPE_CHECKING:
+    from ddbconsole.ui.app import DdbConsoleApp
+
+Mode = Literal["view", "edit", "new", "duplicate"]
+VALIDATE_DELAY = 0.25
+
+
+class ItemEditorScreen(WorkerErrors, Screen[bool]):
+    """Returns True when something was written."""
+
+    DEFAULT_CSS = """
+    ItemEditorScreen #title { height: 1; padding: 0 1; background: $panel; }
+    ItemEditorScreen TextArea { height: 1fr; }
+    ItemEditorScreen #problem { height: auto; min-height: 1; padding: 0 1; }
+    ItemEditorScreen #problem.error { color: $error; }
+    ItemEditorScreen #problem.ok { color: $success; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="editor_close"),
+        Binding("e", "start_edit", "Edit", id="editor_edit"),
+        Binding("ctrl+t", "toggle_form", "Plain/DynamoDB JSON", id="editor_toggle_form"),
+        Binding("ctrl+s", "save", "Save", id="editor_save"),
+        Binding("ctrl+e", "external_editor", "$EDITOR", id="editor_external"),
+    ]
+
+    def __init__(self, table: TableInfo, item: dict[str, Any] | None, *, mode: Mode) -> None:
+        super().__init__()
+        self.table = table
+        self.mode: Mode = mode
+        self.form: codec.Form = "plain"
+        if mode == "new":
+            item = new_item_template(table)
+        assert item is not None
+        # What the save is conditional on: the item as loaded (not for creates).
+        self.original: dict[str, Any] | None = dict(item) if mode in ("view", "edit") else None
+        self.loaded_text = codec.dumps(item, self.form)
+        self._validate_timer: Timer | None = None
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def editing(self) -> bool:
+        return self.mode != "view"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield TextArea(
+            self.loaded_text, language="json", read_only=not self.editing, show_line_numbers=True,
+            tab_behavior="indent", id="editor",
+        )  # fmt: skip
+        yield Static("", id="problem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.query_one(TextArea).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        read_only = self.ddb_app.settings.read_only
+        if action in ("save", "external_editor"):
+            return True if self.editing and not read_only else None
+        if action == "start_edit":
+            return True if not self.editing and not read_only else None
+        return True
+
+    def _show_title(self) -> None:
+        verb = {"view": "Item", "edit": "Editing", "new": "New item in", "duplicate": "Copy into"}
+        form = "plain JSON" if self.form == "plain" else "DynamoDB JSON"
+        title = Text(f"{verb[self.mode]} {self.table.name}", style="bold")
+        title.append(f"  ({form}; ctrl+t switches)", style="dim")
+        self.query_one("#title", Static).update(title)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def parse(self) -> dict[str, Any]:
+        return codec.loads(self.text, self.form)
+
+    # --- validation as you type ------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def changed(self) -> None:
+        if self._validate_timer is not None:
+            self._validate_timer.stop()
+        self._validate_timer = self.set_timer(VALIDATE_DELAY, self.validate_now)
+
+    def validate_now(self) -> bool:
+        problem = self.query_one("#problem", Static)
+        try:
+            item = self.parse()
+            validate_item(self.table, item)
+            size = codec.item_size(item)
+        except UserInputError as exc:
+            problem.update(Text(str(exc)))
+            problem.set_classes("error")
+            return False
+        changed = self.original is None or not codec.same_item(self.original, item)
+        state = "changed" if changed else "unchanged"
+        problem.update(Text(f"valid · {size:,} bytes of 400 KB · {state}"))
+        problem.set_classes("ok")
+        return True
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_start_edit(self) -> None:
+        self.mode = "edit"
+        self.query_one(TextArea).read_only = False
+        self._show_title()
+        self.refresh_bindings()
+
+    def action_toggle_form(self) -> None:
+        try:
+            item = self.parse()
+        except UserInputError as exc:
+            self.ddb_app.report_error(exc)  # keep the text; say what is wrong
+            return
+        self.form = "dynamodb" if self.form == "plain" else "plain"
+        was_loaded = self.text == self.loaded_text
+        self.query_one(TextArea).load_text(codec.dumps(item, self.form))
+        if was_loaded:
+            self.loaded_text = self.text
+        self._show_title()
+
+    def action_close(self) -> None:
+        if not self.editing or self.text == self.loaded_text:
+            self.dismiss(False)
+            return
+
+        def done(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        body = Text("Your edits have not been saved and will be lost.")
+        self.app.push_screen(ConfirmScreen("Discard changes?", body, confirm_label="Discard"), done)
+
+    def action_save(self, overwrite: bool = False) -> None:
+        try:
+            item = self.parse()
+            validate_item(self.table, item)
+        except UserInputError as exc:
+            self.validate_now()
+            self.ddb_app.report_error(exc)
+            return
+        self._save(item, overwrite)
+
+    @work(exclusive=True, exit_on_error=False, group="save")
+    async def _save(self, item: dict[str, Any], overwrite: bool) -> None:
+        items = self.ddb_app.services.items
+        try:
+            if self.original is None:
+                await items.put_new(self.table, item)
+                self.notify("Item created", title="PutItem")
+                self.dismiss(True)
+                return
+            result = await items.save(self.table, self.original, item, overwrite=overwrite)
+        except ItemConflict as conflict:
+            self.app.push_screen(
+                ConflictScreen(self.table.name, item, conflict.current), self._conflict_choice
+            )
+            return
+        except ItemExists as exc:
+            self.ddb_app.report_error(exc)
+            return
+        if not result.written:
+            self.notify("No changes: nothing was sent", title="Save")
+            self.dismiss(False)
+            return
+        note = f"Saved ({result.operation})"
+        if result.kept_attributes:
+            note += "; kept attributes added meanwhile: " + ", ".join(result.kept_attributes)
+        self.notify(note, title="Saved")
+        self.dismiss(True)
+
+    def _conflict_choice(self, choice: Choice | None) -> None:
+        if choice == "overwrite":
+            self.action_save(overwrite=True)
+        elif choice == "reload":
+            self._reload()
+
+    @work(exclusive=True, exit_on_error=False, group="save")
+    async def _reload(self) -> None:
+        assert self.original is not None
+        from ddbconsole.services.items import key_of
+
+        key = key_of(self.table, self.original)
+        current = await self.ddb_app.services.items.get_item(self.table.name, key, consistent=True)
+        if current is None:
+            self.notify(
+                "The item was deleted meanwhile; saving will create it again", severity="warning"
+            )
+            self.original = None
+            return
+        self.original = current
+        self.loaded_text = codec.dumps(current, self.form)
+        self.query_one(TextArea).load_text(self.loaded_text)
+        self.notify("Reloaded the server's version")
+
+    def action_external_editor(self) -> None:
+        """Edit in $VISUAL/$EDITOR; whatever comes back stays in the editor, valid or not."""
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".json", delete=False, encoding="utf-8"
+        ) as tmp:
+            tmp.write(self.text)
+            path = Path(tmp.name)
+        try:
+            with self.app.suspend():
+                code = subprocess.call([*shlex.split(command), str(path)])
+            if code != 0:
+                self.notify(
+                    f"{command} exited with {code}; the editor text is unchanged",
+                    severity="warning",
+                )
+                return
+            self.query_one(TextArea).load_text(path.read_text(encoding="utf-8"))
+            self.validate_now()
+        except OSError as exc:
+            self.notify(f"Could not run {command}: {exc.strerror or exc}", severity="error")
+        finally:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,532 @@
+"""The Items tab: scan or query the table or an index, page by page, and act on items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
+
+from ddbconsole import codec
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projection, sort_condition
+from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
+from ddbconsole.services.items import key_of
+from ddbconsole.services.paging import Pager
+from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.keys import ITEM_ACTIONS
+from ddbconsole.ui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from ddbconsole.ui.app import DdbConsoleApp
+    from ddbconsole.ui.screens.item_editor import Mode
+
+TABLE = "__table__"
+CELL_WIDTH = 40
+WRITE_ACTIONS = {a.action for a in ITEM_ACTIONS if a.write}
+
+
+def cell(value: dict[str, Any]) -> Text:
+    """A compact, typed rendering of one attribute value for a table cell."""
+    kind = codec.type_of(value)
+    if kind == "S":
+        text = Text(value["S"] if value["S"] else '""', style="" if value["S"] else "dim")
+    elif kind == "N":
+        text = Text(value["N"], style="cyan")
+    elif kind == "BOOL":
+        text = Text(str(value["BOOL"]).lower(), style="magenta")
+    elif kind == "NULL":
+        text = Text("null", style="dim italic")
+    else:
+        text = Text(
+            codec.dumps_value(value), style="yellow" if kind in ("SS", "NS", "BS", "B") else ""
+        )
+    if len(text) > CELL_WIDTH:
+        text.truncate(CELL_WIDTH - 1)
+        text.append("…")
+    return text
+
+
+def columns_for(
+    table: TableInfo, index: str | None, items: tuple[dict[str, Any], ...]
+) -> list[str]:
+    """Key attributes first (table, then index keys), then every other attribute seen, in order."""
+    names = [k.name for k in table.keys]
+    if index:
+        names += [k.name for k in table.index(index).keys if k.name not in names]
+    seen = dict.fromkeys(names)
+    for item in items:
+        for name in item:
+            seen.setdefault(name)
+    return list(seen)
+
+
+def column_label(name: str, items: tuple[dict[str, Any], ...]) -> Text:
+    types = sorted({codec.type_of(item[name]) for item in items if name in item})
+    label = Text(name, style="bold")
+    if types:
+        label.append(" " + "|".join(types), style="dim")
+    return label
+
+
+class ItemsPane(WorkerErrors, Vertical):
+    DEFAULT_CSS = """
+    ItemsPane { height: 1fr; }
+    ItemsPane #query-bar { height: auto; }
+    ItemsPane .row { height: 1; margin-bottom: 1; }
+    ItemsPane .row > * { margin-right: 1; }
+    ItemsPane #mode { width: 12; }
+    ItemsPane #index { width: 28; }
+    ItemsPane #sk-op { width: 18; }
+    ItemsPane #pk, ItemsPane #sk, ItemsPane #sk2 { width: 1fr; }
+    ItemsPane #filter { width: 2fr; }
+    ItemsPane #projection { width: 1fr; }
+    ItemsPane Checkbox { width: auto; border: none; padding: 0 1; }
+    ItemsPane DataTable { height: 1fr; }
+    ItemsPane #page-info { height: 1; padding: 0 1; background: $panel; }
+    """
+    BINDINGS = [make_binding(a) for a in ITEM_ACTIONS]
+
+    class Changed(Message):
+        """Items were written or deleted (other panes may want to refresh counts)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table: TableInfo | None = None
+        self.pager: Pager | None = None
+        self.source = ""  # what the current pager reads: "Scan Orders", "PartiQL", ...
+        self.row_items: list[dict[str, Any]] = []
+        self.marked: dict[str, dict[str, Any]] = {}  # canonical key -> key, across pages
+        self.loaded_for: str | None = None
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="query-bar"):
+            with Horizontal(classes="row"):
+                yield Select(
+                    [("Scan", "scan"), ("Query", "query")],
+                    value="scan",
+                    allow_blank=False,
+                    id="mode",
+                    compact=True,
+                )
+                yield Select(
+                    [("table", TABLE)], value=TABLE, allow_blank=False, id="index", compact=True
+                )
+                yield Input(placeholder="partition key value", id="pk", compact=True)
+                yield Select(
+                    [(op, op) for op in SORT_OPS],
+                    value="=",
+                    allow_blank=False,
+                    id="sk-op",
+                    compact=True,
+                )
+                yield Input(placeholder="sort key value", id="sk", compact=True)
+                yield Input(placeholder="and (between)", id="sk2", compact=True)
+            with Horizontal(classes="row"):
+                yield Input(
+                    placeholder='filter, e.g. Status = "PAID" and size(Lines) > 1',
+                    id="filter",
+                    compact=True,
+                )
+                yield Input(placeholder="projection: a, b.c", id="projection", compact=True)
+                yield Checkbox("desc", id="desc", compact=True)
+                yield Checkbox("consistent", id="consistent", compact=True)
+        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield Static("Select a table.", id="page-info")
+
+    # --- read-only: write actions are hidden and disabled ------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
+            return None
+        return True
+
+    # --- the table ----------------------------------------------------------------------------
+
+    def set_table(self, info: TableInfo) -> None:
+        changed = self.table is None or self.table.name != info.name
+        self.table = info
+        if not changed:
+            return
+        self.marked.clear()
+        index = self.query_one("#index", Select)
+        index.set_options(
+            [("table", TABLE)] + [(f"{i.kind} {i.name}", i.name) for i in info.indexes]
+        )
+        index.value = TABLE
+        self.query_one("#mode", Select).value = "scan"
+        self._update_key_hints()
+        self.loaded_for = None
+
+    def ensure_loaded(self) -> None:
+        """Scan the first page of a newly selected table once the tab is shown."""
+        if self.table is not None and self.loaded_for != self.table.name:
+            self.loaded_for = self.table.name
+            self.run_query()
+
+    def _index(self) -> str | None:
+        value = self.query_one("#index", Select).value
+        return None if value == TABLE or value is Select.BLANK else str(value)
+
+    def _update_key_hints(self) -> None:
+        if self.table is None:
+            return
+        index = self._index()
+        keys = self.table.index(index).keys if index else self.table.keys
+        pk = keys[0]
+        self.query_one("#pk", Input).placeholder = f"{pk.name} ({pk.type}) =  partition key"
+        sk = keys[1] if len(keys) > 1 else None
+        self.query_one("#sk", Input).placeholder = f"{sk.name} ({sk.type})" if sk else "no sort key"
+        self.query_one("#sk", Input).disabled = sk is None
+        self.query_one("#sk2", Input).disabled = sk is None
+
+    @on(Select.Changed, "#index")
+    def index_changed(self) -> None:
+        self._update_key_hints()
+
+    @on(Input.Changed, "#pk")
+    def pk_typed(self, event: Input.Changed) -> None:
+        # Typing a partition key value means the user wants a query.
+        if event.value.strip():
+            self.query_one("#mode", Select).value = "query"
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_query()
+        self.query_one(DataTable).focus()
+
+    # --- building the request -----------------------------------------------------------------
+
+    def _fetcher(self) -> tuple[str, Callable[[Any], Awaitable[Page]]]:
+        """Read the form into a scan or query; UserInputError (form kept as typed) if it is wrong."""
+        assert self.table is not None
+        table = self.table
+        index = self._index()
+        items = self.ddb_app.services.items
+        limit = self.ddb_app.settings.page_size
+        flt = parse_filter(self.query_one("#filter", Input).value)
+        projection = parse_projection(self.query_one("#projection", Input).value)
+        consistent = self.query_one("#consistent", Checkbox).value
+        where = f"{table.name}" + (f" / {index}" if index else "")
+        if self.query_one("#mode", Select).value == "scan":
+            spec = ScanSpec(
+                index=index, filters=flt.terms, match_any=flt.match_any, projection=projection,
+                consistent=consistent, limit=limit,
+            )  # fmt: skip
+            return f"Scan {where}", lambda start: items.scan_page(table, spec, start)
+        keys = table.index(index).keys if index else table.keys
+        pk = key_value(self.query_one("#pk", Input).value, keys[0].type, "partition key")
+        if pk is None:
+            raise DdbConsoleError(
+                "A query needs the partition key", f"type a value for {keys[0].name}"
+            )
+        sort = None
+        if len(keys) > 1:
+            sort = sort_condition(
+                str(self.query_one("#sk-op", Select).value),
+                keys[1].type,
+                self.query_one("#sk", Input).value,
+                self.query_one("#sk2", Input).value,
+            )
+        qspec = QuerySpec(
+            partition_value=pk, index=index, sort=sort, filters=flt.terms, match_any=flt.match_any,
+            projection=projection, ascending=not self.query_one("#desc", Checkbox).value,
+            consistent=consistent, limit=limit,
+        )  # fmt: skip
+        return f"Query {where}", lambda start: items.query_page(table, qspec, start)
+
+    def run_query(self) -> None:
+        if self.table is None:
+            return
+        try:
+            source, fetch = self._fetcher()
+        except DdbConsoleError as exc:
+            self.ddb_app.report_error(exc)
+            return
+        self.start_pager(source, fetch)
+
+    def start_pager(self, source: str, fetch: Callable[[Any], Awaitable[Page]]) -> None:
+        self.source = source
+        self.pager = Pager(fetch)
+        self._page_worker("first")
+
+    @work(exclusive=True, exit_on_error=False, group="items")
+    async def _page_worker(self, direction: str) -> None:
+        pager = self.pager
+        if pager is None:
+            return
+        self.query_one("#page-info", Static).update(Text(f"{self.source}: loading…", style="dim"))
+        if direction == "first":
+            page: Page | None = await pager.first()
+        elif direction == "next":
+            page = await pager.next()
+        elif direction == "prev":
+            page = await pager.prev()
+        else:
+            page = await pager.reload()
+        if page is not None and pager is self.pager:
+            self.show_page(page)
+
+    def show_page(self, page: Page) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        self.row_items = list(page.items)
+        if self.table is not None and self.source.startswith(("Scan", "Query")):
+            names = columns_for(self.table, self._index(), page.items)
+        else:
+            names = list(dict.fromkeys(n for item in page.items for n in item))
+        for name in names:
+            table.add_column(column_label(name, page.items), key=name)
+        for i, item in enumerate(page.items):
+            marked = self._is_marked(item)
+            cells = [cell(item[n]) if n in item else Text("") for n in names]
+            table.add_row(
+                *cells, key=str(i), label=Text("●", style="bold red") if marked else Text(" ")
+            )
+        self._update_info(page)
+
+    def _update_info(self, page: Page | None = None) -> None:
+        pager = self.pager
+        page = page or (pager.current if pager else None)
+        if pager is None or page is None:
+            return
+        info = Text(f"{self.source}  ", style="bold")
+        info.append(f"page {pager.index + 1}  ")
+        info.append(f"Count {page.count}")
+        if page.scanned_count is not None:
+            info.append(f" / Scanned {page.scanned_count}")
+        info.append(f"  consumed {page.consumed.describe() if page.consumed else '-'}")
+        info.append("  more: ] next" if pager.has_next else "  (last page)", style="dim")
+        if pager.has_prev:
+            info.append("  [ prev", style="dim")
+        if self.marked:
+            info.append(f"  {len(self.marked)} marked", style="bold red")
+        self.query_one("#page-info", Static).update(info)
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def current_item(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not self.row_items or table.cursor_row < 0 or table.cursor_row >= len(self.row_items):
+            return None
+        return self.row_items[table.cursor_row]
+
+    def _key_id(self, item: dict[str, Any]) -> str | None:
+        if self.table is None:
+            return None
+        try:
+            key = key_of(self.table, item)
+        except DdbConsoleError:
+            return None  # a projection or PartiQL result without the full key
+        return json.dumps(codec.to_dynamodb_json(key), sort_keys=True)
+
+    def _is_marked(self, item: dict[str, Any]) -> bool:
+        key_id = self._key_id(item)
+        return key_id is not None and key_id in self.marked
+
+    def _need_item(self) -> dict[str, Any] | None:
+        item = self.current_item()
+        if item is None:
+            self.notify("No item selected", severity="warning")
+        return item
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_focus_query(self) -> None:
+        mode = self.query_one("#mode", Select).value
+        self.query_one("#pk" if mode == "query" else "#filter", Input).focus()
+
+    def action_next_page(self) -> None:
+        if self.pager and self.pager.has_next:
+            self._page_worker("next")
+
+    def action_prev_page(self) -> None:
+        if self.pager and self.pager.has_prev:
+            self._page_worker("prev")
+
+    def reload_page(self) -> None:
+        if self.pager:
+            self._page_worker("reload")
+        self.post_message(self.Changed())
+
+    @on(DataTable.RowSelected, "#items")
+    def row_selected(self) -> None:
+        self.action_view_item()
+
+    def _open_editor(self, item: dict[str, Any] | None, mode: Mode) -> None:
+        from ddbconsole.ui.screens.item_editor import ItemEditorScreen
+
+        assert self.table is not None
+        screen = ItemEditorScreen(self.table, item, mode=mode)
+        self.app.push_screen(screen, self._editor_closed)
+
+    def _editor_closed(self, saved: bool | None) -> None:
+        if saved:
+            self.reload_page()
+
+    def action_view_item(self) -> None:
+        item = self._need_item()
+        if item is not None and self.table is not None:
+            self._open_editor(item, "view")
+
+    def action_edit_item(self) -> None:
+        item = self._need_item()
+        if item is not None and self.table is not None:
+            self._open_editor(item, "edit")
+
+    def action_new_item(self) -> None:
+        if self.table is not None:
+            self._open_editor(None, "new")
+
+    def action_duplicate_item(self) -> None:
+        item = self._need_item()
+        if item is not None and self.table is not None:
+            self._open_editor(item, "duplicate")
+
+    def action_mark_item(self) -> None:
+        item = self._need_item()
+        if item is None:
+            return
+        key_id = self._key_id(item)
+        if key_id is None or self.table is None:
+            self.notify(
+                "This row lacks its key attributes; it cannot be marked", severity="warning"
+            )
+            return
+        if key_id in self.marked:
+            del self.marked[key_id]
+        else:
+            self.marked[key_id] = key_of(self.table, item)
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        if self.pager and self.pager.current:
+            self.show_page(self.pager.current)
+            table.move_cursor(row=min(row + 1, table.row_count - 1))
+
+    def action_delete_item(self) -> None:
+        item = self._need_item()
+        if item is None or self.table is None:
+            return
+        try:
+            key = key_of(self.table, item)
+        except DdbConsoleError as exc:
+            self.ddb_app.report_error(exc)
+            return
+        request = {
+            "TableName": self.table.name,
+            "Key": codec.to_dynamodb_json(key),
+            "ConditionExpression": "every attribute still as shown (no silent delete of a changed item)",
+            "ReturnValues": "ALL_OLD",
+        }
+        body = Text("DeleteItem\n", style="bold")
+        body.append(json.dumps(request, indent=2, ensure_ascii=False))
+        screen = ConfirmScreen(
+            f"Delete this item from {self.table.name}?", body, confirm_label="Delete"
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._delete_worker(key, item)
+
+        self.app.push_screen(screen, done)
+
+    @work(exclusive=True, exit_on_error=False, group="item-write")
+    async def _delete_worker(self, key: dict[str, Any], item: dict[str, Any]) -> None:
+        assert self.table is not None
+        await self.ddb_app.services.items.delete_item(self.table.name, key, expected=item)
+        self.notify("Item deleted", title="DeleteItem")
+        self.marked.pop(self._key_id(item) or "", None)
+        self.reload_page()
+
+    def action_delete_marked(self) -> None:
+        if self.table is None:
+            return
+        if not self.marked:
+            self.notify("Mark items with space first", severity="warning")
+            return
+        keys = list(self.marked.values())
+        requests = (len(keys) + 24) // 25
+        first = {
+            "RequestItems": {
+                self.table.name: [
+                    {"DeleteRequest": {"Key": codec.to_dynamodb_json(k)}} for k in keys[:25]
+                ]
+            }
+        }
+        body = Text(
+            f"{len(keys)} items will be deleted from {self.table.name} with {requests} BatchWriteItem "
+            "request(s) of at most 25 keys; unprocessed items are retried with backoff.\n\n",
+        )
+        body.append("First request:\n", style="bold")
+        body.append(json.dumps(first, indent=2, ensure_ascii=False))
+        screen = ConfirmScreen(
+            f"Delete {len(keys)} items from {self.table.name}?",
+            body,
+            confirm_label=f"Delete {len(keys)}",
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._batch_delete_worker(keys)
+
+        self.app.push_screen(screen, done)
+
+    @work(exclusive=True, exit_on_error=False, group="item-write")
+    async def _batch_delete_worker(self, keys: list[dict[str, Any]]) -> None:
+        assert self.table is not None
+        info = self.query_one("#page-info", Static)
+
+        def progress(done: int, total: int) -> None:
+            info.update(Text(f"Deleting: {done}/{total}", style="bold yellow"))
+
+        result = await self.ddb_app.services.items.batch_delete(self.table.name, keys, progress)
+        failed = {json.dumps(codec.to_dynamodb_json(f.key), sort_keys=True) for f in result.failed}
+        self.marked = {k: v for k, v in self.marked.items() if k in failed}
+        if result.ok:
+            self.notify(
+                f"Deleted {result.succeeded} items in {result.requests} requests ({result.retries} retries)",
+                title="BatchWriteItem",
+            )
+        else:
+            reasons = sorted({f.reason for f in result.failed})
+            self.notify(
+                f"{len(result.failed)} of {result.requested} not deleted (still marked): {'; '.join(reasons)}",
+                title="Batch delete incomplete",
+                severity="error",
+                timeout=15,
+            )
+        self.reload_page()
+
+    def action_partiql(self) -> None:
+        from ddbconsole.ui.screens.partiql import PartiQLScreen
+
+        self.app.push_screen(
+            PartiQLScreen(self.table.name if self.table else None), self._run_partiql
+        )
+
+    def _run_partiql(self, request: tuple[str, list[dict[str, Any]]] | None) -> None:
+        if not request:
+            return
+        statement, parameters = request
+        items = self.ddb_app.services.items
+        first = True
+
+        async def fetch(token: Any) -> Page:
+            nonlocal first
+            remember, first = first, False
+            return await items.execute_statement(statement, parameters, token, remember=remember)
+
+        label = " ".join(statement.split())
+        self.start_pager(f"PartiQL {label[:60]}", fetch)
