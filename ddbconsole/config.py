@@ -47,6 +47,8 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)
     demo: bool = False
     config_path: Path | None = None
+    # Cost what-if price overrides: region -> {price key: USD} (see PRICE_KEYS).
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
         """A copy connected through another profile; read-only never weakens within a run."""
@@ -72,7 +74,10 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "keys": (dict, type(None)),
     "read_only": (bool,),
+    "prices": (dict, type(None)),
 }
+# Keys of one region under `prices` (USD): the cost what-if of the capacity tab.
+PRICE_KEYS = ("on_demand_read_per_million", "on_demand_write_per_million", "rcu_hour", "wcu_hour")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
@@ -126,6 +131,20 @@ def _parse_profile(name: str, raw: Any, source: str) -> Profile:
     )
 
 
+def _parse_prices(raw: Any, source: str) -> dict[str, dict[str, float]]:
+    prices: dict[str, dict[str, float]] = {}
+    for region, values in (raw or {}).items():
+        _check(values, (dict,), f"prices.{region}", source)
+        for key, value in values.items():
+            if key not in PRICE_KEYS:
+                raise _unknown(f"prices.{region}.{key}", dict.fromkeys(PRICE_KEYS), source)
+            _check(value, (int, float), f"prices.{region}.{key}", source)
+            if value < 0:
+                raise ConfigError(f"{source}: key 'prices.{region}.{key}' must be >= 0", "")
+        prices[str(region)] = {str(k): float(v) for k, v in values.items()}
+    return prices
+
+
 def parse_config(data: Any, source: str) -> dict[str, Any]:
     """Validate a loaded YAML document; return the values it sets."""
     if data is None:
@@ -147,6 +166,7 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
     for action, key in keys.items():
         _check(key, (str,), f"keys.{action}", source)
     out["keys"] = dict(keys)
+    out["prices"] = _parse_prices(data.get("prices"), source)
     if "page_size" in out and not 1 <= out["page_size"] <= 1000:
         raise ConfigError(
             f"{source}: key 'page_size' must be between 1 and 1000", f"got {out['page_size']}"

@@ -152,3 +152,19 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).parents[2] / "config.example.yaml"
     s = load_settings(Flags(config=str(example)), environ={})
     assert s.profiles  # documents named profiles
+
+
+def test_prices_are_validated_and_loaded(tmp_path: Path) -> None:
+    path = write(tmp_path, "prices:\n  eu-west-1:\n    rcu_hour: 0.000147\n    wcu_hour: 1\n")
+    s = load_settings(Flags(config=str(path)), environ={})
+    assert s.prices == {"eu-west-1": {"rcu_hour": 0.000147, "wcu_hour": 1.0}}
+    assert load_settings(environ={}).prices == {}
+    for text, word in [
+        ("prices:\n  eu-west-1:\n    rcu_hr: 1\n", "unknown key 'prices.eu-west-1.rcu_hr'"),
+        ("prices:\n  eu-west-1:\n    rcu_hour: cheap\n", "'prices.eu-west-1.rcu_hour' must be"),
+        ("prices:\n  eu-west-1:\n    rcu_hour: -1\n", "must be >= 0"),
+        ("prices:\n  eu-west-1: 3\n", "'prices.eu-west-1' must be a mapping"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            load_settings(Flags(config=str(write(tmp_path, text))), environ={})
+        assert word in str(err.value) and err.value.exit_code == 2
