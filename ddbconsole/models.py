@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal, NamedTuple
 
 KeyType = Literal["S", "N", "B"]
 
@@ -540,3 +541,263 @@ class AlarmInfo:
             if "GlobalSecondaryIndexName" in m.dimensions
         }
         return tuple(sorted(names))
+
+
+# --- capacity and cost (issue 5: services/capacity.py, services/cost.py) -----------------------
+
+
+class PlannedRequest(NamedTuple):
+    """One request a capacity change will send, exactly as sent: shown to the user before confirming.
+
+    `operation` is the API name (UpdateTable); `params` are the call's parameters.
+    """
+
+    service: str  # dynamodb | application-autoscaling
+    operation: str
+    params: dict[str, Any]
+
+    @property
+    def method(self) -> str:
+        """The (aio)botocore client method name: UpdateTable -> update_table."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation).lower()
+
+
+@dataclass(frozen=True)
+class CapacityLimits:
+    """DescribeLimits: per-table and per-account maximum provisioned capacity (units per second)."""
+
+    table_max_read: int
+    table_max_write: int
+    account_max_read: int
+    account_max_write: int
+
+
+@dataclass(frozen=True)
+class CapacityResource:
+    """The capacity of the table itself (`index` None) or of one GSI."""
+
+    index: str | None
+    status: str  # ACTIVE | CREATING | UPDATING | DELETING ...
+    provisioned: Throughput | None  # None when the table is on-demand
+    on_demand_max: Throughput | None = None  # None or -1: no maximum
+    warm: Throughput | None = None
+    decreases_today: int = 0
+    last_increase: datetime | None = None
+    last_decrease: datetime | None = None
+    read_scaling: ScalableTargetInfo | None = None
+    write_scaling: ScalableTargetInfo | None = None
+    backfilling: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.index or "table"
+
+    @property
+    def busy(self) -> bool:
+        return self.status != "ACTIVE" or self.backfilling
+
+    def scaling(self, side: ScalingSide) -> ScalableTargetInfo | None:
+        return self.read_scaling if side == "read" else self.write_scaling
+
+
+@dataclass(frozen=True)
+class SwitchBudget:
+    """Switches from PROVISIONED to PAY_PER_REQUEST left in AWS's rolling 24-hour window (limit 4).
+
+    `counted` are the switches known to have happened in the window (oldest first): from ddbconsole's
+    local ledger and DescribeTable's LastUpdateToPayPerRequestDateTime. Switches made elsewhere (the
+    AWS console, the CLI, another machine) are invisible except the latest, so `remaining` can be too
+    high; it is never too low. `next_free` is when the oldest counted switch leaves the window.
+    """
+
+    limit: int
+    counted: tuple[datetime, ...]
+    now: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - len(self.counted))
+
+    @property
+    def next_free(self) -> datetime | None:
+        return self.counted[0] + timedelta(hours=24) if self.counted else None
+
+    def describe(self) -> str:
+        text = f"{self.remaining} of {self.limit} switches to on-demand left in the last 24 h"
+        if self.remaining == 0 and self.next_free is not None:
+            text += f"; next one frees up at {self.next_free:%Y-%m-%d %H:%M} UTC"
+        return text
+
+
+@dataclass(frozen=True)
+class RememberedAutoScaling:
+    """Auto scaling settings saved by ddbconsole before a switch to on-demand removed them."""
+
+    table: str
+    saved_at: datetime
+    targets: tuple[ScalableTargetInfo, ...]
+
+    def target(self, side: ScalingSide, index: str | None = None) -> ScalableTargetInfo | None:
+        for target in self.targets:
+            if target.side == side and target.index_name == index:
+                return target
+        return None
+
+
+@dataclass(frozen=True)
+class CapacityState:
+    """Everything the capacity tab shows about one table."""
+
+    table: str
+    arn: str
+    status: str
+    billing_mode: str  # PROVISIONED | PAY_PER_REQUEST
+    resources: tuple[CapacityResource, ...]  # the table first, then its GSIs
+    autoscaling: TableAutoScaling
+    last_switch_to_on_demand: datetime | None
+    switch_budget: SwitchBudget
+    remembered: RememberedAutoScaling | None = None
+    fetched_at: datetime | None = None
+
+    @property
+    def on_demand(self) -> bool:
+        return self.billing_mode == "PAY_PER_REQUEST"
+
+    @property
+    def table_resource(self) -> CapacityResource:
+        return self.resources[0]
+
+    @property
+    def gsis(self) -> tuple[CapacityResource, ...]:
+        return self.resources[1:]
+
+    @property
+    def busy(self) -> bool:
+        """An update is running (table or a GSI not ACTIVE): DynamoDB takes one at a time."""
+        return self.status != "ACTIVE" or any(r.busy for r in self.resources)
+
+    def resource(self, index: str | None = None) -> CapacityResource:
+        for res in self.resources:
+            if res.index == index:
+                return res
+        raise KeyError(index)
+
+
+@dataclass(frozen=True)
+class ScalingActivity:
+    resource_id: str
+    dimension: str
+    status: str  # Successful | InProgress | Failed ...
+    description: str
+    cause: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ScalingActivities:
+    """Recent scaling activities; `unavailable` says why there are none when the endpoint failed."""
+
+    table: str
+    activities: tuple[ScalingActivity, ...] = ()
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceUsage:
+    """Consumed capacity of the table (`index` None) or a GSI, hour by hour, oldest first.
+
+    `read`/`write` are per-second averages over each hour (CloudWatch hourly Sum / 3600). The optional
+    `*_peak` are, per hour, the highest per-minute average (units per second) within that hour.
+    """
+
+    index: str | None
+    read: tuple[float, ...]
+    write: tuple[float, ...]
+    read_peak: tuple[float, ...] | None = None
+    write_peak: tuple[float, ...] | None = None
+
+    @property
+    def hours(self) -> int:
+        return len(self.read)
+
+
+@dataclass(frozen=True)
+class TableUsage:
+    table: str
+    start: datetime
+    end: datetime
+    resources: tuple[ResourceUsage, ...]  # the table first, then its GSIs
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CapacitySuggestion:
+    """Suggested provisioned capacity for one resource, with what it is based on."""
+
+    index: str | None
+    read: int
+    write: int
+    read_peak: float  # the highest hourly average consumed (units per second)
+    write_peak: float
+    read_mean: float
+    write_mean: float
+
+
+@dataclass(frozen=True)
+class AutoScalingSettings:
+    """Target tracking of one side of one resource, for the cost simulation."""
+
+    min_capacity: int = 5
+    max_capacity: int = 40000
+    target: float = 70.0  # utilisation percent
+
+
+@dataclass(frozen=True)
+class Prices:
+    """USD list prices of one region (standard table class)."""
+
+    region: str
+    on_demand_read_per_million: float
+    on_demand_write_per_million: float
+    rcu_hour: float
+    wcu_hour: float
+    source: str = "default"  # default | config | fallback
+
+
+CostOptionKind = Literal["on-demand", "provisioned-current", "provisioned-suggested", "autoscaling"]
+
+
+@dataclass(frozen=True)
+class CostOption:
+    """The estimated monthly cost (730 h) of one capacity choice over the consumed-capacity history."""
+
+    kind: CostOptionKind
+    label: str
+    monthly: float  # USD
+    read_monthly: float
+    write_monthly: float
+    throttled_hours: int  # hours in the history where consumption exceeded capacity
+    detail: str = ""
+
+    @property
+    def throttled(self) -> bool:
+        return self.throttled_hours > 0
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    region: str
+    prices: Prices
+    hours: int  # length of the history the estimate is based on
+    options: tuple[CostOption, ...]
+    current: CostOptionKind | None  # the option that is the table's current mode
+    recommended: CostOptionKind | None  # the cheapest option that would not have throttled
+    assumptions: tuple[str, ...]
+
+    def option(self, kind: CostOptionKind) -> CostOption | None:
+        for opt in self.options:
+            if opt.kind == kind:
+                return opt
+        return None
