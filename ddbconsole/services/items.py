@@ -1,9 +1,7 @@
 """Items: get, scan and query one page (one request) at a time, safe writes, batch delete, PartiQL.
 
 Items are DynamoDB's wire form (see ddbconsole/codec.py), so nothing is converted on the way through.
-Every expression is built with placeholders only (`#n0`, `:v0`): user text never becomes expression
-syntax. Expressions come from boto3's `boto3.dynamodb.conditions`; attribute names are passed to it
-as safe aliases and swapped back afterwards, so names holding dots or brackets stay literal.
+Every expression is built with placeholders only (services/expressions.py).
 
 Writes follow DESIGN.md rule 3: a create is conditional on the key not existing; a save is
 conditional on every attribute being what was loaded (ItemConflict carries the server's current
@@ -15,14 +13,9 @@ backoff and full jitter, then report exactly which keys failed.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import os
 import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ddbconsole import codec
@@ -30,7 +23,6 @@ from ddbconsole.codec import AttributeValue, Item
 from ddbconsole.errors import (
     AwsError,
     ConditionFailed,
-    DdbConsoleError,
     ItemConflict,
     ItemExists,
     ItemMissing,
@@ -42,22 +34,28 @@ from ddbconsole.models import (
     BatchResult,
     ConsumedCapacity,
     FailedKey,
-    FilterCondition,
     KeyAttribute,
     Page,
     QuerySpec,
     SaveResult,
     ScanSpec,
     SortCondition,
-    StatementRecord,
     TableInfo,
 )
+from ddbconsole.services.expressions import (
+    COMPARISONS,
+    Expressions,
+    check_length,
+    equals_all,
+    exists,
+    filter_expression,
+    not_exists,
+    projection_expression,
+)
+from ddbconsole.services.partiql_history import StatementHistory
 from ddbconsole.services.session import AwsSession
 
-log = logging.getLogger(__name__)
-
 BATCH_SIZE = 25  # BatchWriteItem's limit
-MAX_EXPRESSION_BYTES = 4096  # DynamoDB's limit on each expression string
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 THROTTLE_CODES = frozenset(
@@ -72,182 +70,7 @@ THROTTLE_CODES = frozenset(
 TYPE_NAMES = {"S": "a string (S)", "N": "a number (N)", "B": "binary (B)"}
 
 ProgressCallback = Callable[[int, int], object]
-
-
-# --- expressions ----------------------------------------------------------------------------------
-
-
-class Expressions:
-    """Builds condition/key/filter/projection/update expressions with placeholders only."""
-
-    def __init__(self) -> None:
-        from boto3.dynamodb.conditions import ConditionExpressionBuilder
-
-        self._builder = ConditionExpressionBuilder()
-        self._alias: dict[str, str] = {}  # real name -> alias without dots or brackets
-        self._real: dict[str, str] = {}  # alias -> real name
-        self.names: dict[str, str] = {}
-        self.values: dict[str, AttributeValue] = {}
-        self._extra = 0
-
-    def alias(self, path: AttributePath) -> str:
-        parts: tuple[str | int, ...] = (path,) if isinstance(path, str) else path
-        if not parts or not isinstance(parts[0], str):
-            raise UserInputError("Invalid attribute path", f"{path!r} must start with a name")
-        out = ""
-        for part in parts:
-            if isinstance(part, int):
-                out += f"[{part}]"
-                continue
-            if part == "":
-                raise UserInputError("Invalid attribute path", "attribute names cannot be empty")
-            alias = self._alias.get(part)
-            if alias is None:
-                alias = f"a{len(self._alias)}"
-                self._alias[part] = alias
-                self._real[alias] = part
-            out += ("." if out else "") + alias
-        return out
-
-    def build(self, condition: Any, *, key: bool = False) -> str:
-        built = self._builder.build_expression(condition, is_key_condition=key)
-        for placeholder, alias in built.attribute_name_placeholders.items():
-            self.names[placeholder] = self._real[alias]
-        self.values.update(built.attribute_value_placeholders)
-        return str(built.condition_expression)
-
-    def join(self, conditions: Iterable[Any], joiner: str = " AND ", *, key: bool = False) -> str:
-        return joiner.join(self.build(c, key=key) for c in conditions)
-
-    def name(self, path: AttributePath) -> str:
-        """A placeholder path for projection/update expressions (#p0.#p1[2])."""
-        parts: tuple[str | int, ...] = (path,) if isinstance(path, str) else path
-        out = ""
-        for part in parts:
-            if isinstance(part, int):
-                out += f"[{part}]"
-                continue
-            placeholder = f"#p{self._extra}"
-            self._extra += 1
-            self.names[placeholder] = part
-            out += ("." if out else "") + placeholder
-        return out
-
-    def value(self, value: AttributeValue) -> str:
-        placeholder = f":p{self._extra}"
-        self._extra += 1
-        self.values[placeholder] = value
-        return placeholder
-
-    def params(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.names:
-            out["ExpressionAttributeNames"] = dict(self.names)
-        if self.values:
-            out["ExpressionAttributeValues"] = dict(self.values)
-        return out
-
-
-def _check_length(expression: str, what: str) -> str:
-    if len(expression.encode("utf-8")) > MAX_EXPRESSION_BYTES:
-        raise UserInputError(
-            f"The {what} is too long for DynamoDB",
-            f"{len(expression)} bytes; DynamoDB accepts at most {MAX_EXPRESSION_BYTES}",
-        )
-    return expression
-
-
-_COMPARISONS = {"=": "eq", "<>": "ne", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
-_VALUE_COUNTS = {"between": 2, "attribute_exists": 0, "attribute_not_exists": 0}
-
-
-def _condition(expr: Expressions, term: FilterCondition) -> Any:
-    from boto3.dynamodb.conditions import Attr
-
-    attr = Attr(expr.alias(term.path))
-    shown = term.path if isinstance(term.path, str) else ".".join(map(str, term.path))
-    wanted = _VALUE_COUNTS.get(term.op, 1)
-    if term.op == "in":
-        if not 1 <= len(term.values) <= 100:
-            raise UserInputError(f"Filter on {shown}", "IN takes between 1 and 100 values")
-    elif len(term.values) != wanted:
-        raise UserInputError(
-            f"Filter on {shown}", f"{term.op} takes {wanted} value{'s' if wanted != 1 else ''}"
-        )
-    if term.size:
-        if term.op not in _COMPARISONS and term.op != "between":
-            raise UserInputError(f"Filter on {shown}", f"size() cannot be used with {term.op}")
-        if any(codec.type_of(v) != "N" for v in term.values):
-            raise UserInputError(f"Filter on {shown}", "size() compares with numbers")
-        attr = attr.size()
-    if term.op in _COMPARISONS:
-        return getattr(attr, _COMPARISONS[term.op])(term.values[0])
-    if term.op == "between":
-        return attr.between(term.values[0], term.values[1])
-    if term.op == "in":
-        return attr.is_in(list(term.values))
-    if term.op == "begins_with":
-        if codec.type_of(term.values[0]) not in ("S", "B"):
-            raise UserInputError(f"Filter on {shown}", "begins_with takes a string or binary")
-        return attr.begins_with(term.values[0])
-    if term.op == "contains":
-        return attr.contains(term.values[0])
-    if term.op == "attribute_exists":
-        return attr.exists()
-    if term.op == "attribute_not_exists":
-        return attr.not_exists()
-    if term.op == "attribute_type":
-        value = term.values[0]
-        if codec.type_of(value) != "S" or value["S"] not in codec.TYPES:
-            raise UserInputError(
-                f"Filter on {shown}", "attribute_type takes one of " + ", ".join(codec.TYPES)
-            )
-        return attr.attribute_type(value)
-    raise UserInputError(f"Filter on {shown}", f"unknown operator {term.op!r}")
-
-
-def _filter(expr: Expressions, terms: Sequence[FilterCondition], match_any: bool) -> str:
-    if not terms:
-        return ""
-    joined = expr.join((_condition(expr, t) for t in terms), " OR " if match_any else " AND ")
-    return _check_length(joined, "filter expression")
-
-
-def _projection(expr: Expressions, paths: Sequence[AttributePath]) -> str:
-    return _check_length(", ".join(expr.name(p) for p in paths), "projection")
-
-
-def _equals_all(expr: Expressions, item: Mapping[str, AttributeValue]) -> str:
-    """A condition that holds only while every attribute of `item` still has its value."""
-    from boto3.dynamodb.conditions import Attr
-
-    terms = []
-    for name, value in item.items():
-        attr = Attr(expr.alias(name))
-        if codec.type_of(value) == "NULL":
-            terms.append(attr.attribute_type({"S": "NULL"}))
-        else:
-            terms.append(attr.eq(value))
-    expression = expr.join(terms)
-    if len(expression.encode()) > MAX_EXPRESSION_BYTES:
-        raise UserInputError(
-            "This item has too many attributes for a conditional save",
-            f"the condition would exceed DynamoDB's {MAX_EXPRESSION_BYTES}-byte expression limit; "
-            "save with overwrite to replace it unconditionally",
-        )
-    return expression
-
-
-def _not_exists(expr: Expressions, name: str) -> str:
-    from boto3.dynamodb.conditions import Attr
-
-    return expr.build(Attr(expr.alias(name)).not_exists())
-
-
-def _exists(expr: Expressions, name: str) -> str:
-    from boto3.dynamodb.conditions import Attr
-
-    return expr.build(Attr(expr.alias(name)).exists())
+_sleep = asyncio.sleep  # the backoff's sleep (tests replace it to record the delays)
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -380,82 +203,6 @@ def _cancellation_codes(exc: BaseException) -> list[str]:
     return [str(r.get("Code", "None")) for r in response.get("CancellationReasons") or []]
 
 
-# --- PartiQL history ------------------------------------------------------------------------------
-
-
-class StatementHistory:
-    """Recent PartiQL statements as JSON lines in the XDG state dir; created on the first write."""
-
-    FILE_NAME = "partiql-history.jsonl"
-
-    def __init__(self, path: Path | None = None, *, limit: int = 200) -> None:
-        self._path = path
-        self.limit = limit
-
-    @property
-    def path(self) -> Path:
-        if self._path is not None:
-            return self._path
-        from ddbconsole.locations import state_dir
-
-        return state_dir() / self.FILE_NAME
-
-    def load(self) -> list[StatementRecord]:
-        """Newest first. Unreadable lines are skipped."""
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            log.warning("cannot read PartiQL history: %s", exc)
-            return []
-        records: list[StatementRecord] = []
-        for line in reversed(lines):
-            try:
-                raw = json.loads(line)
-                params = tuple(
-                    codec.loads_value(json.dumps(p), "dynamodb") for p in raw.get("parameters", [])
-                )
-                at = datetime.fromisoformat(raw["at"]) if raw.get("at") else None
-                records.append(StatementRecord(str(raw["statement"]), params, at))
-            except (ValueError, KeyError, TypeError, DdbConsoleError):
-                continue
-        return records
-
-    def add(self, statement: str, parameters: Sequence[AttributeValue] = ()) -> None:
-        """Remember a statement (moved to the top if already there); never raises on disk errors."""
-        entry = {
-            "statement": statement,
-            "parameters": [json.loads(codec.dumps_value(p, "dynamodb")) for p in parameters],
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        path = self.path
-        try:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except FileNotFoundError:
-                lines = []
-            kept = []
-            for line in lines:
-                try:
-                    old = json.loads(line)
-                except ValueError:
-                    continue
-                if (old.get("statement"), old.get("parameters")) != (
-                    entry["statement"],
-                    entry["parameters"],
-                ):
-                    kept.append(line)
-            kept.append(json.dumps(entry, ensure_ascii=False))
-            kept = kept[-self.limit :]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.warning("cannot write PartiQL history: %s", exc)
-
-
 # --- the service ----------------------------------------------------------------------------------
 
 
@@ -492,7 +239,7 @@ class ItemService:
         }
         if projection:
             expr = Expressions()
-            params["ProjectionExpression"] = _projection(expr, projection)
+            params["ProjectionExpression"] = projection_expression(expr, projection)
             params.update(expr.params())
         resp = await self._call("get_item", **params)
         item: Item | None = resp.get("Item")
@@ -538,11 +285,11 @@ class ItemService:
         """One Scan request: a page of items and what it cost. Pass `last_evaluated_key` back."""
         params = self._read_params(table, spec.index, spec.consistent, spec.limit, start_key)
         expr = Expressions()
-        filter_expr = _filter(expr, spec.filters, spec.match_any)
+        filter_expr = filter_expression(expr, spec.filters, spec.match_any)
         if filter_expr:
             params["FilterExpression"] = filter_expr
         if spec.projection:
-            params["ProjectionExpression"] = _projection(expr, spec.projection)
+            params["ProjectionExpression"] = projection_expression(expr, spec.projection)
         if spec.total_segments is not None:
             params["Segment"] = spec.segment or 0
             params["TotalSegments"] = spec.total_segments
@@ -573,11 +320,11 @@ class ItemService:
                 )
             conditions.append(_sort_condition(Key(expr.alias(sk.name)), sk, spec.sort))
         params["KeyConditionExpression"] = expr.join(conditions, key=True)
-        filter_expr = _filter(expr, spec.filters, spec.match_any)
+        filter_expr = filter_expression(expr, spec.filters, spec.match_any)
         if filter_expr:
             params["FilterExpression"] = filter_expr
         if spec.projection:
-            params["ProjectionExpression"] = _projection(expr, spec.projection)
+            params["ProjectionExpression"] = projection_expression(expr, spec.projection)
         if not spec.ascending:
             params["ScanIndexForward"] = False
         params.update(expr.params())
@@ -590,7 +337,7 @@ class ItemService:
         self._check_writable("PutItem")
         validate_item(table, item)
         expr = Expressions()
-        condition = _not_exists(expr, table.partition_key.name)
+        condition = not_exists(expr, table.partition_key.name)
         try:
             await self._call(
                 "put_item",
@@ -636,7 +383,7 @@ class ItemService:
             await self._call("put_item", TableName=table.name, Item=dict(new))
             return SaveResult(written=True, item=dict(new), operation="PutItem")
         expr = Expressions()
-        condition = _equals_all(expr, original)
+        condition = equals_all(expr, original)
         sets = [
             f"{expr.name(n)} = {expr.value(v)}"
             for n, v in new.items()
@@ -658,7 +405,7 @@ class ItemService:
                 "update_item",
                 TableName=table.name,
                 Key=old_key,
-                UpdateExpression=_check_length(update, "update expression"),
+                UpdateExpression=check_length(update, "update expression"),
                 ConditionExpression=condition,
                 ReturnValues="ALL_NEW",
                 **expr.params(),
@@ -682,12 +429,12 @@ class ItemService:
         delete_expr, put_expr = Expressions(), Expressions()
         delete: dict[str, Any] = {"TableName": table.name, "Key": old_key}
         if not overwrite:
-            delete["ConditionExpression"] = _equals_all(delete_expr, original)
+            delete["ConditionExpression"] = equals_all(delete_expr, original)
             delete.update(delete_expr.params())
         put: dict[str, Any] = {
             "TableName": table.name,
             "Item": dict(new),
-            "ConditionExpression": _not_exists(put_expr, table.partition_key.name),
+            "ConditionExpression": not_exists(put_expr, table.partition_key.name),
             **put_expr.params(),
         }
         try:
@@ -736,7 +483,7 @@ class ItemService:
         if not key:
             raise UserInputError("Missing key", "give the item's key attributes")
         expr = Expressions()
-        condition = _equals_all(expr, expected) if expected else _exists(expr, next(iter(key)))
+        condition = equals_all(expr, expected) if expected else exists(expr, next(iter(key)))
         try:
             resp = await self._call(
                 "delete_item",
@@ -799,7 +546,7 @@ class ItemService:
                 except AwsError as exc:
                     if exc.code in THROTTLE_CODES and attempt < max_attempts:
                         retries += 1
-                        await asyncio.sleep(_backoff(attempt, base_delay, max_delay))
+                        await _sleep(_backoff(attempt, base_delay, max_delay))
                         continue
                     reason = str(exc)
                     failed.extend(FailedKey(k, reason) for k in pending)
@@ -825,7 +572,7 @@ class ItemService:
                     )
                     break
                 retries += 1
-                await asyncio.sleep(_backoff(attempt, base_delay, max_delay))
+                await _sleep(_backoff(attempt, base_delay, max_delay))
                 pending = unprocessed
         return BatchResult(total, done, tuple(failed), requests, retries)
 
@@ -883,7 +630,7 @@ def _sort_condition(key: Any, attr: KeyAttribute, cond: SortCondition) -> Any:
                 "begins_with does not apply to numbers", f"{attr.name} is a number sort key"
             )
         return key.begins_with(cond.value)
-    method = _COMPARISONS.get(cond.op)
+    method = COMPARISONS.get(cond.op)
     if method is None:
         raise UserInputError("Invalid sort key condition", f"unknown operator {cond.op!r}")
     return getattr(key, method)(cond.value)

@@ -618,7 +618,7 @@ async def test_batch_delete_retries_unprocessed_with_backoff(
     async def fake_sleep(seconds: float) -> None:
         delays.append(seconds)
 
-    monkeypatch.setattr(items_module.asyncio, "sleep", fake_sleep)
+    monkeypatch.setattr(items_module, "_sleep", fake_sleep)
     async with Services(make_settings(moto_url), retries=FAST_RETRIES, hooks=fault.hooks()) as s:
         moto_server.reset_requests()
         result = await s.items.batch_delete(table.name, keys, base_delay=0.1, max_delay=0.3)
@@ -643,7 +643,7 @@ async def test_batch_delete_reports_exactly_which_keys_failed(
     async def no_sleep(seconds: float) -> None:
         return None
 
-    monkeypatch.setattr(items_module.asyncio, "sleep", no_sleep)
+    monkeypatch.setattr(items_module, "_sleep", no_sleep)
     async with Services(make_settings(moto_url), retries=FAST_RETRIES, hooks=fault.hooks()) as s:
         result = await s.items.batch_delete(table.name, keys, max_attempts=4)
     assert not result.ok
