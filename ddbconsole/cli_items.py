@@ -9,14 +9,14 @@ is S, {"$SS": [...]} a string set, {"$B": "<base64>"} binary, and so on. `get` p
     ddbconsole put Users @- --if-not-exists      # from stdin; refuses to replace an existing item
     ddbconsole delete Users '{"UserId": "user-0001"}'
     ddbconsole query Orders --index ByStatus --pk PAID --sk 'begins_with 2026-07' --limit 20
-    ddbconsole scan Users --filter 'LoginCount > 4000' --filter 'Roles contains admin' --output jsonl
+    ddbconsole scan Users --filter 'LoginCount > 4000 and contains(Roles, "admin")' --output jsonl
 
-Filters (`--filter`, repeatable, joined with AND or with OR under --any) read `PATH OP [VALUE...]`:
-PATH is a name or a document path (Address.City, Lines[0].Sku; a name in double quotes is taken
-literally) or size(PATH); OP is one of = <> < <= > >= between in begins_with contains exists
-not_exists type. A VALUE is plain JSON when it looks like JSON (numbers, "quoted strings", true,
-false, null, {...}, [...]) and a string otherwise. `--pk` and `--sk` values follow the key's type:
-`--pk 42` on a string key is the string "42".
+`--filter` takes the console's filter language (ddbconsole/filters.py): values in plain JSON
+("PAID" is a string, 100 a number), terms joined by `and` or by `or`, functions begins_with,
+contains, attribute_exists, attribute_not_exists, attribute_type and size; several --filter flags
+are joined with AND. `--pk` and `--sk` values are read as the key's type, as in the console's query
+form: `--pk 42` on a string key is the string "42". `--sk` takes `OP VALUE` (= < <= > >=
+begins_with) or `between LOW and HIGH`. `--projection` takes `a, b.c, d[0]`.
 
 Errors print one line on stderr with a non-zero exit code; in read-only mode writes exit with 3.
 """
@@ -24,14 +24,12 @@ Errors print one line on stderr with a non-zero exit code; in read-only mode wri
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import shlex
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, CodecError, Item
@@ -39,13 +37,11 @@ from ddbconsole.errors import NotFound, UserInputError
 from ddbconsole.models import (
     AttributePath,
     FilterCondition,
-    FilterOp,
     KeyAttribute,
     Page,
     QuerySpec,
     ScanSpec,
     SortCondition,
-    SortOp,
     TableInfo,
 )
 
@@ -87,156 +83,65 @@ def parse_item(arg: str, form: codec.Form = "plain") -> Item:
         raise
 
 
-_LOOKS_JSON = re.compile(r'\s*(?:[\[{"]|-?\d|true\s*$|false\s*$|null\s*$)')
-
-
-def guess_value(text: str) -> AttributeValue:
-    """A filter value: plain JSON when it looks like JSON, otherwise the text as a string."""
-    if _LOOKS_JSON.match(text):
-        try:
-            return codec.loads_value(text)
-        except CodecError as exc:
-            if text.lstrip()[:1] in '[{"':
-                raise UserInputError(f"Invalid value {text!r}", exc.message) from None
-    return {"S": text}
-
-
-def typed_value(text: str, key: KeyAttribute) -> AttributeValue:
-    """A key value given on the command line, read according to the key's type."""
-    stripped = text.strip()
-    if key.type == "S":
-        if stripped.startswith('"'):
-            value = codec.loads_value(stripped)
-            if codec.type_of(value) == "S":
-                return value
-        return {"S": text}
-    if key.type == "N":
-        try:
-            codec.check_number(stripped)
-        except ValueError as exc:
-            raise UserInputError(f"{key.name} is a number key", str(exc)) from None
-        return {"N": stripped}
-    if stripped.startswith("{"):
-        return codec.loads_value(stripped)
-    return codec.loads_value(json.dumps({"$B": stripped}))
-
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]|(\.)")
-
-
-def parse_path(text: str) -> AttributePath:
-    """`Address.City` -> ("Address", "City"); `Lines[0].Sku` -> ("Lines", 0, "Sku");
-    `"a.b"` (double quotes) -> the literal name a.b."""
-    text = text.strip()
-    if text.startswith('"'):
-        try:
-            name = json.loads(text)
-        except ValueError:
-            raise UserInputError(f"Invalid attribute name {text}", "unbalanced quotes") from None
-        return str(name)
-    parts: list[str | int] = []
-    pos = 0
-    for match in _PATH_PART.finditer(text):
-        if match.start() != pos:
-            break
-        pos = match.end()
-        if match.group(1) is not None:
-            parts.append(match.group(1))
-        elif match.group(2) is not None:
-            parts.append(int(match.group(2)))
-    if pos != len(text) or not parts or not isinstance(parts[0], str):
-        raise UserInputError(f"Invalid attribute path {text!r}", "write e.g. Address.City or L[0]")
-    return parts[0] if len(parts) == 1 else tuple(parts)
-
-
-_OPS: dict[str, str] = {
-    "=": "=",
-    "==": "=",
-    "<>": "<>",
-    "!=": "<>",
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "between": "between",
-    "in": "in",
-    "begins_with": "begins_with",
-    "contains": "contains",
-    "exists": "attribute_exists",
-    "attribute_exists": "attribute_exists",
-    "not_exists": "attribute_not_exists",
-    "attribute_not_exists": "attribute_not_exists",
-    "type": "attribute_type",
-    "attribute_type": "attribute_type",
-}
-_FILTER = re.compile(
-    r'\s*(?:size\((?P<size>[^)]*)\)|(?P<path>"(?:[^"\\]|\\.)*"|[^\s=<>!]+))\s*'
-    r"(?P<op><>|!=|<=|>=|==|=|<|>|[a-z_]+\b)\s*(?P<rest>.*)\Z",
-    re.DOTALL,
-)
-
-
-def _split_values(text: str) -> list[str]:
-    lexer = shlex.shlex(text, posix=False)
-    lexer.whitespace_split = True
-    lexer.whitespace += ","
-    return [t for t in lexer if t.lower() != "and"]
-
-
-def parse_filter(text: str) -> FilterCondition:
-    match = _FILTER.match(text)
-    op = _OPS.get(match.group("op").lower()) if match else None
-    if match is None or op is None:
-        raise UserInputError(
-            f"Cannot read the filter {text!r}",
-            "write PATH OP VALUE, e.g. 'Total > 100', 'Name begins_with A', 'Nick exists'",
-        )
-    size = match.group("size") is not None
-    path = parse_path(match.group("size") if size else match.group("path"))
-    rest = match.group("rest").strip()
-    if op in ("attribute_exists", "attribute_not_exists"):
-        if rest:
-            raise UserInputError(f"Cannot read the filter {text!r}", f"{op} takes no value")
-        values: tuple[AttributeValue, ...] = ()
-    elif op in ("between", "in"):
-        values = tuple(guess_value(v) for v in _split_values(rest))
-    elif op == "attribute_type":
-        values = ({"S": rest.strip('"')},)
-    else:
-        if not rest:
-            raise UserInputError(f"Cannot read the filter {text!r}", f"{op} needs a value")
-        values = (guess_value(rest),)
-    return FilterCondition(path, cast(FilterOp, op), values, size=size)
-
-
-_SORT_OPS = ("=", "<", "<=", ">", ">=", "between", "begins_with")
-
-
 def parse_sort(text: str, key: KeyAttribute) -> SortCondition:
-    """`--sk 'begins_with ORDER#'`, `--sk '>= 10'`, `--sk 'between A Z'`, or a bare value for =."""
+    """`--sk 'begins_with ORDER#'`, `--sk '>= 10'`, `--sk 'between A and Z'`, or a bare value (=).
+
+    Values are read as the sort key's type, as in the console's query form (filters.key_value).
+    """
+    from ddbconsole.filters import SORT_OPS, sort_condition
+
     lexer = shlex.shlex(text, posix=False)
     lexer.whitespace_split = True
     tokens = list(lexer)
     if not tokens:
         raise UserInputError("Empty sort key condition", "write e.g. --sk 'begins_with 2026-'")
-    op = tokens[0].lower()
-    if op == "==":
-        op = "="
-    if op not in _SORT_OPS:
-        return SortCondition("=", typed_value(text, key))
-    rest = text.strip()[len(tokens[0]) :].strip()
-    if op == "between":
+    op = "=" if tokens[0] == "==" else tokens[0].lower()
+    if op not in SORT_OPS:
+        op, value, value2 = "=", text, ""
+    elif op == "between":
         bounds = [t for t in tokens[1:] if t.lower() != "and"]
         if len(bounds) != 2:
-            raise UserInputError("Invalid sort key condition", "between takes two values")
-        return SortCondition("between", typed_value(bounds[0], key), typed_value(bounds[1], key))
-    return SortCondition(cast(SortOp, op), typed_value(rest, key))
+            raise UserInputError("Invalid sort key condition", "write 'between LOW and HIGH'")
+        value, value2 = bounds
+    else:
+        value, value2 = text.strip()[len(tokens[0]) :].strip(), ""
+        if not value:
+            raise UserInputError("Invalid sort key condition", f"{op} needs a value")
+    condition = sort_condition(op, key.type, value, value2)
+    assert condition is not None
+    return condition
+
+
+def parse_filters(texts: Sequence[str]) -> tuple[tuple[FilterCondition, ...], bool]:
+    """The --filter expressions (the console's filter language, ddbconsole/filters.py): terms and
+    whether they are joined by OR. Several --filter flags are joined with AND."""
+    from ddbconsole.filters import parse_filter
+
+    parsed = [parse_filter(t) for t in texts]
+    parsed = [f for f in parsed if f.terms]
+    if len(parsed) == 1:
+        return parsed[0].terms, parsed[0].match_any
+    if any(f.match_any and len(f.terms) > 1 for f in parsed):
+        raise UserInputError(
+            "Cannot join an 'or' filter with other --filter flags",
+            "write the whole condition in one --filter",
+        )
+    return tuple(t for f in parsed for t in f.terms), False
 
 
 def _projection(text: str | None) -> tuple[AttributePath, ...]:
-    if not text:
-        return ()
-    return tuple(parse_path(p) for p in _split_values(text))
+    from ddbconsole.filters import parse_projection
+
+    return parse_projection(text or "")
+
+
+def _key(text: str, key: KeyAttribute, what: str) -> AttributeValue:
+    from ddbconsole.filters import key_value
+
+    value = key_value(text, key.type, what)
+    if value is None:
+        raise UserInputError(f"Missing {what} value", f"give the value of {key.name}")
+    return value
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -363,18 +268,15 @@ async def _emit(args: argparse.Namespace, fetch: Callable[[Item | None, int | No
     return 0
 
 
-def _filters(args: argparse.Namespace) -> tuple[FilterCondition, ...]:
-    return tuple(parse_filter(f) for f in args.filter or ())
-
-
 async def cmd_scan(services: Services, args: argparse.Namespace) -> int:
     table: TableInfo | str = args.table
     if args.index or args.consistent:
         table = await _describe(services, args.table)
+    filters, match_any = parse_filters(args.filter or ())
     base = ScanSpec(
         index=args.index,
-        filters=_filters(args),
-        match_any=args.any,
+        filters=filters,
+        match_any=match_any,
         projection=_projection(args.projection),
         consistent=args.consistent,
     )
@@ -396,12 +298,13 @@ async def cmd_query(services: Services, args: argparse.Namespace) -> int:
         if len(keys) < 2:
             raise UserInputError(f"{args.index or args.table} has no sort key", "drop --sk")
         sort = parse_sort(args.sk, keys[1])
+    filters, match_any = parse_filters(args.filter or ())
     base = QuerySpec(
-        partition_value=typed_value(args.pk, keys[0]),
+        partition_value=_key(args.pk, keys[0], "partition key"),
         index=args.index,
         sort=sort,
-        filters=_filters(args),
-        match_any=args.any,
+        filters=filters,
+        match_any=match_any,
         projection=_projection(args.projection),
         ascending=not args.descending,
         consistent=args.consistent,
@@ -432,10 +335,10 @@ def _reads(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--filter",
         action="append",
-        metavar="'PATH OP VALUE'",
-        help="filter on any attribute, e.g. 'Total > 100' (repeatable; joined with AND)",
+        metavar="EXPR",
+        help="filter on any attribute, e.g. 'Total >= 100 and begins_with(Name, \"A\")' "
+        "(the console's filter language; repeatable, joined with AND)",
     )
-    parser.add_argument("--any", action="store_true", help="join the filters with OR")
     parser.add_argument("--projection", metavar="A,B.C", help="attributes to return")
     parser.add_argument("--limit", type=_positive, help="print at most this many items")
     parser.add_argument(

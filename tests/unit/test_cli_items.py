@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from ddbconsole import codec
-from ddbconsole.cli_items import guess_value, parse_filter, parse_path, parse_sort, typed_value
+from ddbconsole.cli_items import parse_filters, parse_sort
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.errors import UserInputError
 from ddbconsole.models import FilterCondition, KeyAttribute, SortCondition
@@ -176,7 +176,8 @@ def test_errors_are_one_line_on_stderr(moto_url: str, boto: Any, tables: list[st
         (("delete", name, '{"pk": "a", "sk": 1}'), 1, "No such item"),
         (("get", "no-such-table-cli", '{"pk": "a"}'), 1, "Not found"),
         (("query", name, "--pk", "a", "--sk", "begins_with 1"), 2, "does not apply to numbers"),
-        (("scan", name, "--filter", "nonsense"), 2, "Cannot read the filter 'nonsense'"),
+        (("scan", name, "--filter", "nonsense"), 2, "Filter: "),
+        (("scan", name, "--filter", "a = 1 or b = 2", "--filter", "c = 3"), 2, "'or' filter"),
     ]
     for args, code, message in cases:
         out = ddb(moto_url, *args)
@@ -245,7 +246,7 @@ def test_query_outputs(moto_url: str, orders: str) -> None:
 
     jsonl = ddb(
         moto_url, "query", orders, "--index", "ByStatus", "--pk", "PAID", "--sk", ">= 9",
-        "--filter", "tags contains gift", "--output", "jsonl",
+        "--filter", 'contains(tags, "gift")', "--output", "jsonl",
     )  # fmt: skip
     assert jsonl.returncode == 0, jsonl.stderr
     lines = jsonl.stdout.splitlines()
@@ -253,7 +254,7 @@ def test_query_outputs(moto_url: str, orders: str) -> None:
 
     limited = ddb(
         moto_url, "query", orders, "--pk", "u1", "--limit", "7", "--page-size", "3",
-        "--output", "dynamodb-json", "--projection", "pk,sk",
+        "--output", "dynamodb-json", "--projection", "pk, sk",
     )  # fmt: skip
     assert limited.returncode == 0, limited.stderr
     raw = json.loads(limited.stdout)
@@ -263,62 +264,44 @@ def test_query_outputs(moto_url: str, orders: str) -> None:
 
 def test_scan_filters_and_limit(moto_url: str, orders: str) -> None:
     out = ddb(
-        moto_url, "scan", orders, "--filter", "total >= 25", "--filter", "status = PAID",
+        moto_url, "scan", orders, "--filter", "total >= 25", "--filter", 'status = "PAID"',
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert sorted(int(i["sk"]) for i in json.loads(out.stdout)) == [27]
     anyof = ddb(
-        moto_url, "scan", orders, "--any", "--filter", "sk = 1", "--filter", "sk in 2, 3",
+        moto_url, "scan", orders, "--filter", "sk = 1 or sk in (2, 3)",
     )  # fmt: skip
     assert sorted(int(i["sk"]) for i in json.loads(anyof.stdout)) == [1, 2, 3]
     limited = ddb(moto_url, "scan", orders, "--limit", "4", "--output", "jsonl")
     assert len(limited.stdout.splitlines()) == 4
-    empty = ddb(moto_url, "scan", orders, "--filter", "status = NOPE")
+    empty = ddb(moto_url, "scan", orders, "--filter", 'status = "NOPE"')
     assert empty.returncode == 0 and empty.stdout == "[]\n"
 
 
 # --- argument parsing (no server) --------------------------------------------------------------
 
 
-def test_parse_path() -> None:
-    assert parse_path("Name") == "Name"
-    assert parse_path("Address.City") == ("Address", "City")
-    assert parse_path("Lines[0].Sku") == ("Lines", 0, "Sku")
-    assert parse_path('"a.b"') == "a.b"
-    with pytest.raises(UserInputError):
-        parse_path("[0]")
-
-
-def test_parse_filter() -> None:
-    assert parse_filter("Total > 100") == FilterCondition("Total", ">", ({"N": "100"},))
-    assert parse_filter("Name = Ada Lovelace") == FilterCondition(
-        "Name", "=", ({"S": "Ada Lovelace"},)
+def test_filters_join_with_and() -> None:
+    terms, match_any = parse_filters(["Total > 100", 'begins_with(Name, "A")'])
+    assert not match_any
+    assert terms == (
+        FilterCondition("Total", ">", ({"N": "100"},)),
+        FilterCondition("Name", "begins_with", ({"S": "A"},)),
     )
-    assert parse_filter('Code = "123"') == FilterCondition("Code", "=", ({"S": "123"},))
-    assert parse_filter("a.b exists") == FilterCondition(("a", "b"), "attribute_exists")
-    assert parse_filter("size(Tags) >= 2") == FilterCondition(
-        "Tags", ">=", ({"N": "2"},), size=True
-    )
-    assert parse_filter("n between 1 and 5") == FilterCondition(
-        "n", "between", ({"N": "1"}, {"N": "5"})
-    )
-    assert parse_filter("x in 1, 2, three").values == ({"N": "1"}, {"N": "2"}, {"S": "three"})
-    assert parse_filter("x type SS") == FilterCondition("x", "attribute_type", ({"S": "SS"},))
-    assert parse_filter("flag = null").values == ({"NULL": True},)
-    assert parse_filter('s = {"$SS": ["a"]}').values == ({"SS": ["a"]},)
-    with pytest.raises(UserInputError):
-        parse_filter('s = {"$SS": []}')
+    terms, match_any = parse_filters(["a = 1 or b = 2"])
+    assert match_any and len(terms) == 2
+    assert parse_filters([]) == ((), False)
 
 
-def test_key_values_follow_the_key_type() -> None:
-    s, n, b = (KeyAttribute("k", t, "HASH") for t in ("S", "N", "B"))
-    assert typed_value("42", s) == {"S": "42"}
-    assert typed_value('"quoted"', s) == {"S": "quoted"}
-    assert typed_value(BIG, n) == {"N": BIG}
-    assert typed_value("AAE=", b) == {"B": b"\x00\x01"}
-    with pytest.raises(UserInputError):
-        typed_value("abc", n)
+def test_sort_values_follow_the_key_type() -> None:
+    s, n, b = (KeyAttribute("k", t, "RANGE") for t in ("S", "N", "B"))
     assert parse_sort("begins_with ORDER#", s) == SortCondition("begins_with", {"S": "ORDER#"})
     assert parse_sort(">= 10", n) == SortCondition(">=", {"N": "10"})
-    assert parse_sort("plain", s) == SortCondition("=", {"S": "plain"})
-    assert guess_value("true") == {"BOOL": True}
+    assert parse_sort(">= 10", s) == SortCondition(">=", {"S": "10"})
+    assert parse_sort(f"= {BIG}", n) == SortCondition("=", {"N": BIG})
+    assert parse_sort("plain value", s) == SortCondition("=", {"S": "plain value"})
+    assert parse_sort("between 1 and 5", n) == SortCondition("between", {"N": "1"}, {"N": "5"})
+    assert parse_sort("= AAE=", b) == SortCondition("=", {"B": b"\x00\x01"})
+    for bad in ("between 1", "> abc", ">"):
+        with pytest.raises(UserInputError):
+            parse_sort(bad, n)
