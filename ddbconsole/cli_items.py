@@ -399,7 +399,7 @@ def add_item_commands(subparsers: Any) -> None:
     query.add_argument(
         "--sk",
         metavar="'OP VALUE'",
-        help="sort key condition: = < <= > >= VALUE, 'between A B', 'begins_with PREFIX'",
+        help="sort key condition: = < <= > >= VALUE, 'between A and B', 'begins_with PREFIX'",
     )
     query.add_argument("--descending", action="store_true", help="sort key order high to low")
     _reads(query)
