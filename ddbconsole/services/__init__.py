@@ -9,6 +9,7 @@ from ddbconsole.config import Settings
 from ddbconsole.services.alarm_presets import AlarmPresetService
 from ddbconsole.services.alarms import AlarmService
 from ddbconsole.services.autoscaling import AutoScalingService
+from ddbconsole.services.capacity import CapacityService
 from ddbconsole.services.items import ItemService
 from ddbconsole.services.metrics import MetricsService
 from ddbconsole.services.oplog import OperationLog
@@ -42,6 +43,9 @@ class Services:
         self.alarms = AlarmService(self.session)
         self.alarm_presets = AlarmPresetService(self.session)
         self.metrics = MetricsService(self.session)
+        self.capacity = CapacityService(
+            self.session, autoscaling=self.autoscaling, metrics=self.metrics, prices=settings.prices
+        )
 
     @property
     def read_only(self) -> bool:
