@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         record=args.record_requests,
         shims=args.test_shims,
     )
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
@@ -139,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(1)
     sys.stdout.write(json.dumps({"port": port, "url": url}) + "\n")
     sys.stdout.flush()
+    # Nobody reads our stdout/stderr after this line: a full pipe would block the server.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     threading.Event().wait()
     return 0
 

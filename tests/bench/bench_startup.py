@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _pty import time_until_painted  # noqa: E402
+from _pty import time_until_painted
 
-from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess  # noqa: E402
+from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess
 
 
 def time_aws_cli(endpoint: str, env: dict[str, str]) -> float:
@@ -69,8 +69,12 @@ def main() -> int:
             server.stop()
     a, o = statistics.median(aws), statistics.median(ours)
     print(f"endpoint: {endpoint}  runs: {args.runs}")
-    print(f"aws dynamodb list-tables          median {a * 1000:7.0f} ms  (min {min(aws) * 1000:.0f})")
-    print(f"ddbconsole launch -> painted list median {o * 1000:7.0f} ms  (min {min(ours) * 1000:.0f})")
+    print(
+        f"aws dynamodb list-tables          median {a * 1000:7.0f} ms  (min {min(aws) * 1000:.0f})"
+    )
+    print(
+        f"ddbconsole launch -> painted list median {o * 1000:7.0f} ms  (min {min(ours) * 1000:.0f})"
+    )
     print(f"ratio ddbconsole / aws: {o / a:.2f}  ({'OK' if o <= a else 'SLOWER'})")
     return 0
 

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from ddbconsole.demo.server import MotoProcess
+
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[>=]")
 
 
@@ -122,3 +124,20 @@ def test_moto_dies_when_the_console_is_killed() -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_server_keeps_serving_after_many_requests() -> None:
+    """Regression: the child's request log once filled an unread pipe and froze moto (~650 requests)."""
+    import boto3
+
+    with MotoProcess(seed=False) as server:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+        )
+        for _ in range(1500):
+            client.list_tables()
+        assert client.list_tables()["TableNames"] == []
