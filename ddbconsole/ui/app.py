@@ -18,10 +18,11 @@ from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.services import Services
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import describe_error
-from ddbconsole.ui.keys import APP_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import APP_ACTIONS, CAPACITY_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
 from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
+from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 
 ServicesFactory = Callable[[Settings], Services]
@@ -79,6 +80,8 @@ class DdbConsoleApp(App[int]):
             groups.append((screen, MAIN_ACTIONS))
             if screen.query_one(TabbedContent).active == "items":
                 groups.append((screen.query_one(ItemsPane), ITEM_ACTIONS))
+            elif screen.query_one(TabbedContent).active == "capacity":
+                groups.append((screen.query_one(CapacityPane), CAPACITY_ACTIONS))
         for target, actions in groups:
             for action in actions:
                 if action.id == "command_palette" or (self.settings.read_only and action.write):

@@ -100,7 +100,27 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("partiql", "x", "partiql", "PartiQL", "PartiQL console", "Run PartiQL statements"),
 )  # fmt: skip
 
-ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS
+# Capacity tab (issue 5). The target row (table or a GSI) is the pane's cursor, changeable in forms.
+CAPACITY_ACTIONS: tuple[Action, ...] = (
+    Action("cap_switch_billing", "b", "switch_billing", "Billing mode", "Switch billing mode",
+           "On-demand <-> provisioned (4 switches to on-demand per 24 h)", write=True),
+    Action("cap_throughput", "w", "edit_throughput", "Throughput", "Edit provisioned throughput",
+           "Read/write capacity units of the table or a GSI", write=True),
+    Action("cap_on_demand_max", "m", "edit_on_demand_max", "On-demand max",
+           "Edit on-demand maximum throughput", "Cap on-demand request units per second",
+           write=True),
+    Action("cap_autoscaling", "a", "edit_autoscaling", "Auto scaling", "Enable or edit auto scaling",
+           "Target tracking for read and/or write of the table or a GSI", write=True),
+    Action("cap_disable_autoscaling", "A", "disable_autoscaling", "Disable AS",
+           "Disable auto scaling", "Remove target tracking from the table or a GSI", write=True),
+    Action("cap_restore_autoscaling", "u", "restore_autoscaling", "Restore AS",
+           "Restore remembered auto scaling",
+           "Re-apply the auto scaling saved when the table went on-demand", write=True),
+    Action("cap_cost", "dollar_sign", "refresh_cost", "Cost", "Refresh cost what-if",
+           "Re-estimate each capacity choice's monthly cost from CloudWatch"),
+)  # fmt: skip
+
+ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 
 

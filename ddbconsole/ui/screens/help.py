@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ddbconsole.ui.keys import APP_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import APP_ACTIONS, CAPACITY_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
 
 
 def _key_display(key: str) -> str:
@@ -21,6 +21,7 @@ def _key_display(key: str) -> str:
         "slash": "/",
         "right_square_bracket": "]",
         "left_square_bracket": "[",
+        "dollar_sign": "$",
     }
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
@@ -35,6 +36,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Anywhere", APP_ACTIONS),
         ("Main screen", MAIN_ACTIONS),
         ("Items tab", ITEM_ACTIONS),
+        ("Capacity tab", CAPACITY_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

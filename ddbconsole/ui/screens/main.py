@@ -16,6 +16,7 @@ from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
+from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 from ddbconsole.ui.widgets.status_bar import StatusBar
 from ddbconsole.ui.widgets.table_details import TableDetails
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
 
 PLACEHOLDERS = {
-    "capacity": "Capacity will hold billing mode (on-demand <-> provisioned), throughput of the "
-    "table and each GSI, Application Auto Scaling, and what each choice would cost.",
     "metrics": "Metrics will hold live CloudWatch charts: consumed vs provisioned capacity, "
     "throttles, errors and latency, with the table's alarms.",
 }
@@ -52,7 +51,9 @@ class MainScreen(WorkerErrors, Screen[None]):
             with TabbedContent(id="tabs", initial="settings"):
                 with TabPane("Items", id="items"):
                     yield ItemsPane(id="items-pane")
-                for tab_id, title in (("capacity", "Capacity"), ("metrics", "Metrics")):
+                with TabPane("Capacity", id="capacity"):
+                    yield CapacityPane(id="capacity-pane")
+                for tab_id, title in (("metrics", "Metrics"),):
                     with TabPane(title, id=tab_id):
                         yield Static(PLACEHOLDERS[tab_id], classes="placeholder")
                 with TabPane("Settings", id="settings"):
@@ -112,6 +113,10 @@ class MainScreen(WorkerErrors, Screen[None]):
             items.set_table(message.info)
             if self.query_one(TabbedContent).active == "items":
                 items.ensure_loaded()
+            capacity = self.query_one(CapacityPane)
+            capacity.set_table(message.info)
+            if self.query_one(TabbedContent).active == "capacity":
+                capacity.ensure_loaded()
 
     @on(TabbedContent.TabActivated, "#tabs")
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -119,6 +124,10 @@ class MainScreen(WorkerErrors, Screen[None]):
             pane = self.query_one(ItemsPane)
             pane.ensure_loaded()
             pane.query_one(DataTable).focus()
+        elif event.pane.id == "capacity":
+            capacity = self.query_one(CapacityPane)
+            capacity.ensure_loaded()
+            capacity.query_one(DataTable).focus()
 
     # --- actions ------------------------------------------------------------------------------
 

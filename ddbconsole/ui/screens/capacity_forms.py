@@ -1,0 +1,582 @@
+"""Small forms of the Capacity tab. Each reads what the user typed (keeping it on any error), asks
+the capacity service for the plan (which checks AWS's rules before anything is sent) and returns a
+`Change`: the exact requests plus how to send them, for the pane to confirm and execute.
+
+Errors from the form's own parsing and from the service's rules appear under the fields (and go
+through the app's error funnel); the form stays open with the values as typed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ddbconsole.errors import DdbConsoleError, UserInputError
+from ddbconsole.models import (
+    CapacityResource,
+    CapacityState,
+    PlannedRequest,
+    ScalableTargetInfo,
+    ScalingSide,
+)
+from ddbconsole.ui.errors import WorkerErrors
+
+if TYPE_CHECKING:
+    from ddbconsole.ui.app import DdbConsoleApp
+
+TABLE = "__table__"  # the Select value meaning "the table itself" (GSI names are the others)
+SIDES: dict[str, tuple[ScalingSide, ...]] = {
+    "both": ("read", "write"),
+    "read": ("read",),
+    "write": ("write",),
+}
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A capacity change ready to confirm: the exact requests and the call that sends them."""
+
+    title: str  # the confirmation's question
+    plan: tuple[PlannedRequest, ...]
+    execute: Callable[[], Awaitable[object]]
+    done: str  # the notification once sent
+    notes: tuple[str, ...] = ()
+    confirm_label: str = "Send"
+
+
+def render_change(change: Change) -> Text:
+    """The confirmation body: notes, then every request as JSON, in the order they are sent."""
+    body = Text()
+    for note in change.notes:
+        body.append(f"{note}\n", style="italic")
+    if change.notes:
+        body.append("\n")
+    count = len(change.plan)
+    body.append(f"{count} request{'s' if count != 1 else ''}, sent in this order:\n", style="dim")
+    for n, request in enumerate(change.plan, 1):
+        body.append(f"\n{n}. {request.service} {request.operation}\n", style="bold")
+        body.append(json.dumps(request.params, indent=2, ensure_ascii=False, default=str))
+        body.append("\n")
+    return body
+
+
+class FieldError(UserInputError):
+    """Bad input in one field: the message shows under the form and that field gets focus."""
+
+    def __init__(self, field: str, title: str, advice: str) -> None:
+        super().__init__(title, advice)
+        self.field = field
+
+
+def parse_int(
+    raw: str, field: str, what: str, *, blank: int | None = None, minimum: int = 1
+) -> int | None:
+    """A whole number >= `minimum`; blank gives `blank` (None: required)."""
+    text = raw.strip().replace(",", "").replace("_", "")
+    if not text:
+        if blank is None:
+            raise FieldError(field, f"{what.capitalize()} is required", "type a whole number")
+        return blank
+    try:
+        value = int(text)
+    except ValueError:
+        raise FieldError(
+            field, f"Invalid {what}", f"type a whole number (got {raw.strip()!r})"
+        ) from None
+    if value < minimum:
+        raise FieldError(field, f"Invalid {what}", f"must be at least {minimum} (got {value})")
+    return value
+
+
+def optional_int(raw: str, field: str, what: str, minimum: int = 0) -> int | None:
+    text = raw.strip()
+    return None if not text else parse_int(text, field, what, minimum=minimum)
+
+
+def target_options(state: CapacityState) -> list[tuple[str, str]]:
+    return [("table " + state.table, TABLE)] + [
+        (f"GSI {g.index}", str(g.index)) for g in state.gsis
+    ]
+
+
+def target_value(index: str | None) -> str:
+    return TABLE if index is None else index
+
+
+def index_of(value: object) -> str | None:
+    return None if value == TABLE or value is Select.BLANK else str(value)
+
+
+def field_row(label: str, field: Widget, hint: str = "") -> Horizontal:
+    return Horizontal(
+        Label(label, classes="field-label"), field, Label(hint, classes="hint"), classes="field"
+    )
+
+
+class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
+    """The shared frame: title, rules, fields, error line, Review/Cancel; subclasses read values."""
+
+    DEFAULT_CSS = """
+    CapacityForm { align: center middle; }
+    CapacityForm > VerticalScroll { width: 96; height: auto; max-height: 90%; border: thick $accent;
+        background: $surface; padding: 1 2; }
+    CapacityForm .intro { color: $text-muted; margin-bottom: 1; }
+    CapacityForm .warning { color: $warning; margin-bottom: 1; }
+    CapacityForm .field { height: 1; margin-bottom: 1; }
+    CapacityForm .field-label { width: 26; }
+    CapacityForm .field Input { width: 14; }
+    CapacityForm .field Select { width: 34; }
+    CapacityForm .hint { color: $text-muted; margin-left: 2; width: 1fr; }
+    CapacityForm #form-error { color: $error; height: auto; }
+    CapacityForm #form-status { color: $text-muted; height: auto; }
+    CapacityForm .buttons { height: auto; margin-top: 1; }
+    CapacityForm Button { margin-right: 2; }
+    CapacityForm Checkbox { margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="capacity_form_cancel"),
+        Binding("ctrl+s", "submit", "Review request", id="capacity_form_submit"),
+    ]
+
+    def __init__(
+        self, state: CapacityState, title: str, build: Callable[[V], Awaitable[Change]]
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.title_text = title
+        self.build = build
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(f"[b]{self.title_text}[/b]", id="form-title")
+            yield from self.compose_intro()
+            with Vertical(id="fields"):
+                yield from self.compose_fields()
+            yield Static("", id="form-error")
+            yield Static("", id="form-status")
+            with Horizontal(classes="buttons"):
+                yield Button("Review request", variant="primary", id="submit")
+                yield Button("Cancel", id="cancel")
+
+    def compose_intro(self) -> Iterable[Widget]:
+        return ()
+
+    def compose_fields(self) -> Iterable[Widget]:
+        raise NotImplementedError
+
+    def read_values(self) -> V:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        first = self.query(Input).first() if self.query(Input) else None
+        if first is not None:
+            first.focus()
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+    def show_error(self, exc: DdbConsoleError) -> None:
+        text = Text(exc.title, style="bold")
+        if exc.advice:
+            text.append(f": {exc.advice}")
+        self.query_one("#form-error", Static).update(text)
+        self.query_one("#form-status", Static).update("")
+        if isinstance(exc, FieldError):
+            self.query_one(f"#{exc.field}", Input).focus()
+
+    @on(Button.Pressed, "#submit")
+    @on(Input.Submitted)
+    def action_submit(self) -> None:
+        self.query_one("#form-error", Static).update("")
+        try:
+            values = self.read_values()
+        except UserInputError as exc:
+            self.show_error(exc)
+            return
+        self._plan(values)
+
+    @work(exclusive=True, exit_on_error=False, group="capacity-plan")
+    async def _plan(self, values: V) -> None:
+        status = self.query_one("#form-status", Static)
+        status.update("Checking the rules and building the requests…")
+        try:
+            change = await self.build(values)
+        except DdbConsoleError as exc:
+            self.show_error(exc)
+            app: DdbConsoleApp = self.app  # type: ignore[assignment]
+            app.report_error(exc, source="capacity-plan")
+            return
+        self.dismiss(change)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --- provisioned throughput, on-demand maximum ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThroughputValues:
+    index: str | None
+    read: int
+    write: int
+
+
+class ThroughputForm(CapacityForm[ThroughputValues]):
+    def __init__(
+        self,
+        state: CapacityState,
+        index: str | None,
+        build: Callable[[ThroughputValues], Awaitable[Change]],
+    ) -> None:
+        super().__init__(state, f"Edit provisioned throughput of {state.table}", build)
+        self.index = index
+
+    def compose_intro(self) -> Iterable[Widget]:
+        yield Static(
+            "Capacity units are at least 1 and within the account's limits (DescribeLimits). "
+            "Increases: any time. Decreases: 4 per UTC day at any time, then one per hour without "
+            "a decrease in the hour before (27 a day).",
+            classes="intro",
+        )
+
+    def compose_fields(self) -> Iterable[Widget]:
+        res = self.state.resource(self.index)
+        current = res.provisioned
+        yield field_row(
+            "Table or index",
+            Select(
+                target_options(self.state),
+                value=target_value(self.index),
+                allow_blank=False,
+                id="target",
+                compact=True,
+            ),
+        )
+        yield field_row(
+            "Read capacity units",
+            Input(str(current.read or "") if current else "", id="read", compact=True),
+        )
+        yield field_row(
+            "Write capacity units",
+            Input(str(current.write or "") if current else "", id="write", compact=True),
+        )
+        yield Static(self._current(res), id="current", classes="intro")
+
+    @staticmethod
+    def _current(res: CapacityResource) -> str:
+        now = res.provisioned.describe() if res.provisioned else "-"
+        return f"{res.label}: now {now}; {res.decreases_today} decrease(s) today"
+
+    @on(Select.Changed, "#target")
+    def target_changed(self, event: Select.Changed) -> None:
+        index = index_of(event.value)
+        if index == self.index:
+            return
+        self.index = index
+        res = self.state.resource(index)
+        tp = res.provisioned
+        self.query_one("#read", Input).value = str(tp.read or "") if tp else ""
+        self.query_one("#write", Input).value = str(tp.write or "") if tp else ""
+        self.query_one("#current", Static).update(self._current(res))
+
+    def read_values(self) -> ThroughputValues:
+        read = parse_int(self.value("read"), "read", "read capacity")
+        write = parse_int(self.value("write"), "write", "write capacity")
+        assert read is not None and write is not None
+        return ThroughputValues(self.index, read, write)
+
+
+@dataclass(frozen=True)
+class OnDemandMaxValues:
+    index: str | None
+    max_read: int | None  # None: keep; -1: no maximum
+    max_write: int | None
+
+
+class OnDemandMaxForm(CapacityForm[OnDemandMaxValues]):
+    def __init__(
+        self,
+        state: CapacityState,
+        index: str | None,
+        build: Callable[[OnDemandMaxValues], Awaitable[Change]],
+    ) -> None:
+        super().__init__(state, f"Edit on-demand maximum throughput of {state.table}", build)
+        self.index = index
+
+    def compose_intro(self) -> Iterable[Widget]:
+        yield Static(
+            "Caps the request units per second an on-demand table or index may consume "
+            "(requests above it are throttled). Leave a side blank to keep it; -1 removes the "
+            "maximum.",
+            classes="intro",
+        )
+
+    def compose_fields(self) -> Iterable[Widget]:
+        yield field_row(
+            "Table or index",
+            Select(
+                target_options(self.state),
+                value=target_value(self.index),
+                allow_blank=False,
+                id="target",
+                compact=True,
+            ),
+        )
+        yield field_row("Maximum read units/s", Input(id="max-read", compact=True), "blank: keep")
+        yield field_row("Maximum write units/s", Input(id="max-write", compact=True), "blank: keep")
+        yield Static(self._current(), id="current", classes="intro")
+
+    def _current(self) -> str:
+        res = self.state.resource(self.index)
+        now = res.on_demand_max.describe() if res.on_demand_max else "no maximum"
+        return f"{res.label}: maximum now {now}"
+
+    @on(Select.Changed, "#target")
+    def target_changed(self, event: Select.Changed) -> None:
+        self.index = index_of(event.value)
+        self.query_one("#current", Static).update(self._current())
+
+    def read_values(self) -> OnDemandMaxValues:
+        def one(field: str, what: str) -> int | None:
+            if self.value(field).strip() == "-1":
+                return -1
+            return optional_int(self.value(field), field, what, minimum=1)
+
+        return OnDemandMaxValues(
+            self.index,
+            one("max-read", "maximum read units"),
+            one("max-write", "maximum write units"),
+        )
+
+
+# --- auto scaling ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutoScalingValues:
+    index: str | None
+    sides: tuple[ScalingSide, ...]
+    min_capacity: int
+    max_capacity: int
+    target: float
+    scale_in_cooldown: int | None
+    scale_out_cooldown: int | None
+
+
+def _sides_select(value: str) -> Select[str]:
+    return Select(
+        [("read and write", "both"), ("read", "read"), ("write", "write")],
+        value=value,
+        allow_blank=False,
+        id="side",
+        compact=True,
+    )
+
+
+def scaling_summary(res: CapacityResource) -> str:
+    parts = []
+    for side in SIDES["both"]:
+        target = res.scaling(side)
+        parts.append(f"{side} {describe_target(target) if target else 'off'}")
+    return f"{res.label}: " + "; ".join(parts)
+
+
+def describe_target(target: ScalableTargetInfo) -> str:
+    """`5..100 at 70 % (cooldown in 60s, out 30s)`."""
+    text = f"{target.min_capacity}..{target.max_capacity}"
+    tracking = target.target_tracking
+    if tracking is not None and tracking.target_value is not None:
+        text += f" at {tracking.target_value:g} %"
+        cooldowns = []
+        if tracking.scale_in_cooldown is not None:
+            cooldowns.append(f"in {tracking.scale_in_cooldown}s")
+        if tracking.scale_out_cooldown is not None:
+            cooldowns.append(f"out {tracking.scale_out_cooldown}s")
+        if cooldowns:
+            text += f" (cooldown {', '.join(cooldowns)})"
+    elif target.policies:
+        text += f" ({target.policies[0].policy_type})"
+    else:
+        text += " (no policy)"
+    if target.suspended:
+        text += f" suspended: {', '.join(target.suspended)}"
+    return text
+
+
+class AutoScalingForm(CapacityForm[AutoScalingValues]):
+    def __init__(
+        self,
+        state: CapacityState,
+        index: str | None,
+        build: Callable[[AutoScalingValues], Awaitable[Change]],
+        *,
+        default_min: int,
+        default_max: int,
+        default_target: float,
+    ) -> None:
+        super().__init__(state, f"Auto scaling of {state.table}", build)
+        self.index = index
+        self.defaults = (default_min, default_max, default_target)
+
+    def compose_intro(self) -> Iterable[Widget]:
+        yield Static(
+            "Target tracking through Application Auto Scaling: capacity follows consumption to keep "
+            "utilisation at the target, within min..max. Registers (or updates) the scalable target "
+            "and puts the DynamoDB{Read,Write}CapacityUtilization policy. Blank cooldowns use "
+            "AWS's defaults.",
+            classes="intro",
+        )
+
+    def compose_fields(self) -> Iterable[Widget]:
+        yield field_row(
+            "Table or index",
+            Select(
+                target_options(self.state),
+                value=target_value(self.index),
+                allow_blank=False,
+                id="target",
+                compact=True,
+            ),
+        )
+        yield field_row("Side", _sides_select("both"))
+        yield field_row("Minimum capacity", Input(id="min", compact=True), "units")
+        yield field_row("Maximum capacity", Input(id="max", compact=True), "units")
+        yield field_row("Target utilisation", Input(id="target-value", compact=True), "% (20-90)")
+        yield field_row("Scale-in cooldown", Input(id="scale-in", compact=True), "seconds")
+        yield field_row("Scale-out cooldown", Input(id="scale-out", compact=True), "seconds")
+        yield Static("", id="current", classes="intro")
+
+    def on_mount(self) -> None:
+        self._prefill()
+        super().on_mount()
+
+    def _prefill(self) -> None:
+        res = self.state.resource(self.index)
+        existing = res.read_scaling or res.write_scaling
+        low, high, target = self.defaults
+        values = {"min": str(low), "max": str(high), "target-value": f"{target:g}"}
+        values["scale-in"] = values["scale-out"] = ""
+        if existing is not None:
+            values["min"], values["max"] = str(existing.min_capacity), str(existing.max_capacity)
+            tracking = existing.target_tracking
+            if tracking is not None:
+                if tracking.target_value is not None:
+                    values["target-value"] = f"{tracking.target_value:g}"
+                for field, seconds in (
+                    ("scale-in", tracking.scale_in_cooldown),
+                    ("scale-out", tracking.scale_out_cooldown),
+                ):
+                    values[field] = "" if seconds is None else str(seconds)
+        for field, value in values.items():
+            self.query_one(f"#{field}", Input).value = value
+        self.query_one("#current", Static).update("Now: " + scaling_summary(res))
+
+    @on(Select.Changed, "#target")
+    def target_changed(self, event: Select.Changed) -> None:
+        index = index_of(event.value)
+        if index != self.index:
+            self.index = index
+            self._prefill()
+
+    def read_values(self) -> AutoScalingValues:
+        low = parse_int(self.value("min"), "min", "minimum capacity")
+        high = parse_int(self.value("max"), "max", "maximum capacity")
+        assert low is not None and high is not None
+        if high < low:
+            raise FieldError(
+                "max", "Maximum below minimum", f"need minimum <= maximum ({low} > {high})"
+            )
+        raw = self.value("target-value").strip().rstrip("%").strip()
+        try:
+            target = float(raw)
+        except ValueError:
+            raise FieldError(
+                "target-value", "Invalid target utilisation", f"type a percentage (got {raw!r})"
+            ) from None
+        side = str(self.query_one("#side", Select).value)
+        return AutoScalingValues(
+            self.index,
+            SIDES.get(side, ("read", "write")),
+            low,
+            high,
+            target,
+            optional_int(self.value("scale-in"), "scale-in", "scale-in cooldown"),
+            optional_int(self.value("scale-out"), "scale-out", "scale-out cooldown"),
+        )
+
+
+@dataclass(frozen=True)
+class DisableValues:
+    index: str | None
+    sides: tuple[ScalingSide, ...]
+
+
+class DisableAutoScalingForm(CapacityForm[DisableValues]):
+    def __init__(
+        self,
+        state: CapacityState,
+        index: str | None,
+        build: Callable[[DisableValues], Awaitable[Change]],
+    ) -> None:
+        super().__init__(state, f"Disable auto scaling of {state.table}", build)
+        self.index = index
+
+    def compose_intro(self) -> Iterable[Widget]:
+        yield Static(
+            "Deletes the scaling policies and deregisters the scalable target; the provisioned "
+            "capacity stays at its current value.",
+            classes="intro",
+        )
+
+    def compose_fields(self) -> Iterable[Widget]:
+        yield field_row(
+            "Table or index",
+            Select(
+                target_options(self.state),
+                value=target_value(self.index),
+                allow_blank=False,
+                id="target",
+                compact=True,
+            ),
+        )
+        yield field_row("Side", _sides_select("both"))
+        yield Static(
+            "Now: " + scaling_summary(self.state.resource(self.index)),
+            id="current",
+            classes="intro",
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#submit", Button).focus()
+
+    @on(Select.Changed, "#target")
+    def target_changed(self, event: Select.Changed) -> None:
+        self.index = index_of(event.value)
+        res = self.state.resource(self.index)
+        self.query_one("#current", Static).update("Now: " + scaling_summary(res))
+
+    def read_values(self) -> DisableValues:
+        side = str(self.query_one("#side", Select).value)
+        res = self.state.resource(self.index)
+        sides = tuple(s for s in SIDES.get(side, ()) if res.scaling(s) is not None)
+        if not sides:
+            raise UserInputError(
+                f"No {'' if side == 'both' else side + ' '}auto scaling on {res.label}",
+                "there is nothing to disable",
+            )
+        return DisableValues(self.index, sides)

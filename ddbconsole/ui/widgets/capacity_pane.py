@@ -1,0 +1,676 @@
+"""The Capacity tab: billing mode, throughput, auto scaling and the cost of each choice (issue 5).
+
+State (DescribeTable + Application Auto Scaling) and recent scaling activities load in one worker,
+the cost what-if (CloudWatch) in another, so a slow GetMetricData never holds up the rest. Every
+change goes form -> plan (the service checks AWS's rules, nothing sent) -> confirmation showing the
+exact requests -> execute with `confirmed=plan` (refused if the table changed meanwhile) -> reload.
+The target of a change is the row under the cursor (the table or a GSI); forms can change it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import (
+    CapacityResource,
+    CapacityState,
+    CapacitySuggestion,
+    CostEstimate,
+    ScalableTargetInfo,
+    ScalingActivities,
+    TableInfo,
+)
+from ddbconsole.services.capacity_rules import DEFAULT_MIN_CAPACITY
+from ddbconsole.services.cost import DEFAULT_TARGET
+from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.errors import WorkerErrors, describe_error
+from ddbconsole.ui.keys import CAPACITY_ACTIONS
+from ddbconsole.ui.screens.capacity_forms import (
+    AutoScalingForm,
+    AutoScalingValues,
+    Change,
+    DisableAutoScalingForm,
+    DisableValues,
+    OnDemandMaxForm,
+    OnDemandMaxValues,
+    ThroughputForm,
+    ThroughputValues,
+    render_change,
+)
+from ddbconsole.ui.screens.capacity_switch import (
+    OnDemandSwitchForm,
+    OnDemandSwitchValues,
+    ProvisionedSwitchForm,
+    ProvisionedSwitchValues,
+    budget_text,
+    switch_rules,
+    utc,
+)
+from ddbconsole.ui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from ddbconsole.services.capacity import CapacityService
+    from ddbconsole.ui.app import DdbConsoleApp
+
+WRITE_ACTIONS = {a.action for a in CAPACITY_ACTIONS if a.write}
+HISTORY_DAYS = 14
+DEFAULT_MAX_CAPACITY = 100  # the service's default maximum for new auto scaling
+STATUS_STYLE = {"ACTIVE": "green"}
+ACTIVITY_STYLE = {"Successful": "green", "Failed": "red", "InProgress": "yellow"}
+SHOWN_ACTIVITIES = 8
+
+
+def _scaling_cell(target: ScalableTargetInfo | None) -> Text:
+    if target is None:
+        return Text("off", style="dim")
+    text = Text(f"{target.min_capacity}..{target.max_capacity}")
+    tracking = target.target_tracking
+    if tracking is not None and tracking.target_value is not None:
+        text.append(f" @{tracking.target_value:g}%", style="cyan")
+        cooldowns = (tracking.scale_in_cooldown, tracking.scale_out_cooldown)
+        if any(c is not None for c in cooldowns):
+            shown = ["-" if c is None else str(c) for c in cooldowns]
+            text.append(f" cd {shown[0]}/{shown[1]}s", style="dim")
+    else:
+        text.append(" no target tracking", style="yellow")
+    if target.suspended:
+        text.append(" suspended", style="yellow")
+    return text
+
+
+def _capacity_cell(res: CapacityResource, on_demand: bool) -> Text:
+    if not on_demand:
+        return Text(res.provisioned.describe() if res.provisioned else "-")
+    limit = res.on_demand_max
+    if limit is None or all(v is None or v <= 0 for v in (limit.read, limit.write)):
+        return Text("on-demand, no max", style="dim")
+    return Text(f"on-demand, max {limit.describe()}")
+
+
+def render_summary(state: CapacityState) -> RenderableType:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    head = Text(state.table, style="bold")
+    head.append(f"  {state.billing_mode}", style="bold cyan")
+    head.append(f"  {state.status}", style=STATUS_STYLE.get(state.status, "yellow"))
+    if state.fetched_at:
+        head.append(f"  (read {state.fetched_at:%H:%M:%S} UTC)", style="dim")
+    grid.add_row("Table", head)
+    sides = len(state.autoscaling.targets)
+    if state.on_demand:
+        mode = Text("On-demand: billed per request; no capacity to manage")
+    else:
+        mode = Text("Provisioned: ")
+        mode.append(
+            f"auto scaling on {sides} of {2 * len(state.resources)} read/write sides"
+            if sides
+            else "fixed capacity, no auto scaling"
+        )
+    grid.add_row("Billing mode", mode)
+    if state.busy:
+        busy = [
+            f"{r.label} {'BACKFILLING' if r.backfilling else r.status}" for r in state.resources
+        ]
+        grid.add_row(
+            "Busy",
+            Text(
+                "an update is running ("
+                + ", ".join(b for b in busy if "ACTIVE" not in b)
+                + "); DynamoDB takes one update at a time: wait, then refresh (r)",
+                style="bold yellow",
+            ),
+        )
+    grid.add_row("Switch budget", switch_rules(state))
+    grid.add_row("Last switch to on-demand", utc(state.last_switch_to_on_demand))
+    remembered = state.remembered
+    if remembered is not None and remembered.targets:
+        text = Text(
+            f"{len(remembered.targets)} target(s) saved {utc(remembered.saved_at)}: "
+            + ", ".join(f"{t.index_name or 'table'} {t.side}" for t in remembered.targets),
+            style="magenta",
+        )
+        text.append("  (offered when switching to provisioned, b; or restore with u)", style="dim")
+        grid.add_row("Remembered auto scaling", text)
+    return grid
+
+
+def render_activities(found: ScalingActivities) -> RenderableType:
+    title = Text("Recent scaling activities", style="bold")
+    if found.unavailable:
+        return Group(title, Text(f"Unavailable: {found.unavailable}", style="dim"))
+    if not found.activities:
+        return Group(title, Text("None recorded for this table and its indexes.", style="dim"))
+    lines = Table.grid(padding=(0, 2))
+    for a in found.activities[:SHOWN_ACTIVITIES]:
+        side = "read" if a.dimension.endswith("ReadCapacityUnits") else "write"
+        _, _, index = a.resource_id.partition("/index/")
+        lines.add_row(
+            Text(f"{a.start:%m-%d %H:%M}" if a.start else "-", style="dim"),
+            f"{index or 'table'} {side}",
+            Text(a.status, style=ACTIVITY_STYLE.get(a.status, "")),
+            a.description,
+        )
+    more = len(found.activities) - SHOWN_ACTIVITIES
+    if more > 0:
+        return Group(title, lines, Text(f"... and {more} more", style="dim"))
+    return Group(title, lines)
+
+
+def render_cost(estimate: CostEstimate) -> RenderableType:
+    title = Text(
+        f"Cost what-if: monthly (730 h), from the last {estimate.hours} hours of consumed capacity",
+        style="bold",
+    )
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Option")
+    table.add_column("USD/month", justify="right")
+    table.add_column("read", justify="right", style="dim")
+    table.add_column("write", justify="right", style="dim")
+    table.add_column("Throttled hours", justify="right")
+    based_on = Text("Based on:\n", style="bold dim")
+    for opt in estimate.options:
+        name = Text(opt.label)
+        if opt.kind == estimate.current:
+            name.append(" (current)", style="cyan")
+        if opt.kind == estimate.recommended:
+            name.append(" ★ recommended", style="bold green")
+        table.add_row(
+            name,
+            f"{opt.monthly:,.2f}",
+            f"{opt.read_monthly:,.2f}",
+            f"{opt.write_monthly:,.2f}",
+            Text(str(opt.throttled_hours), style="red" if opt.throttled else "green"),
+        )
+        if opt.detail:
+            based_on.append(f"• {opt.label}: {opt.detail}\n", style="dim")
+    best = estimate.option(estimate.recommended) if estimate.recommended else None
+    if best is None:
+        verdict = Text(
+            "No option ran without throttling over the history: raise capacity or use on-demand.",
+            style="yellow",
+        )
+    elif estimate.recommended == estimate.current:
+        verdict = Text(
+            f"Recommendation: keep {best.label} (${best.monthly:,.2f}/month), the cheapest that "
+            "would not have throttled.",
+            style="green",
+        )
+    else:
+        verdict = Text(
+            f"Recommendation: {best.label} (${best.monthly:,.2f}/month), the cheapest that would "
+            "not have throttled.",
+            style="bold green",
+        )
+    assumptions = Text("Assumptions:\n", style="bold dim")
+    for line in estimate.assumptions:
+        assumptions.append(f"• {line}\n", style="dim")
+    return Group(title, table, Text(""), verdict, Text(""), based_on, assumptions)
+
+
+class CapacityPane(WorkerErrors, VerticalScroll):
+    DEFAULT_CSS = """
+    CapacityPane { height: 1fr; padding: 0 1; }
+    CapacityPane #cap-summary { height: auto; margin-bottom: 1; }
+    CapacityPane #cap-resources { height: auto; max-height: 14; margin-bottom: 1; }
+    CapacityPane #cap-activities { height: auto; margin-bottom: 1; }
+    CapacityPane #cap-cost { height: auto; }
+    """
+    BINDINGS = [make_binding(a) for a in CAPACITY_ACTIONS]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table_name: str | None = None
+        self.state: CapacityState | None = None
+        self.estimate: CostEstimate | None = None
+        self.activities: ScalingActivities | None = None
+        self.suggestions: dict[str | None, CapacitySuggestion] | None = None
+        self.loaded_for: str | None = None
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def capacity(self) -> CapacityService:
+        return self.ddb_app.services.capacity
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select a table.", id="cap-summary")
+        yield DataTable(id="cap-resources", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="cap-activities")
+        yield Static("", id="cap-cost")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
+            return None
+        return True
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def set_table(self, info: TableInfo) -> None:
+        """A (re)description of the selected table arrived: reload when next shown."""
+        if info.name != self.table_name:
+            self.table_name = info.name
+            self.state = self.estimate = self.activities = self.suggestions = None
+            self.query_one("#cap-summary", Static).update(Text("Loading…", style="dim"))
+            self.query_one(DataTable).clear(columns=True)
+            self.query_one("#cap-activities", Static).update("")
+            self.query_one("#cap-cost", Static).update("")
+        self.loaded_for = None
+
+    def ensure_loaded(self) -> None:
+        if self.table_name is not None and self.loaded_for != self.table_name:
+            self.loaded_for = self.table_name
+            self.reload()
+
+    def reload(self, cost: bool = True) -> None:
+        self.load_state()
+        if cost:
+            self.load_cost()
+
+    @work(exclusive=True, exit_on_error=False, group="capacity")
+    async def load_state(self) -> None:
+        table = self.table_name
+        if table is None:
+            return
+        if self.state is None:
+            self.query_one("#cap-summary", Static).update(Text("Loading capacity…", style="dim"))
+        state = await self.capacity.state(table)
+        if table != self.table_name:
+            return
+        self.show_state(state)
+        if self.activities is None:
+            self.query_one("#cap-activities", Static).update(
+                Text("Recent scaling activities: loading…", style="dim")
+            )
+        activities = await self.capacity.scaling_activities(table)
+        if table == self.table_name:
+            self.activities = activities
+            self.query_one("#cap-activities", Static).update(render_activities(activities))
+
+    @work(exclusive=True, exit_on_error=False, group="capacity-cost")
+    async def load_cost(self) -> None:
+        table = self.table_name
+        if table is None:
+            return
+        self.query_one("#cap-cost", Static).update(
+            Text(
+                f"Cost what-if: loading {HISTORY_DAYS} days of consumed capacity from CloudWatch…",
+                style="dim",
+            )
+        )
+        usage = await self.capacity.usage(table, HISTORY_DAYS)
+        estimate = await self.capacity.cost_estimate(table, HISTORY_DAYS, usage=usage)
+        suggestions = await self.capacity.suggest_provisioned(table, HISTORY_DAYS, usage=usage)
+        if table != self.table_name:
+            return
+        self.estimate = estimate
+        self.suggestions = {s.index: s for s in suggestions}
+        body = render_cost(estimate)
+        if usage.messages:
+            body = Group(body, Text("CloudWatch: " + "; ".join(usage.messages), style="yellow"))
+        self.query_one("#cap-cost", Static).update(body)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failed loads say so in place (and, through the mixin, in a notification)."""
+        if event.state == WorkerState.ERROR and event.worker.group in ("capacity", "capacity-cost"):
+            err = describe_error(event.worker.error, self.ddb_app.settings.profile.aws_profile)
+            what = "Capacity" if event.worker.group == "capacity" else "Cost what-if"
+            text = Text(f"{what} unavailable: {err.title}", style="bold red")
+            if err.advice:
+                text.append(f"\n{err.advice}", style="red")
+            text.append("\nPress r to retry" if what == "Capacity" else "\nPress $ to retry")
+            target = "#cap-summary" if event.worker.group == "capacity" else "#cap-cost"
+            self.query_one(target, Static).update(text)
+        super().on_worker_state_changed(event)
+
+    def show_state(self, state: CapacityState) -> None:
+        self.state = state
+        self.query_one("#cap-summary", Static).update(render_summary(state))
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for name in ("Resource", "Status", "Capacity", "Warm", "Read auto scaling"):
+            table.add_column(name)
+        for name in ("Write auto scaling", "Decr. today"):
+            table.add_column(name)
+        for res in state.resources:
+            busy = "BACKFILLING" if res.backfilling else res.status
+            table.add_row(
+                Text(f"GSI {res.index}" if res.index else "table", style="bold"),
+                Text(busy, style=STATUS_STYLE.get(busy, "yellow")),
+                _capacity_cell(res, state.on_demand),
+                Text(res.warm.describe() if res.warm else "-", style="dim"),
+                _scaling_cell(res.read_scaling),
+                _scaling_cell(res.write_scaling),
+                Text(
+                    "-" if state.on_demand else str(res.decreases_today),
+                    style="dim" if not res.decreases_today else "",
+                ),
+                key=res.index or "",
+            )
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row)
+
+    # --- the target of a change ---------------------------------------------------------------
+
+    def _ready(self) -> CapacityState | None:
+        if self.state is None or self.state.table != self.table_name:
+            self.notify("Capacity is still loading", severity="warning")
+            return None
+        return self.state
+
+    def cursor_index(self) -> str | None:
+        """The GSI under the cursor, or None for the table row."""
+        table = self.query_one(DataTable)
+        state = self.state
+        if state is None or not 0 <= table.cursor_row < len(state.resources):
+            return None
+        return state.resources[table.cursor_row].index
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_refresh_cost(self) -> None:
+        if self.table_name is not None:
+            self.load_cost()
+
+    def action_switch_billing(self) -> None:
+        state = self._ready()
+        if state is None:
+            return
+        if state.on_demand:
+            self._open_provisioned_form(state)
+        else:
+            self.app.push_screen(OnDemandSwitchForm(state, self._build_on_demand), self._review)
+
+    def action_edit_throughput(self) -> None:
+        state = self._ready()
+        if state is None:
+            return
+        if state.on_demand:
+            self.notify(
+                f"{state.table} is on-demand: switch to provisioned (b) or edit the on-demand "
+                "maximum (m)",
+                severity="warning",
+            )
+            return
+        form = ThroughputForm(state, self.cursor_index(), self._build_throughput)
+        self.app.push_screen(form, self._review)
+
+    def action_edit_on_demand_max(self) -> None:
+        state = self._ready()
+        if state is None:
+            return
+        if not state.on_demand:
+            self.notify(
+                f"{state.table} is provisioned: the on-demand maximum applies to on-demand "
+                "tables; edit throughput (w) instead",
+                severity="warning",
+            )
+            return
+        form = OnDemandMaxForm(state, self.cursor_index(), self._build_on_demand_max)
+        self.app.push_screen(form, self._review)
+
+    def action_edit_autoscaling(self) -> None:
+        state = self._ready()
+        if state is None:
+            return
+        if state.on_demand:
+            self.notify(
+                f"{state.table} is on-demand: auto scaling applies to provisioned capacity",
+                severity="warning",
+            )
+            return
+        form = AutoScalingForm(
+            state,
+            self.cursor_index(),
+            self._build_autoscaling,
+            default_min=DEFAULT_MIN_CAPACITY,
+            default_max=DEFAULT_MAX_CAPACITY,
+            default_target=DEFAULT_TARGET,
+        )
+        self.app.push_screen(form, self._review)
+
+    def action_disable_autoscaling(self) -> None:
+        state = self._ready()
+        if state is None:
+            return
+        if not state.autoscaling.targets:
+            self.notify(f"No auto scaling on {state.table}", severity="warning")
+            return
+        index = self.cursor_index()
+        res = state.resource(index)
+        if res.read_scaling is None and res.write_scaling is None:
+            # Start on a resource that has something to disable.
+            index = next(
+                (r.index for r in state.resources if r.read_scaling or r.write_scaling), index
+            )
+        form = DisableAutoScalingForm(state, index, self._build_disable)
+        self.app.push_screen(form, self._review)
+
+    def action_restore_autoscaling(self) -> None:
+        if self._ready() is not None:
+            self._plan_restore()
+
+    # --- plans -> confirmation -> execution -----------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="capacity-suggest")
+    async def _open_provisioned_form(self, state: CapacityState) -> None:
+        note = (
+            f"Pre-filled from the last {HISTORY_DAYS} days of consumed capacity: the highest "
+            f"hourly average / {DEFAULT_TARGET:g} % target utilisation, rounded up, at least 1."
+        )
+        if self.suggestions is None:
+            self.notify("Reading consumed capacity for suggestions…", timeout=3)
+            try:
+                found = await self.capacity.suggest_provisioned(state.table, HISTORY_DAYS)
+                self.suggestions = {s.index: s for s in found}
+            except DdbConsoleError as exc:
+                note = f"No suggestion ({exc.title}): AWS's default of 5 pre-filled."
+        if state.table != self.table_name:
+            return
+        form = ProvisionedSwitchForm(state, self.suggestions, note, self._build_provisioned)
+        self.app.push_screen(form, self._review)
+
+    @work(exclusive=True, exit_on_error=False, group="capacity-plan")
+    async def _plan_restore(self) -> None:
+        table = self._table()
+        cap = self.capacity
+        plan = await cap.plan_restore_autoscaling(table)
+
+        async def run() -> object:
+            return await cap.restore_autoscaling(table, confirmed=plan)
+
+        self._review(
+            Change(
+                f"Restore the remembered auto scaling of {table}?",
+                tuple(plan),
+                run,
+                f"Auto scaling of {table} restored",
+                ("The saved settings are forgotten once restored.",),
+                confirm_label="Restore",
+            )
+        )
+
+    def _review(self, change: Change | None) -> None:
+        if change is None:
+            return
+        screen = ConfirmScreen(
+            change.title, render_change(change), confirm_label=change.confirm_label
+        )
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._execute(change)
+
+        self.app.push_screen(screen, answered)
+
+    @work(exclusive=True, exit_on_error=False, group="capacity-write")
+    async def _execute(self, change: Change) -> None:
+        try:
+            await change.execute()
+            count = len(change.plan)
+            self.notify(change.done, title=f"{count} request{'s' if count != 1 else ''} sent")
+        finally:
+            self.reload()
+
+    def _table(self) -> str:
+        assert self.table_name is not None
+        return self.table_name
+
+    async def _build_on_demand(self, values: OnDemandSwitchValues) -> Change:
+        table, cap = self._table(), self.capacity
+        plan = await cap.plan_switch_to_on_demand(table, values.max_read, values.max_write)
+
+        async def run() -> object:
+            return await cap.switch_to_on_demand(
+                table, values.max_read, values.max_write, confirmed=plan
+            )
+
+        state = self.state
+        notes = [budget_text(state.switch_budget)] if state else []
+        if len(plan) > 1:
+            notes.append(
+                "Auto scaling is saved by ddbconsole, then removed (requests 2 onwards); it is "
+                "offered back when you switch to provisioned."
+            )
+        return Change(
+            f"Switch {table} to on-demand?",
+            tuple(plan),
+            run,
+            f"{table}: switch to on-demand sent",
+            tuple(notes),
+            confirm_label="Switch",
+        )
+
+    async def _build_provisioned(self, values: ProvisionedSwitchValues) -> Change:
+        table, cap = self._table(), self.capacity
+        plan = await cap.plan_switch_to_provisioned(
+            table, values.table, values.gsis, values.restore
+        )
+
+        async def run() -> object:
+            return await cap.switch_to_provisioned(
+                table, values.table, values.gsis, values.restore, confirmed=plan
+            )
+
+        notes = ["Back to provisioned is allowed any time."]
+        if values.restore:
+            notes.append("The remembered auto scaling is re-registered after the switch.")
+        return Change(
+            f"Switch {table} to provisioned?",
+            tuple(plan),
+            run,
+            f"{table}: switch to provisioned sent",
+            tuple(notes),
+            confirm_label="Switch",
+        )
+
+    async def _build_throughput(self, values: ThroughputValues) -> Change:
+        table, cap = self._table(), self.capacity
+        args = (table, values.read, values.write, values.index)
+        plan = await cap.plan_update_throughput(*args)
+
+        async def run() -> object:
+            return await cap.update_throughput(*args, confirmed=plan)
+
+        what = f"GSI {values.index}" if values.index else table
+        return Change(
+            f"Set {what} to {values.read} R / {values.write} W?",
+            tuple(plan),
+            run,
+            f"{what}: throughput update sent",
+            confirm_label="Update",
+        )
+
+    async def _build_on_demand_max(self, values: OnDemandMaxValues) -> Change:
+        table, cap = self._table(), self.capacity
+        args = (table, values.max_read, values.max_write, values.index)
+        plan = await cap.plan_update_on_demand_max(*args)
+
+        async def run() -> object:
+            return await cap.update_on_demand_max(*args, confirmed=plan)
+
+        what = f"GSI {values.index}" if values.index else table
+        return Change(
+            f"Change the on-demand maximum of {what}?",
+            tuple(plan),
+            run,
+            f"{what}: on-demand maximum update sent",
+            ("-1 removes a maximum.",),
+            confirm_label="Update",
+        )
+
+    async def _build_autoscaling(self, values: AutoScalingValues) -> Change:
+        table, cap = self._table(), self.capacity
+        plans = []
+        for side in values.sides:
+            plan = await cap.plan_enable_autoscaling(
+                table,
+                side,
+                values.min_capacity,
+                values.max_capacity,
+                values.target,
+                values.index,
+                values.scale_in_cooldown,
+                values.scale_out_cooldown,
+            )
+            plans.append((side, plan))
+
+        async def run() -> object:
+            for side, plan in plans:
+                await cap.enable_autoscaling(
+                    table,
+                    side,
+                    values.min_capacity,
+                    values.max_capacity,
+                    values.target,
+                    values.index,
+                    values.scale_in_cooldown,
+                    values.scale_out_cooldown,
+                    confirmed=plan,
+                )
+            return None
+
+        what = f"GSI {values.index}" if values.index else table
+        return Change(
+            f"Auto scale {' and '.join(values.sides)} of {what} "
+            f"({values.min_capacity}..{values.max_capacity} at {values.target:g} %)?",
+            tuple(r for _, plan in plans for r in plan),
+            run,
+            f"{what}: auto scaling set",
+            confirm_label="Apply",
+        )
+
+    async def _build_disable(self, values: DisableValues) -> Change:
+        table, cap = self._table(), self.capacity
+        plans = [
+            (side, await cap.plan_disable_autoscaling(table, side, values.index))
+            for side in values.sides
+        ]
+
+        async def run() -> object:
+            for side, plan in plans:
+                await cap.disable_autoscaling(table, side, values.index, confirmed=plan)
+            return None
+
+        what = f"GSI {values.index}" if values.index else table
+        return Change(
+            f"Disable {' and '.join(values.sides)} auto scaling of {what}?",
+            tuple(r for _, plan in plans for r in plan),
+            run,
+            f"{what}: auto scaling disabled",
+            ("The provisioned capacity stays where auto scaling left it.",),
+            confirm_label="Disable",
+        )
