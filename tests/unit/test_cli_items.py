@@ -35,7 +35,7 @@ def ddb(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=60,
-        input=stdin,
+        input=stdin if stdin is not None else "",
         env={**os.environ},
     )
 
