@@ -127,6 +127,11 @@ variable "consumed_capacity_alarm_percent" {
   description = "Alarm when consumed capacity exceeds this percentage of provisioned (PROVISIONED only)."
   type        = number
   default     = 80
+
+  validation {
+    condition     = var.consumed_capacity_alarm_percent > 0 && var.consumed_capacity_alarm_percent <= 100
+    error_message = "consumed_capacity_alarm_percent must be in (0, 100]."
+  }
 }
 
 variable "alarm_period_seconds" {

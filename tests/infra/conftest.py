@@ -23,8 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 WRITER_SOURCE = INFRA / "lambda" / "users_writer.py"
 
-# Captured at import, before the autouse fixture points HOME at a temporary directory.
+# Captured at import, before the autouse fixture points HOME at a temporary directory and clears
+# DDBCONSOLE_* variables.
 _REAL_HOME = Path.home()
+_PLUGIN_DIR_ENV = os.environ.get("DDBCONSOLE_TF_PLUGIN_DIR")
 _PROVIDER_GLOB = "registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws_*"
 # Where provider mirrors usually live; searched in this order, then a bounded walk.
 _MIRROR_ROOTS = [
@@ -62,7 +64,7 @@ def _mirror_holding_aws(root: str) -> Path | None:
 
 def find_plugin_dir() -> Path | None:
     """The provider mirror: $DDBCONSOLE_TF_PLUGIN_DIR, else searched for (never assumed)."""
-    named = os.environ.get("DDBCONSOLE_TF_PLUGIN_DIR")
+    named = _PLUGIN_DIR_ENV
     if named:
         return Path(named) if _mirror_holding_aws(named) else None
     for pattern in _MIRROR_ROOTS:
@@ -95,6 +97,8 @@ def terraform_bin() -> str:
 @pytest.fixture(scope="session")
 def plugin_dir() -> Path:
     found = find_plugin_dir()
+    if found is None and _PLUGIN_DIR_ENV:
+        pytest.skip(f"DDBCONSOLE_TF_PLUGIN_DIR={_PLUGIN_DIR_ENV} holds no {_PROVIDER_GLOB}")
     if found is None:
         pytest.skip(
             "no Terraform provider mirror holding hashicorp/aws was found "
@@ -199,6 +203,7 @@ provider "aws" {{
   skip_metadata_api_check     = true
   skip_region_validation      = true
   s3_use_path_style           = true
+  max_retries                 = 2 # fail fast if the local server is gone
 
   endpoints {{
 {endpoints}

@@ -104,6 +104,7 @@ def deployed(
         ddbconsole_endpoint_url=moto_server.url,
     )
     deployment = Deployment(tf, moto_server.url, prefix, table, zip_path, {})
+    assert moto_server.alive(), "the session's moto server is not running"
     try:
         tf.apply()
         raw = json.loads(tf.run("output", "-json").stdout)

@@ -95,3 +95,16 @@ def test_provisioned_plan_uses_console_auto_scaling_defaults(
         config = policy["target_tracking_scaling_policy_configuration"][0]
         assert policy["policy_type"] == "TargetTrackingScaling"
         assert config["target_value"] == 70
+
+
+def test_invalid_variables_are_refused(
+    tf_factory: Callable[..., Terraform], moto_server: Any
+) -> None:
+    tf = tf_factory("invalid", moto_url=moto_server.url, region="eu-west-3")
+    for name, value, message in (
+        ("billing_mode", "ON_DEMAND", "billing_mode must be PAY_PER_REQUEST or PROVISIONED"),
+        ("autoscaling_target_utilization", "95", "between 20 and 90"),
+    ):
+        proc = tf.run("plan", "-input=false", "-no-color", f"-var={name}={value}", check=False)
+        assert proc.returncode != 0
+        assert message in " ".join(proc.stderr.split()), proc.stderr
