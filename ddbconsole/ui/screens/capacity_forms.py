@@ -137,13 +137,15 @@ class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
     CapacityForm .warning { color: $warning; margin-bottom: 1; }
     CapacityForm .field { height: 1; margin-bottom: 1; }
     CapacityForm .field-label { width: 26; }
-    CapacityForm .field Input { width: 14; }
+    CapacityForm #fields { height: auto; }
+    CapacityForm .field Input { width: 14; background: $boost; }
     CapacityForm .field Select { width: 34; }
     CapacityForm .hint { color: $text-muted; margin-left: 2; width: 1fr; }
-    CapacityForm #form-error { color: $error; height: auto; }
-    CapacityForm #form-status { color: $text-muted; height: auto; }
+    CapacityForm #form-error { color: $error; height: auto; margin-top: 1; display: none; }
+    CapacityForm #form-status { color: $text-muted; height: auto; margin-top: 1; display: none; }
     CapacityForm .buttons { height: auto; margin-top: 1; }
     CapacityForm Button { margin-right: 2; }
+    CapacityForm .buttons .hint { padding-top: 1; }
     CapacityForm Checkbox { margin-bottom: 1; }
     """
     BINDINGS = [
@@ -170,6 +172,7 @@ class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
             with Horizontal(classes="buttons"):
                 yield Button("Review request", variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
+                yield Label("enter/ctrl+s review the requests · esc cancel", classes="hint")
 
     def compose_intro(self) -> Iterable[Widget]:
         return ()
@@ -188,19 +191,25 @@ class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
     def value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value
 
+    def say(self, which: str, text: Text | str) -> None:
+        """Show (or with "" hide) the error or status line under the fields."""
+        line = self.query_one(f"#form-{which}", Static)
+        line.update(text)
+        line.display = bool(text)
+
     def show_error(self, exc: DdbConsoleError) -> None:
         text = Text(exc.title, style="bold")
         if exc.advice:
             text.append(f": {exc.advice}")
-        self.query_one("#form-error", Static).update(text)
-        self.query_one("#form-status", Static).update("")
+        self.say("error", text)
+        self.say("status", "")
         if isinstance(exc, FieldError):
             self.query_one(f"#{exc.field}", Input).focus()
 
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted)
     def action_submit(self) -> None:
-        self.query_one("#form-error", Static).update("")
+        self.say("error", "")
         try:
             values = self.read_values()
         except UserInputError as exc:
@@ -210,8 +219,7 @@ class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
 
     @work(exclusive=True, exit_on_error=False, group="capacity-plan")
     async def _plan(self, values: V) -> None:
-        status = self.query_one("#form-status", Static)
-        status.update("Checking the rules and building the requests…")
+        self.say("status", "Checking the rules and building the requests…")
         try:
             change = await self.build(values)
         except DdbConsoleError as exc:
@@ -337,14 +345,23 @@ class OnDemandMaxForm(CapacityForm[OnDemandMaxValues]):
                 compact=True,
             ),
         )
-        yield field_row("Maximum read units/s", Input(id="max-read", compact=True), "blank: keep")
-        yield field_row("Maximum write units/s", Input(id="max-write", compact=True), "blank: keep")
+        yield field_row(
+            "Maximum read units/s",
+            Input(placeholder="keep", id="max-read", compact=True),
+            "blank: keep; -1: none",
+        )
+        yield field_row(
+            "Maximum write units/s",
+            Input(placeholder="keep", id="max-write", compact=True),
+            "blank: keep; -1: none",
+        )
         yield Static(self._current(), id="current", classes="intro")
 
     def _current(self) -> str:
         res = self.state.resource(self.index)
-        now = res.on_demand_max.describe() if res.on_demand_max else "no maximum"
-        return f"{res.label}: maximum now {now}"
+        limit = res.on_demand_max
+        now = f"maximum {limit.describe()}" if limit else "no maximum"
+        return f"{res.label} now: {now}"
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:
@@ -457,8 +474,16 @@ class AutoScalingForm(CapacityForm[AutoScalingValues]):
         yield field_row("Minimum capacity", Input(id="min", compact=True), "units")
         yield field_row("Maximum capacity", Input(id="max", compact=True), "units")
         yield field_row("Target utilisation", Input(id="target-value", compact=True), "% (20-90)")
-        yield field_row("Scale-in cooldown", Input(id="scale-in", compact=True), "seconds")
-        yield field_row("Scale-out cooldown", Input(id="scale-out", compact=True), "seconds")
+        yield field_row(
+            "Scale-in cooldown",
+            Input(placeholder="default", id="scale-in", compact=True),
+            "seconds",
+        )
+        yield field_row(
+            "Scale-out cooldown",
+            Input(placeholder="default", id="scale-out", compact=True),
+            "seconds",
+        )
         yield Static("", id="current", classes="intro")
 
     def on_mount(self) -> None:

@@ -85,8 +85,16 @@ class OnDemandSwitchForm(CapacityForm[OnDemandSwitchValues]):
             )
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield field_row("Maximum read units/s", Input(id="max-read", compact=True), "blank: none")
-        yield field_row("Maximum write units/s", Input(id="max-write", compact=True), "blank: none")
+        yield field_row(
+            "Maximum read units/s",
+            Input(placeholder="none", id="max-read", compact=True),
+            "blank: no maximum",
+        )
+        yield field_row(
+            "Maximum write units/s",
+            Input(placeholder="none", id="max-write", compact=True),
+            "blank: no maximum",
+        )
 
     def read_values(self) -> OnDemandSwitchValues:
         return OnDemandSwitchValues(
@@ -135,14 +143,11 @@ class ProvisionedSwitchForm(CapacityForm[ProvisionedSwitchValues]):
             tip = self.suggestions.get(res.index)
             read = str(tip.read if tip else FALLBACK_CAPACITY)
             write = str(tip.write if tip else FALLBACK_CAPACITY)
-            hint = (
-                f"peaks {tip.read_peak:.1f} R/s, {tip.write_peak:.1f} W/s"
-                if tip
-                else "no history: AWS's default"
-            )
+            read_hint = f"peak hourly average {tip.read_peak:.1f}/s" if tip else "no history"
+            write_hint = f"peak hourly average {tip.write_peak:.1f}/s" if tip else "no history"
             label = "table" if res.index is None else f"GSI {res.index}"
-            yield field_row(f"{label} read", Input(read, id=f"r-{n}", compact=True), hint)
-            yield field_row(f"{label} write", Input(write, id=f"w-{n}", compact=True))
+            yield field_row(f"{label} read", Input(read, id=f"r-{n}", compact=True), read_hint)
+            yield field_row(f"{label} write", Input(write, id=f"w-{n}", compact=True), write_hint)
         remembered = self.state.remembered
         if remembered is not None and remembered.targets:
             lines = "; ".join(

@@ -132,7 +132,12 @@ def render_summary(state: CapacityState) -> RenderableType:
             ),
         )
     grid.add_row("Switch budget", switch_rules(state))
-    grid.add_row("Last switch to on-demand", utc(state.last_switch_to_on_demand))
+    last = Text(utc(state.last_switch_to_on_demand))
+    counted = state.switch_budget.counted
+    if state.last_switch_to_on_demand is None and counted:
+        last = Text(utc(counted[-1]))
+        last.append("  (ddbconsole's record; DescribeTable reports none)", style="dim")
+    grid.add_row("Last switch to on-demand", last)
     remembered = state.remembered
     if remembered is not None and remembered.targets:
         text = Text(
@@ -539,7 +544,9 @@ class CapacityPane(WorkerErrors, VerticalScroll):
             )
 
         state = self.state
-        notes = [budget_text(state.switch_budget)] if state else []
+        notes = (
+            [f"Budget: {budget_text(state.switch_budget)}; this switch uses one."] if state else []
+        )
         if len(plan) > 1:
             notes.append(
                 "Auto scaling is saved by ddbconsole, then removed (requests 2 onwards); it is "
