@@ -25,6 +25,7 @@ from ddbconsole.ui.screens.capacity_forms import (
     AutoScalingForm,
     CapacityForm,
     DisableAutoScalingForm,
+    OnDemandMaxForm,
     ThroughputForm,
 )
 from ddbconsole.ui.screens.capacity_switch import OnDemandSwitchForm, ProvisionedSwitchForm
@@ -481,3 +482,87 @@ async def test_palette_offers_capacity_actions_on_the_capacity_tab(
         await pilot.press("1")
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "Switch billing mode" not in titles
+
+
+async def test_on_demand_maximum_and_restore_later(
+    app_for: Callable[..., DdbConsoleApp],
+    make_table: Factory,
+    aas: Any,
+    moto_server: MotoProcess,
+) -> None:
+    table = make_table()
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_capacity(app, pilot, table)
+        await open_form(app, pilot, "b", OnDemandSwitchForm)
+        await submit(app, pilot)
+        await confirm_and_wait(
+            app, pilot, pane, lambda: pane.state is not None and pane.state.on_demand
+        )
+        # The on-demand maximum of the GSI (cursor row).
+        await pilot.press("down")
+        form = await open_form(app, pilot, "m", OnDemandMaxForm)
+        assert form.query_one("#target", Select).value == GSI
+        form.query_one("#max-write", Input).value = "50"
+        body = await submit(app, pilot)
+        assert '"OnDemandThroughput": {' in body and '"MaxWriteRequestUnits": 50' in body
+        assert '"IndexName": "ByStatus"' in body and "MaxReadRequestUnits" not in body
+        moto_server.reset_requests()
+        await confirm_and_wait(app, pilot, pane, lambda: True)
+        assert sent(moto_server) == ["UpdateTable"]
+        # Back to provisioned without restoring: the settings stay remembered ...
+        form = await open_form(app, pilot, "b", ProvisionedSwitchForm)
+        form.query_one("#restore", Checkbox).value = False
+        body = await submit(app, pilot)
+        assert "RegisterScalableTarget" not in body
+        await confirm_and_wait(
+            app, pilot, pane, lambda: pane.state is not None and not pane.state.on_demand
+        )
+        assert targets(aas, table) == {}
+        assert "Remembered auto scaling" in summary(pane)
+        # ... and u restores them later.
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = static_text(app.screen.query_one("#confirm-body", Static))
+        assert body.count("RegisterScalableTarget") == 4 and body.count("PutScalingPolicy") == 4
+        await confirm_and_wait(
+            app,
+            pilot,
+            pane,
+            lambda: pane.state is not None and len(pane.state.autoscaling.targets) == 4,
+        )
+        assert "Remembered auto scaling" not in summary(pane)
+    assert len(targets(aas, table)) == 4 and len(policies(aas, table)) == 4
+
+
+async def test_plan_changed_since_confirmation_is_not_sent(
+    app_for: Callable[..., DdbConsoleApp],
+    make_table: Factory,
+    ddb: Any,
+    aas: Any,
+    moto_server: MotoProcess,
+) -> None:
+    table = make_table(autoscaling=False)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_capacity(app, pilot, table)
+        await open_form(app, pilot, "b", OnDemandSwitchForm)
+        body = await submit(app, pilot)
+        assert "DeregisterScalableTarget" not in body
+        # Someone adds auto scaling while the confirmation is open: the plan would grow.
+        aas.register_scalable_target(
+            ServiceNamespace="dynamodb",
+            ResourceId=f"table/{table}",
+            ScalableDimension="dynamodb:table:ReadCapacityUnits",
+            MinCapacity=5,
+            MaxCapacity=10,
+        )
+        moto_server.reset_requests()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: bool(app.errors))
+        assert app.errors[-1].code == "PlanChanged"
+        assert sent(moto_server) == []
+    assert (
+        ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"]
+        == "PROVISIONED"
+    )
