@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ddbconsole import __version__
 from ddbconsole.config import Flags, Profile, Settings, load_settings
@@ -50,23 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     describe = sub.add_parser("describe", help="describe a table as JSON")
     describe.add_argument("table")
     describe.set_defaults(run=_cmd_describe)
-    _add_optional_commands(sub)
+    from ddbconsole.cli_items import add_item_commands
+
+    add_item_commands(sub)
     return parser
-
-
-def _add_optional_commands(sub: Any) -> None:
-    """Subcommands contributed by other modules (items, transfer, ...)."""
-    import importlib
-
-    for module_name in ("ddbconsole.cli_items", "ddbconsole.cli_transfer"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        register = getattr(module, "add_commands", None) or module.add_item_commands
-        register(sub)
 
 
 async def _cmd_tables(services: Services, args: argparse.Namespace) -> int:
