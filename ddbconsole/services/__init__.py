@@ -14,6 +14,7 @@ from ddbconsole.services.items import ItemService
 from ddbconsole.services.metrics import MetricsService
 from ddbconsole.services.oplog import OperationLog
 from ddbconsole.services.session import AwsSession, Hook
+from ddbconsole.services.table_admin import TableAdminService
 from ddbconsole.services.tables import TableService
 
 
@@ -38,6 +39,7 @@ class Services:
             hooks=[*self.oplog.hooks(), *hooks],
         )
         self.tables = TableService(self.session)
+        self.admin = TableAdminService(self.session)  # issue 4: create/delete/configure tables
         self.items = ItemService(self.session)
         self.autoscaling = AutoScalingService(self.session)
         self.alarms = AlarmService(self.session)
