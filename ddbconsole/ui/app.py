@@ -18,12 +18,20 @@ from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.services import Services
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import describe_error
-from ddbconsole.ui.keys import APP_ACTIONS, CAPACITY_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import (
+    APP_ACTIONS,
+    CAPACITY_ACTIONS,
+    ITEM_ACTIONS,
+    MAIN_ACTIONS,
+    METRICS_ACTIONS,
+    Action,
+)
 from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
+from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 
 ServicesFactory = Callable[[Settings], Services]
 
@@ -82,6 +90,8 @@ class DdbConsoleApp(App[int]):
                 groups.append((screen.query_one(ItemsPane), ITEM_ACTIONS))
             elif screen.query_one(TabbedContent).active == "capacity":
                 groups.append((screen.query_one(CapacityPane), CAPACITY_ACTIONS))
+            elif screen.query_one(TabbedContent).active == "metrics":
+                groups.append((screen.query_one(MetricsPane), METRICS_ACTIONS))
         for target, actions in groups:
             for action in actions:
                 if action.id == "command_palette" or (self.settings.read_only and action.write):
@@ -92,6 +102,27 @@ class DdbConsoleApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keys, self.settings.read_only))
+
+    # --- metrics (issue 6): the all-tables overview and the operation log ----------------------
+
+    def action_overview(self) -> None:
+        from ddbconsole.ui.screens.overview import OverviewScreen
+
+        if not isinstance(self.screen, OverviewScreen):
+            self.push_screen(OverviewScreen(), self._overview_closed)
+
+    def _overview_closed(self, table: str | None) -> None:
+        if table is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.select_table(table)
+
+    def action_oplog(self) -> None:
+        from ddbconsole.ui.screens.oplog import OperationLogScreen
+
+        if not isinstance(self.screen, OperationLogScreen):
+            self.push_screen(OperationLogScreen())
 
     def action_switch_profile(self) -> None:
         source = str(self.settings.config_path or "the config file")

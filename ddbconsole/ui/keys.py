@@ -51,6 +51,23 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Switch region",
         "Connect to another AWS region",
     ),
+    # Metrics (issue 6): app-level screens.
+    Action(
+        "overview",
+        "O",
+        "overview",
+        "Overview",
+        "All-tables overview",
+        "Every table's capacity, throttles, errors and alarms, most urgent first",
+    ),
+    Action(
+        "oplog",
+        "L",
+        "oplog",
+        "Op log",
+        "Operation log",
+        "Every AWS call this console made, with the equivalent AWS CLI command",
+    ),
 )
 
 MAIN_ACTIONS: tuple[Action, ...] = (
@@ -120,7 +137,31 @@ CAPACITY_ACTIONS: tuple[Action, ...] = (
            "Re-estimate each capacity choice's monthly cost from CloudWatch"),
 )  # fmt: skip
 
-ALL_ACTIONS: tuple[Action, ...] = APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS
+# Metrics tab (issue 6). Alarm keys are upper case: n/e/d belong to items in the Items tab.
+METRICS_ACTIONS: tuple[Action, ...] = (
+    Action("metrics_range_longer", "greater_than_sign", "range_longer", "Range +",
+           "Longer metrics range", "Widen the charts' time range (15 min .. 14 days)"),
+    Action("metrics_range_shorter", "less_than_sign", "range_shorter", "Range -",
+           "Shorter metrics range", "Narrow the charts' time range"),
+    Action("metrics_period", "p", "next_period", "Period", "Change metrics period",
+           "Cycle the period: auto, 1 min, 5 min, 15 min, 1 h, 6 h, 1 day"),
+    Action("metrics_scope", "i", "next_scope", "Table/GSI", "Show table or GSI metrics",
+           "Cycle the capacity charts between the table and each GSI"),
+    Action("metrics_pause", "s", "toggle_pause", "Pause", "Pause or resume metrics",
+           "Stop or restart the automatic refresh"),
+    Action("metrics_refresh", "f5", "refresh_now", "Refresh now", "Refresh metrics now",
+           "Fetch the metrics and alarms now (one GetMetricData call)"),
+    Action("alarm_new", "N", "new_alarm", "New alarm", "Create alarm",
+           "Create an alarm from a preset (capacity, throttling, errors, latency)", write=True),
+    Action("alarm_edit", "E", "edit_alarm", "Edit alarm", "Edit alarm thresholds",
+           "Change the selected alarm's threshold, duration or SNS topic", write=True),
+    Action("alarm_delete", "X", "delete_alarm", "Delete alarm", "Delete alarm",
+           "Delete the selected alarm", write=True),
+)  # fmt: skip
+
+ALL_ACTIONS: tuple[Action, ...] = (
+    APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS + METRICS_ACTIONS
+)
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 
 

@@ -11,7 +11,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ddbconsole.ui.keys import APP_ACTIONS, CAPACITY_ACTIONS, ITEM_ACTIONS, MAIN_ACTIONS, Action
+from ddbconsole.ui.keys import (
+    APP_ACTIONS,
+    CAPACITY_ACTIONS,
+    ITEM_ACTIONS,
+    MAIN_ACTIONS,
+    METRICS_ACTIONS,
+    Action,
+)
 
 
 def _key_display(key: str) -> str:
@@ -22,6 +29,8 @@ def _key_display(key: str) -> str:
         "right_square_bracket": "]",
         "left_square_bracket": "[",
         "dollar_sign": "$",
+        "greater_than_sign": ">",
+        "less_than_sign": "<",
     }
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
@@ -37,6 +46,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Main screen", MAIN_ACTIONS),
         ("Items tab", ITEM_ACTIONS),
         ("Capacity tab", CAPACITY_ACTIONS),
+        ("Metrics tab", METRICS_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

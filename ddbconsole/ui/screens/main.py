@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, OptionList, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ddbconsole.ui.bindings import make_binding
@@ -18,17 +18,13 @@ from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
+from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 from ddbconsole.ui.widgets.status_bar import StatusBar
 from ddbconsole.ui.widgets.table_details import TableDetails
 from ddbconsole.ui.widgets.table_list import TableList
 
 if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
-
-PLACEHOLDERS = {
-    "metrics": "Metrics will hold live CloudWatch charts: consumed vs provisioned capacity, "
-    "throttles, errors and latency, with the table's alarms.",
-}
 
 
 class MainScreen(WorkerErrors, Screen[None]):
@@ -53,9 +49,8 @@ class MainScreen(WorkerErrors, Screen[None]):
                     yield ItemsPane(id="items-pane")
                 with TabPane("Capacity", id="capacity"):
                     yield CapacityPane(id="capacity-pane")
-                for tab_id, title in (("metrics", "Metrics"),):
-                    with TabPane(title, id=tab_id):
-                        yield Static(PLACEHOLDERS[tab_id], classes="placeholder")
+                with TabPane("Metrics", id="metrics"):
+                    yield MetricsPane(id="metrics-pane")
                 with TabPane("Settings", id="settings"):
                     yield TableDetails(id="details")
         yield Footer()
@@ -84,8 +79,33 @@ class MainScreen(WorkerErrors, Screen[None]):
         table_list.set_names(message.names, message.done)
         if message.done:
             self.refresh_status()
+            self.load_alarm_states()
             if not message.names:
                 self.query_one(TableDetails).show_message("No tables in this account and region.")
+
+    # --- alarm markers and metrics polling (issue 6) --------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="alarm-states")
+    async def load_alarm_states(self) -> None:
+        """Which tables have alarms in ALARM: at most ALARM_STATE_PAGES DescribeAlarms calls."""
+        from ddbconsole.ui.screens.overview import ALARM_STATE_PAGES, alarm_states
+
+        states = await alarm_states(self.ddb_app.services.alarms, max_pages=ALARM_STATE_PAGES)
+        self.query_one(TableList).set_alarm_states(states)
+
+    def on_metrics_pane_alarms_loaded(self, message: MetricsPane.AlarmsLoaded) -> None:
+        firing = sum(a.in_alarm for a in message.alarms)
+        self.query_one(TableList).set_alarm_state(message.table, firing)
+
+    def on_screen_suspend(self) -> None:
+        self.query_one(MetricsPane).visibility_changed()  # another screen on top: stop polling
+
+    def on_screen_resume(self) -> None:
+        self.query_one(MetricsPane).visibility_changed()
+
+    def select_table(self, name: str) -> None:
+        """Jump to `name` in the table list (the overview's Enter)."""
+        self.query_one(TableList).select(name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "tables":
@@ -117,9 +137,14 @@ class MainScreen(WorkerErrors, Screen[None]):
             capacity.set_table(message.info)
             if self.query_one(TabbedContent).active == "capacity":
                 capacity.ensure_loaded()
+            self.query_one(MetricsPane).set_table(message.info)  # polls only while shown
 
     @on(TabbedContent.TabActivated, "#tabs")
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        metrics = self.query_one(MetricsPane)
+        metrics.set_shown(event.pane.id == "metrics")  # polling stops while another tab shows
+        if event.pane.id == "metrics":
+            metrics.query_one("#alarms", DataTable).focus()
         if event.pane.id == "items":
             pane = self.query_one(ItemsPane)
             pane.ensure_loaded()
@@ -151,6 +176,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     def reconnect(self) -> None:
         """After a profile or region switch: start over with the new connection."""
         self.selected_table = None
+        self.query_one(MetricsPane).clear_table()  # stop polling the old connection's table
         self.query_one(TableList).set_names((), False)
         self.query_one(TableDetails).show_message("Select a table to see its description.")
         self.refresh_status()

@@ -38,6 +38,7 @@ class TableList(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.names: tuple[str, ...] = ()
         self.loading_done = False
+        self.alarming: dict[str, int] = {}  # table -> alarms in ALARM (issue 6 marker)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter tables", id="table-filter")
@@ -57,6 +58,33 @@ class TableList(Vertical):
         self.loading_done = done
         self._refilter()
 
+    def set_alarm_states(self, states: dict[str, int]) -> None:
+        """Tables with alarms in ALARM (table -> how many); the others show no marker."""
+        self.alarming = {name: n for name, n in states.items() if n}
+        self._refilter()
+
+    def set_alarm_state(self, table: str, firing: int) -> None:
+        if self.alarming.get(table, 0) != firing:
+            self.set_alarm_states({**self.alarming, table: firing})
+
+    def _prompt(self, name: str) -> Text | str:
+        firing = self.alarming.get(name)
+        if not firing:
+            return name
+        text = Text(name)
+        text.append(" ● ALARM" if firing == 1 else f" ● {firing} ALARM", style="bold red")
+        return text
+
+    def select(self, name: str) -> None:
+        """Highlight `name` (clearing a filter that hides it) and focus the list."""
+        if name not in self.visible_names():
+            self.filter_input.value = ""
+            self._refilter()
+        visible = self.visible_names()
+        if name in visible:
+            self.option_list.highlighted = visible.index(name)
+        self.option_list.focus()
+
     def show_error(self, title: str, advice: str) -> None:
         self.loading_done = True
         self.query_one("#table-count", Static).update(Text(title, style="bold red"))
@@ -72,7 +100,7 @@ class TableList(Vertical):
         highlighted = options.highlighted_option.id if options.highlighted_option else None
         visible = self.visible_names()
         options.clear_options()
-        options.add_options([Option(name, id=name) for name in visible])
+        options.add_options([Option(self._prompt(name), id=name) for name in visible])
         if highlighted in visible:
             options.highlighted = visible.index(highlighted)  # type: ignore[arg-type]
         elif visible:

@@ -1,0 +1,588 @@
+"""The Metrics tab: live CloudWatch charts of the table and its GSIs, and the table's alarms.
+
+Polling (DESIGN.md, Performance): everything on screen is ONE GetMetricData call per refresh
+(`MetricsService.table_snapshot`), fetched with the table's alarms in one named worker. The next poll
+is armed with `set_timer` only once the previous one has finished, so a slow CloudWatch never stacks
+requests; polling stops while the pane is hidden (another tab, another screen on top, the app
+suspended) and resumes when it is shown again. A slow or failed poll shows a notice above the charts
+(the last good data stays), and the notice clears when CloudWatch answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Select, Static
+from textual_plotext import PlotextPlot
+
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
+from ddbconsole.services.alarm_presets import alarm_name, build_alarm, preset_from_alarm
+from ddbconsole.services.metrics import RANGES
+from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.errors import WorkerErrors, describe_error
+from ddbconsole.ui.keys import METRICS_ACTIONS
+from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.widgets.metric_charts import (
+    charts,
+    describe_range,
+    draw,
+    period_choices,
+    summary,
+)
+
+if TYPE_CHECKING:
+    from ddbconsole.ui.app import DdbConsoleApp
+
+WRITE_ACTIONS = {a.action for a in METRICS_ACTIONS if a.write}
+TABLE = "__table__"
+RANGE_NAMES = tuple(RANGES)
+CHART_IDS = ("chart-read", "chart-write", "chart-throttles", "chart-errors", "chart-latency")
+STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
+STATE_MARK = {"ALARM": "● ALARM", "OK": "● OK", "INSUFFICIENT_DATA": "○ NO DATA"}
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clock(ts: datetime | None = None) -> str:
+    return (ts or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%S")
+
+
+class MetricsPane(WorkerErrors, Vertical):
+    DEFAULT_CSS = """
+    MetricsPane { height: 1fr; }
+    MetricsPane #metrics-bar { height: 1; }
+    MetricsPane #metrics-bar > Select { width: 22; margin-right: 1; }
+    MetricsPane #metrics-status { width: 1fr; padding: 0 1; }
+    MetricsPane #metrics-notice { height: auto; padding: 0 1; display: none; }
+    MetricsPane #metrics-notice.-shown { display: block; }
+    MetricsPane #metrics-notice.-error { background: $error 30%; }
+    MetricsPane #metrics-notice.-slow { background: $warning 30%; }
+    MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 24; }
+    MetricsPane PlotextPlot { height: 1fr; }
+    MetricsPane #metrics-summary { height: 1fr; padding: 0 1; overflow: hidden; }
+    MetricsPane #alarms-title { height: 1; padding: 0 1; background: $panel; }
+    MetricsPane #alarms { height: 7; }
+    """
+    BINDINGS = [make_binding(a) for a in METRICS_ACTIONS]
+    SLOW_SECONDS = 5.0  # a poll still running after this long shows "CloudWatch is slow"
+
+    class AlarmsLoaded(Message):
+        """The alarms of a table were (re)read: the table list updates its marker."""
+
+        def __init__(self, table: str, alarms: tuple[AlarmInfo, ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.alarms = alarms
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table: TableInfo | None = None
+        self.snapshot: MetricsSnapshot | None = None
+        self.alarms: tuple[AlarmInfo, ...] = ()
+        self.range_name = "1h"
+        self.period: int | None = None  # None: the service picks (<= 360 points)
+        self.scope: str | None = None  # None: the table; else a GSI name
+        self.paused = False
+        self.shown = False  # the Metrics tab is the active tab (set by MainScreen)
+        self.app_suspended = False
+        self.polling = False  # a poll is in flight
+        self.failures = 0  # consecutive failed polls
+        self.last_error: DdbConsoleError | None = None
+        self.polls = 0  # completed polls (tests read it)
+        self.updated_at: datetime | None = None
+        self._timer: Timer | None = None
+        self._slow_timer: Timer | None = None
+        self._poll_started = 0.0
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def interval(self) -> float:
+        return float(self.ddb_app.settings.metrics_refresh_seconds)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="metrics-bar"):
+            yield Select(
+                [(f"range {name}", name) for name in RANGE_NAMES], value=self.range_name,
+                allow_blank=False, id="range", compact=True,
+            )  # fmt: skip
+            yield Select(
+                [(f"period {label}", value or 0) for label, value in period_choices()],
+                value=0, allow_blank=False, id="period", compact=True,
+            )  # fmt: skip
+            yield Select(
+                [("table", TABLE)], value=TABLE, allow_blank=False, id="scope", compact=True
+            )
+            yield Static("Select a table.", id="metrics-status")
+        yield Static("", id="metrics-notice")
+        with Grid(id="charts"):
+            for chart_id in CHART_IDS:
+                yield PlotextPlot(id=chart_id)
+            yield Static("", id="metrics-summary")
+        yield Static("Alarms", id="alarms-title")
+        yield DataTable(id="alarms", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        alarms = self.query_one("#alarms", DataTable)
+        for label, key in (("State", "state"), ("Alarm", "name"), ("Watches", "what"),
+                           ("Reason", "reason"), ("Since", "since")):  # fmt: skip
+            alarms.add_column(label, key=key)
+        self.app.app_suspend_signal.subscribe(self, self._on_app_suspend)
+        self.app.app_resume_signal.subscribe(self, self._on_app_resume)
+
+    # --- read-only: write actions are hidden and disabled ------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
+            return None
+        return True
+
+    # --- the table and visibility -------------------------------------------------------------
+
+    def set_table(self, info: TableInfo) -> None:
+        changed = self.table is None or self.table.name != info.name
+        self.table = info
+        gsis = [g.name for g in info.gsis]
+        if self.scope not in gsis:
+            self.scope = None
+        scope = self.query_one("#scope", Select)
+        scope.set_options([("table", TABLE)] + [(f"GSI {name}", name) for name in gsis])
+        scope.value = self.scope or TABLE
+        if not changed:
+            return
+        self.snapshot = None
+        self.alarms = ()
+        self.failures = 0
+        self._clear_notice()
+        self.query_one("#alarms", DataTable).clear()
+        self.query_one("#alarms-title", Static).update(f"Alarms on {info.name}: loading…")
+        self._show_snapshot()
+        self.visibility_changed(force=True)
+
+    def clear_table(self) -> None:
+        """No table (the connection changed): stop polling and forget the data."""
+        self._cancel_timer()
+        self.workers.cancel_group(self, "metrics-poll")
+        self.polling = False
+        self.table = None
+        self.snapshot = None
+        self.updated_at = None
+        self.alarms = ()
+        self.failures = 0
+        self._clear_notice()
+        self.query_one("#alarms", DataTable).clear()
+        self.query_one("#alarms-title", Static).update("Alarms")
+        self._show_snapshot()
+        self._update_status()
+
+    def set_shown(self, shown: bool) -> None:
+        """The Metrics tab became active (True) or another tab did (False)."""
+        self.shown = shown
+        self.visibility_changed()
+
+    def is_visible_now(self) -> bool:
+        """Whether polling should run: tab active, its screen on top, the app not suspended."""
+        try:
+            on_top = self.app.screen is self.screen
+        except Exception:
+            return False
+        return self.shown and on_top and not self.app_suspended and self.table is not None
+
+    def visibility_changed(self, force: bool = False) -> None:
+        """Start, resume or stop polling to match what is on screen (cheap; call freely)."""
+        if not self.is_visible_now() or self.paused:
+            self._cancel_timer()
+            self._update_status()
+            return
+        if self.polling and not force:
+            return
+        fresh = (
+            self.snapshot is not None
+            and self.updated_at is not None
+            and (datetime.now(UTC) - self.updated_at).total_seconds() < self.interval
+        )
+        if force or not fresh:
+            self.poll_now()
+        elif self._timer is None:
+            assert self.updated_at is not None
+            age = (datetime.now(UTC) - self.updated_at).total_seconds()
+            self._arm(max(0.1, self.interval - age))
+
+    def _on_app_suspend(self, _app: object) -> None:
+        self.app_suspended = True
+        self.visibility_changed()
+
+    def _on_app_resume(self, _app: object) -> None:
+        self.app_suspended = False
+        self.visibility_changed()
+
+    # --- polling ------------------------------------------------------------------------------
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _arm(self, delay: float | None = None) -> None:
+        self._cancel_timer()
+        if self.is_visible_now() and not self.paused:
+            self._timer = self.set_timer(self.interval if delay is None else delay, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self.is_visible_now() and not self.paused:
+            self.poll_now()
+        else:
+            self._update_status()
+
+    def poll_now(self) -> None:
+        self._cancel_timer()
+        if self.table is None:
+            return
+        self.polling = True
+        self._poll_started = time.monotonic()
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+        self._slow_timer = self.set_timer(self.SLOW_SECONDS, self._still_polling)
+        self._update_status()
+        self._poll(self.table, RANGES[self.range_name], self.period)
+
+    @work(exclusive=True, exit_on_error=False, group="metrics-poll")
+    async def _poll(self, table: TableInfo, range_seconds: int, period: int | None) -> None:
+        services = self.ddb_app.services
+        metrics, alarms = await asyncio.gather(
+            services.metrics.table_snapshot(table, range_seconds=range_seconds, period=period),
+            services.alarms.for_table(table.name),
+            return_exceptions=True,
+        )
+        # Not cancelled (a newer poll would have cancelled this one): record, then re-arm.
+        self._finish_poll(table.name, metrics, alarms)
+
+    def _finish_poll(self, table: str, metrics: object, alarms: object) -> None:
+        self.polling = False
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+            self._slow_timer = None
+        if self.table is None or table != self.table.name:
+            return
+        self.polls += 1
+        if isinstance(metrics, MetricsSnapshot):
+            if self.failures:
+                self.ddb_app.notify(
+                    f"CloudWatch answers again; metrics updated at {_clock()} UTC",
+                    title="Metrics recovered",
+                )
+            self.failures = 0
+            self.last_error = None
+            self.snapshot = metrics
+            self.updated_at = metrics.fetched_at
+            self._clear_notice()
+            self._show_snapshot()
+        elif isinstance(metrics, BaseException):
+            self._poll_failed(metrics)
+        if isinstance(alarms, tuple | list):
+            self._show_alarms(tuple(alarms))
+        elif isinstance(alarms, BaseException):
+            err = describe_error(alarms, self.ddb_app.settings.profile.aws_profile)
+            self.query_one("#alarms-title", Static).update(
+                Text(f"Alarms on {table}: cannot read them ({err.title})", style="red")
+            )
+        self._update_status()
+        self._arm()
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        err = describe_error(exc, self.ddb_app.settings.profile.aws_profile)
+        self.last_error = err
+        if self.failures == 1:
+            self.ddb_app.report_error(exc, source="metrics-poll")  # once per outage, not per poll
+        kept = (
+            f"showing data from {_clock(self.updated_at)} UTC" if self.updated_at else "no data yet"
+        )
+        self._set_notice(
+            f"CloudWatch failed ({self.failures}x): {err.title}. {err.advice}  "
+            f"Retrying every {self.interval:g} s; {kept}.",
+            "-error",
+        )
+
+    def _still_polling(self) -> None:
+        self._slow_timer = None
+        if self.polling:
+            waited = time.monotonic() - self._poll_started
+            self._set_notice(
+                f"CloudWatch is slow: still waiting after {waited:.0f} s "
+                f"({describe_range(self.range_name, self.period)}). The console stays usable.",
+                "-slow",
+            )
+
+    def _set_notice(self, text: str, kind: str) -> None:
+        notice = self.query_one("#metrics-notice", Static)
+        notice.update(text)
+        notice.set_classes(f"-shown {kind}")
+
+    def _clear_notice(self) -> None:
+        notice = self.query_one("#metrics-notice", Static)
+        notice.update("")
+        notice.set_classes("")
+
+    @property
+    def notice(self) -> str:
+        """The notice above the charts ("" when none): slow or failing CloudWatch."""
+        content = self.query_one("#metrics-notice", Static).content
+        return str(content)
+
+    def _update_status(self) -> None:
+        status = Text()
+        if self.table is None:
+            status.append("Select a table.", style="dim")
+        elif self.polling:
+            status.append(
+                f"loading {describe_range(self.range_name, self.period)}…", style="bold yellow"
+            )
+        elif self.paused:
+            status.append("❚❚ paused (s resumes)", style="bold yellow")
+        elif self.is_visible_now():
+            status.append(f"● live, every {self.interval:g} s", style="green")
+        else:
+            status.append("○ not polling while hidden", style="dim")
+        if self.updated_at is not None:
+            status.append(f"  last updated {_clock(self.updated_at)} UTC", style="bold")
+        if self.failures:
+            status.append(f"  {self.failures} failed", style="bold red")
+        self.query_one("#metrics-status", Static).update(status)
+
+    @property
+    def status_text(self) -> str:
+        return str(self.query_one("#metrics-status", Static).content)
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def _show_snapshot(self) -> None:
+        snap = self.snapshot
+        table = self.table
+        summary_widget = self.query_one("#metrics-summary", Static)
+        if snap is None or table is None:
+            for chart_id in CHART_IDS:
+                plot = self.query_one(f"#{chart_id}", PlotextPlot)
+                plot.plt.clear_figure()
+                plot.plt.title("loading…" if table else "")
+                plot.refresh()
+            summary_widget.update("")
+            return
+        for chart in charts(snap, table.name, self.scope, table):
+            draw(self.query_one(f"#{chart.id}", PlotextPlot), chart, snap.start, snap.end)
+        summary_widget.update(summary(snap, table.name, self.scope, table))
+
+    def _show_alarms(self, alarms: tuple[AlarmInfo, ...]) -> None:
+        assert self.table is not None
+        self.alarms = alarms
+        grid = self.query_one("#alarms", DataTable)
+        selected = self.selected_alarm()
+        grid.clear()
+        for alarm in alarms:
+            desc = alarm.description.split(" [ddbconsole-preset")[0] or ", ".join(
+                m.name for m in alarm.metrics
+            )
+            since = f"{alarm.state_updated:%m-%d %H:%M}" if alarm.state_updated else ""
+            grid.add_row(
+                Text(
+                    STATE_MARK.get(alarm.state, alarm.state), style=STATE_STYLE.get(alarm.state, "")
+                ),
+                _clip(alarm.name, 48),
+                _clip(desc, 44),
+                _clip(alarm.state_reason, 110),
+                since,
+                key=alarm.name,
+            )
+        if selected is not None and selected.name in [a.name for a in alarms]:
+            grid.move_cursor(row=[a.name for a in alarms].index(selected.name))
+        firing = sum(a.in_alarm for a in alarms)
+        title = Text(f"Alarms on {self.table.name}: {len(alarms)}", style="bold")
+        if firing:
+            title.append(f"  {firing} in ALARM", style="bold red")
+        if not self.ddb_app.settings.read_only:
+            title.append("   N new · E edit · X delete", style="dim")
+        self.query_one("#alarms-title", Static).update(title)
+        self.post_message(self.AlarmsLoaded(self.table.name, alarms))
+
+    def selected_alarm(self) -> AlarmInfo | None:
+        grid = self.query_one("#alarms", DataTable)
+        if not self.alarms or not 0 <= grid.cursor_row < len(self.alarms):
+            return None
+        return self.alarms[grid.cursor_row]
+
+    # --- selectors ----------------------------------------------------------------------------
+
+    @on(Select.Changed, "#range")
+    def _range_changed(self, event: Select.Changed) -> None:
+        if str(event.value) != self.range_name:
+            self.range_name = str(event.value)
+            self._restart()
+
+    @on(Select.Changed, "#period")
+    def _period_changed(self, event: Select.Changed) -> None:
+        value = int(str(event.value)) or None
+        if value != self.period:
+            self.period = value
+            self._restart()
+
+    @on(Select.Changed, "#scope")
+    def _scope_changed(self, event: Select.Changed) -> None:
+        scope = None if event.value in (TABLE, Select.BLANK) else str(event.value)
+        if scope != self.scope:
+            self.scope = scope
+            self._show_snapshot()  # every GSI is in the snapshot already: no request
+
+    def _restart(self) -> None:
+        if self.is_visible_now() and not self.paused:
+            self.poll_now()
+        else:
+            self._update_status()
+
+    def action_range_longer(self) -> None:
+        i = RANGE_NAMES.index(self.range_name)
+        self.query_one("#range", Select).value = RANGE_NAMES[min(i + 1, len(RANGE_NAMES) - 1)]
+
+    def action_range_shorter(self) -> None:
+        i = RANGE_NAMES.index(self.range_name)
+        self.query_one("#range", Select).value = RANGE_NAMES[max(i - 1, 0)]
+
+    def action_next_period(self) -> None:
+        values = [value or 0 for _, value in period_choices()]
+        i = values.index(self.period or 0)
+        self.query_one("#period", Select).value = values[(i + 1) % len(values)]
+
+    def action_next_scope(self) -> None:
+        if self.table is None:
+            return
+        values = [TABLE] + [g.name for g in self.table.gsis]
+        i = values.index(self.scope or TABLE)
+        self.query_one("#scope", Select).value = values[(i + 1) % len(values)]
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._cancel_timer()
+            self.notify("Metrics refresh paused (s resumes)")
+        else:
+            self.notify("Metrics refresh resumed")
+        self.visibility_changed()
+
+    def action_refresh_now(self) -> None:
+        if self.table is not None:
+            self.poll_now()
+
+    # --- alarms -------------------------------------------------------------------------------
+
+    def action_new_alarm(self) -> None:
+        if self.table is None:
+            return
+        from ddbconsole.ui.screens.alarm_form import AlarmForm
+
+        self.app.push_screen(AlarmForm(self.table), lambda p: self._confirm_put(p, None))
+
+    def action_edit_alarm(self) -> None:
+        alarm = self._writable_alarm("edit")
+        if alarm is None or self.table is None:
+            return
+        preset = preset_from_alarm(
+            {
+                "AlarmDescription": alarm.description,
+                "AlarmActions": list(alarm.alarm_actions),
+                "EvaluationPeriods": alarm.evaluation_periods,
+                "Threshold": alarm.threshold,
+            }
+        )
+        if preset is None or preset.table != self.table.name:
+            self.notify(
+                f"{alarm.name} was not made from a ddbconsole preset: edit it in CloudWatch, "
+                "or delete it and create one here",
+                title="Cannot edit this alarm",
+                severity="warning",
+            )
+            return
+        from ddbconsole.ui.screens.alarm_form import AlarmForm
+
+        self.app.push_screen(
+            AlarmForm(self.table, preset), lambda p: self._confirm_put(p, alarm.name)
+        )
+
+    def _writable_alarm(self, verb: str) -> AlarmInfo | None:
+        alarm = self.selected_alarm()
+        if alarm is None:
+            self.notify("No alarm selected", severity="warning")
+            return None
+        if alarm.managed_by_autoscaling:
+            self.notify(
+                f"{alarm.name} belongs to an auto scaling policy, which rewrites it: "
+                "change the policy in the Capacity tab instead",
+                title=f"Cannot {verb} this alarm",
+                severity="warning",
+            )
+            return None
+        return alarm
+
+    def _confirm_put(self, preset: AlarmPreset | None, old_name: str | None) -> None:
+        if preset is None:
+            return
+        params = build_alarm(preset)
+        new_name = alarm_name(preset)
+        body = Text("cloudwatch PutMetricAlarm\n", style="bold")
+        body.append(json.dumps(params, indent=2, ensure_ascii=False))
+        if old_name is not None and old_name != new_name:
+            body.append("\n\ncloudwatch DeleteAlarms\n", style="bold")
+            body.append(json.dumps({"AlarmNames": [old_name]}, indent=2))
+        verb = "Create" if old_name is None else "Update"
+        screen = ConfirmScreen(f"{verb} alarm {new_name}?", body, confirm_label=verb)
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._put_worker(preset, old_name)
+
+        self.app.push_screen(screen, done)
+
+    @work(exclusive=True, exit_on_error=False, group="alarm-write")
+    async def _put_worker(self, preset: AlarmPreset, old_name: str | None) -> None:
+        presets = self.ddb_app.services.alarm_presets
+        if old_name is None:
+            name = await presets.put_alarm(preset)
+        else:
+            name = await presets.replace_alarm(old_name, preset)
+        self.notify(f"{name} saved", title="PutMetricAlarm")
+        self.poll_now()
+
+    def action_delete_alarm(self) -> None:
+        alarm = self._writable_alarm("delete")
+        if alarm is None:
+            return
+        body = Text("cloudwatch DeleteAlarms\n", style="bold")
+        body.append(json.dumps({"AlarmNames": [alarm.name]}, indent=2, ensure_ascii=False))
+        body.append(f"\n\nState now: {alarm.state}. {alarm.state_reason}", style="dim")
+        screen = ConfirmScreen(f"Delete alarm {alarm.name}?", body, confirm_label="Delete")
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._delete_worker(alarm.name)
+
+        self.app.push_screen(screen, done)
+
+    @work(exclusive=True, exit_on_error=False, group="alarm-write")
+    async def _delete_worker(self, name: str) -> None:
+        await self.ddb_app.services.alarm_presets.delete_alarms([name])
+        self.notify(f"{name} deleted", title="DeleteAlarms")
+        self.poll_now()
