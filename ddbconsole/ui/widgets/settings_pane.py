@@ -1,0 +1,444 @@
+"""The Settings tab (issue 4): the table's description (TableDetails) made editable, plus the
+table-level create and delete flows the main screen's keys start.
+
+Every change goes form or toggle -> plan (the service checks DynamoDB's rules, nothing sent) ->
+confirmation showing the exact requests -> execute with `confirmed=plan` -> follow the table's
+status live (DescribeTable polls in a worker, shown in the status line) -> re-describe.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import PlannedRequest, TableInfo, TableProgress
+from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.keys import TABLE_ACTIONS
+from ddbconsole.ui.screens.capacity_forms import Change, render_change
+from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.create_table import CreateTableScreen, request_body
+from ddbconsole.ui.screens.table_settings import (
+    AddGsiForm,
+    DeleteGsiForm,
+    GsiValues,
+    StreamForm,
+    TagsForm,
+    TtlForm,
+    TtlValues,
+)
+from ddbconsole.ui.widgets.table_details import TableDetails
+
+if TYPE_CHECKING:
+    from ddbconsole.services.table_admin import TableAdminService
+    from ddbconsole.ui.app import DdbConsoleApp
+
+WRITE_ACTIONS = {a.action for a in TABLE_ACTIONS if a.write}
+OTHER_CLASS = {"STANDARD": "STANDARD_INFREQUENT_ACCESS", "STANDARD_INFREQUENT_ACCESS": "STANDARD"}
+
+
+class SettingsPane(WorkerErrors, Vertical):
+    DEFAULT_CSS = """
+    SettingsPane { height: 1fr; }
+    SettingsPane #settings-status { height: auto; padding: 0 1; color: $text-muted; }
+    SettingsPane TableDetails { height: 1fr; }
+    """
+    BINDINGS = [make_binding(a) for a in TABLE_ACTIONS]
+
+    class TableChanged(Message):
+        """A table's settings or status changed: re-describe it."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    class TableListChanged(Message):
+        """A table was created or deleted: reload the list (and select `select` if given)."""
+
+        def __init__(self, select: str | None) -> None:
+            super().__init__()
+            self.select = select
+
+    class Progress(Message):
+        """One status poll of a followed table."""
+
+        def __init__(self, progress: TableProgress) -> None:
+            super().__init__()
+            self.progress = progress
+
+        def can_replace(self, message: Message) -> bool:
+            return (
+                isinstance(message, SettingsPane.Progress)
+                and message.progress.table == self.progress.table
+            )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.info: TableInfo | None = None
+        self.last_progress: dict[str, TableProgress] = {}  # table -> latest poll (tests read it)
+        self._announce: set[str] = set()
+
+    @property
+    def ddb_app(self) -> DdbConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def admin(self) -> TableAdminService:
+        return self.ddb_app.services.admin
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="settings-status")
+        yield TableDetails(id="details")
+
+    def on_mount(self) -> None:
+        self._status("")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
+            return None
+        return True
+
+    def set_table(self, info: TableInfo) -> None:
+        self.info = info
+
+    def _status(self, text: Text | str) -> None:
+        line = self.query_one("#settings-status", Static)
+        line.update(text)
+        line.display = bool(text)
+
+    # --- following a table's status -------------------------------------------------------------
+
+    def follow(self, name: str, until: str = "ACTIVE", announce: bool = False) -> None:
+        """Poll the table's status in a worker of its own (one per table); `announce` notifies
+        when it settles (creates, deletes, new GSIs)."""
+        if announce:
+            self._announce.add(name)
+        self.run_worker(
+            self._follow(name, until),
+            name=f"follow {name}",
+            group=f"table-follow-{name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _follow(self, name: str, until: str) -> None:
+        def heard(progress: TableProgress) -> None:
+            self.post_message(self.Progress(progress))
+
+        await self.admin.wait_status(name, "GONE" if until == "GONE" else "ACTIVE", heard)
+
+    def on_settings_pane_progress(self, message: SettingsPane.Progress) -> None:
+        p = message.progress
+        before = self.last_progress.get(p.table)
+        self.last_progress[p.table] = p
+        if not p.settled:
+            text = Text("⟳ ", style="yellow")
+            text.append(p.describe(), style="bold yellow")
+            text.append(f"  (followed live: {p.polls} polls, {p.elapsed:.0f} s)", style="dim")
+            self._status(text)
+            if before is None or before.status != p.status:
+                self.post_message(self.TableChanged(p.table))
+            return
+        done = f"{p.table} deleted" if p.status == "GONE" else f"{p.table} is ACTIVE"
+        self._status(Text(f"✓ {done}", style="green"))
+        if p.table in self._announce:
+            self._announce.discard(p.table)
+            self.notify(done, title="Table status")
+        if p.status == "GONE":
+            self.post_message(self.TableListChanged(None))
+        else:
+            self.post_message(self.TableChanged(p.table))
+
+    # --- create and delete (started by the main screen's keys) ---------------------------------
+
+    def new_table(self) -> None:
+        self.app.push_screen(CreateTableScreen(self.admin), self._created)
+
+    def _created(self, name: str | None) -> None:
+        if name:
+            self.notify(f"CreateTable sent for {name}; following its status", title="Create table")
+            self._status(Text(f"⟳ {name}: CREATING", style="bold yellow"))
+            self.post_message(self.TableListChanged(name))
+            self.follow(name, "ACTIVE", announce=True)
+
+    @work(exclusive=True, exit_on_error=False, group="table-delete-plan")
+    async def delete_table(self, name: str) -> None:
+        try:
+            plan = await self.admin.plan_delete(name)
+        except DdbConsoleError as exc:
+            text = Text(f"✗ {exc.title}", style="bold red")
+            if exc.advice:
+                text.append(f"\n{exc.advice}", style="red")
+            self._status(text)
+            raise
+        info = self.info if self.info is not None and self.info.name == name else None
+        notes = [f"Deletion protection: off. Deleting {name} removes all its items and indexes."]
+        if info is not None:
+            notes.append(
+                f"About {info.item_count:,} items; indexes: "
+                + (", ".join(i.name for i in info.indexes) or "none")
+            )
+        notes.append("This cannot be undone (back up first if needed).")
+        body = request_body(plan[0], self.admin.aws_cli_command(plan[0]), tuple(notes))
+        screen = ConfirmScreen(
+            f"Delete table {name}?", body, confirm_label="Delete table", require_text=name
+        )
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._delete(name, plan)
+
+        self.app.push_screen(screen, answered)
+
+    @work(exclusive=True, exit_on_error=False, group="table-delete")
+    async def _delete(self, name: str, plan: list[PlannedRequest]) -> None:
+        await self.admin.delete(name, confirmed=plan)
+        self.notify(f"DeleteTable sent for {name}; following until it is gone", title="Delete")
+        self._status(Text(f"⟳ {name}: DELETING", style="bold yellow"))
+        self.follow(name, "GONE", announce=True)
+
+    # --- settings actions -----------------------------------------------------------------------
+
+    def _ready(self) -> TableInfo | None:
+        if self.info is None:
+            self.notify("Select a table first", severity="warning")
+        return self.info
+
+    def action_edit_ttl(self) -> None:
+        info = self._ready()
+        if info is None:
+            return
+        admin, name = self.admin, info.name
+
+        async def build(v: TtlValues) -> Change:
+            plan = await admin.plan_ttl(name, v.enabled, v.attribute)
+
+            async def run() -> object:
+                return await admin.set_ttl(name, v.enabled, v.attribute, confirmed=plan)
+
+            state = f"on ({v.attribute})" if v.enabled else "off"
+            return Change(
+                f"Turn TTL of {name} {state}?",
+                tuple(plan),
+                run,
+                f"{name}: TTL {state}",
+                ("AWS allows one TTL change per table per hour; the next one must wait.",),
+                confirm_label="Change TTL",
+            )
+
+        intro = (
+            "Items whose TTL attribute (epoch seconds) is in the past are deleted by DynamoDB "
+            "within a few days, at no cost. AWS allows ONE TTL change per table per hour, and "
+            "the attribute of an enabled TTL cannot be changed: disable, wait, enable."
+        )
+        self.app.push_screen(TtlForm(info, f"Time to live of {name}", intro, build), self._review)
+
+    def action_edit_stream(self) -> None:
+        info = self._ready()
+        if info is None:
+            return
+        admin, name = self.admin, info.name
+
+        async def build(view: str | None) -> Change:
+            plan = await admin.plan_stream(name, view)
+
+            async def run() -> object:
+                return await admin.set_stream(name, view, confirmed=plan)
+
+            what = f"enable the stream ({view})" if view else "disable the stream"
+            return Change(
+                f"{what.capitalize()} of {name}?", tuple(plan), run, f"{name}: {what} sent",
+                confirm_label="Update",
+            )  # fmt: skip
+
+        intro = (
+            "A stream records item changes for 24 hours. Its view type cannot be changed while "
+            "enabled: disable it, then enable with the new view type (a new stream ARN)."
+        )
+        self.app.push_screen(StreamForm(info, f"Stream of {name}", intro, build), self._review)
+
+    def action_edit_tags(self) -> None:
+        info = self._ready()
+        if info is None:
+            return
+        admin, name = self.admin, info.name
+
+        async def build(desired: dict[str, str]) -> Change:
+            plan = await admin.plan_tags(name, desired)
+
+            async def run() -> object:
+                return await admin.set_tags(name, desired, confirmed=plan)
+
+            return Change(
+                f"Change the tags of {name}?", tuple(plan), run, f"{name}: tags updated",
+                confirm_label="Update tags",
+            )  # fmt: skip
+
+        intro = (
+            "One tag per line as key=value. Change a value to edit it; delete a line to remove "
+            "the tag. Keys are 1-128 characters (no aws: prefix), values up to 256; at most 50."
+        )
+        self.app.push_screen(TagsForm(info, f"Tags of {name}", intro, build), self._review)
+
+    def action_add_gsi(self) -> None:
+        info = self._ready()
+        if info is None:
+            return
+        admin, name = self.admin, info.name
+
+        async def build(v: GsiValues) -> Change:
+            plan = await admin.plan_add_gsi(name, v.index, local=v.local)
+
+            async def run() -> object:
+                return await admin.add_gsi(name, v.index, local=v.local, confirmed=plan)
+
+            return Change(
+                f"Add GSI {v.index.name} to {name}?",
+                tuple(plan),
+                run,
+                f"{name}: GSI {v.index.name} is being created (backfill followed live)",
+                (
+                    "DynamoDB backfills the index from the table's items; the table takes no "
+                    "other update until the index is ACTIVE.",
+                ),
+                confirm_label="Add GSI",
+            )
+
+        mode = "provisioned" if info.billing_mode == "PROVISIONED" else "on-demand"
+        intro = (
+            f"{name} is {mode}: "
+            + (
+                "the GSI needs its own read and write capacity units. "
+                if mode == "provisioned"
+                else "read/write are an optional maximum. "
+            )
+            + "At most 20 GSIs; LSIs can only be created with the table."
+        )
+        form = AddGsiForm(info, f"Add a global secondary index to {name}", intro, build)
+        self.app.push_screen(form, self._review)
+
+    def action_delete_gsi(self) -> None:
+        info = self._ready()
+        if info is None:
+            return
+        if not info.gsis:
+            self.notify(f"{info.name} has no global secondary indexes", severity="warning")
+            return
+        admin, name = self.admin, info.name
+
+        async def build(index: str) -> Change:
+            plan = await admin.plan_delete_gsi(name, index)
+
+            async def run() -> object:
+                return await admin.delete_gsi(name, index, confirmed=plan)
+
+            return Change(
+                f"Delete GSI {index} of {name}?",
+                tuple(plan),
+                run,
+                f"{name}: GSI {index} is being deleted",
+                ("Queries using this index will fail once it is gone.",),
+                confirm_label="Delete GSI",
+            )
+
+        intro = "Deleting a GSI removes its data; re-creating it means a new backfill."
+        form = DeleteGsiForm(info, f"Delete a GSI of {name}", intro, build)
+        self.app.push_screen(form, self._review)
+
+    def action_toggle_pitr(self) -> None:
+        info = self._ready()
+        if info is not None:
+            self._plan_toggle("pitr", info)
+
+    def action_toggle_deletion_protection(self) -> None:
+        info = self._ready()
+        if info is not None:
+            self._plan_toggle("protection", info)
+
+    def action_toggle_table_class(self) -> None:
+        info = self._ready()
+        if info is not None:
+            self._plan_toggle("class", info)
+
+    @work(exclusive=True, exit_on_error=False, group="table-plan")
+    async def _plan_toggle(self, what: str, info: TableInfo) -> None:
+        admin, name = self.admin, info.name
+        plan: list[PlannedRequest]
+        if what == "pitr":
+            on = info.pitr_status != "ENABLED"
+            plan = await admin.plan_pitr(name, on)
+
+            async def run() -> object:
+                return await admin.set_pitr(name, on, confirmed=plan)
+
+            title = f"Turn point-in-time recovery {'on' if on else 'off'} for {name}?"
+            notes: tuple[str, ...] = (
+                ("Continuous backups are billed per GB-month.",)
+                if on
+                else ("Turning it off discards the restore window.",)
+            )
+        elif what == "protection":
+            on = not info.deletion_protection
+            plan = await admin.plan_deletion_protection(name, on)
+
+            async def run() -> object:
+                return await admin.set_deletion_protection(name, on, confirmed=plan)
+
+            title = f"Turn deletion protection {'on' if on else 'off'} for {name}?"
+            notes = (
+                ("While on, DeleteTable is refused.",)
+                if on
+                else ("With protection off, the table can be deleted.",)
+            )
+        else:
+            target = OTHER_CLASS.get(info.table_class, "STANDARD")
+            plan = await admin.plan_table_class(name, target)
+
+            async def run() -> object:
+                return await admin.set_table_class(name, target, confirmed=plan)
+
+            title = f"Change the table class of {name} to {target}?"
+            notes = (
+                "STANDARD_INFREQUENT_ACCESS: cheaper storage, dearer reads and writes.",
+                "Table class changes are limited (two per 30 days in AWS).",
+            )
+        self._review(Change(title, tuple(plan), run, f"{name}: change sent", notes, "Send"))
+
+    # --- confirmation -> execution --------------------------------------------------------------
+
+    def _review(self, change: Change | None) -> None:
+        if change is None or self.info is None:
+            return
+        body = Group(
+            render_change(change),
+            Text("\nEquivalent AWS CLI command:", style="bold"),
+            *(Text(self.admin.aws_cli_command(p), style="cyan") for p in change.plan),
+        )
+        table = self.info.name
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._execute(change, table)
+
+        self.app.push_screen(
+            ConfirmScreen(change.title, body, confirm_label=change.confirm_label), answered
+        )
+
+    @work(exclusive=True, exit_on_error=False, group="table-write")
+    async def _execute(self, change: Change, table: str) -> None:
+        try:
+            await change.execute()
+            count = len(change.plan)
+            self.notify(change.done, title=f"{count} request{'s' if count != 1 else ''} sent")
+        finally:
+            self.post_message(self.TableChanged(table))
+        gsi = any("GlobalSecondaryIndexUpdates" in p.params for p in change.plan)
+        self.follow(table, "ACTIVE", announce=gsi)
