@@ -24,6 +24,7 @@ from ddbconsole.ui.keys import (
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    TABLE_ACTIONS,
     Action,
 )
 from ddbconsole.ui.screens.help import HelpScreen
@@ -32,6 +33,7 @@ from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 from ddbconsole.ui.widgets.metrics_pane import MetricsPane
+from ddbconsole.ui.widgets.settings_pane import SettingsPane
 
 ServicesFactory = Callable[[Settings], Services]
 
@@ -92,6 +94,8 @@ class DdbConsoleApp(App[int]):
                 groups.append((screen.query_one(CapacityPane), CAPACITY_ACTIONS))
             elif screen.query_one(TabbedContent).active == "metrics":
                 groups.append((screen.query_one(MetricsPane), METRICS_ACTIONS))
+            elif screen.query_one(TabbedContent).active == "settings":
+                groups.append((screen.query_one(SettingsPane), TABLE_ACTIONS))
         for target, actions in groups:
             for action in actions:
                 if action.id == "command_palette" or (self.settings.read_only and action.write):

@@ -95,7 +95,14 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Show table settings",
         "Settings tab",
     ),
-)
+    # Tables (issue 4): create and delete act on the whole account, so they live on the main screen.
+    Action("new_table", "C", "new_table", "Create table", "Create table",
+           "Form for a new table: keys, billing, indexes, stream, tags; shows the request first",
+           write=True),
+    Action("delete_table", "ctrl+d", "delete_table", "Delete table", "Delete table",
+           "Delete the selected table (type its name to confirm; refused while protected)",
+           write=True),
+)  # fmt: skip
 
 ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_query", "f", "focus_query", "Query", "Query or filter items",
@@ -159,8 +166,28 @@ METRICS_ACTIONS: tuple[Action, ...] = (
            "Delete the selected alarm", write=True),
 )  # fmt: skip
 
+# Settings tab (issue 4): every change shows the exact request and asks before sending.
+TABLE_ACTIONS: tuple[Action, ...] = (
+    Action("table_ttl", "T", "edit_ttl", "TTL", "Change time to live",
+           "Enable or disable TTL and its attribute (AWS allows one change per hour)", write=True),
+    Action("table_pitr", "B", "toggle_pitr", "PITR", "Toggle point-in-time recovery",
+           "Turn continuous backups (point-in-time recovery) on or off", write=True),
+    Action("table_stream", "S", "edit_stream", "Stream", "Change stream",
+           "Enable the stream with a view type, or disable it", write=True),
+    Action("table_protection", "g", "toggle_deletion_protection", "Protection",
+           "Toggle deletion protection", "Turn deletion protection on or off", write=True),
+    Action("table_class", "k", "toggle_table_class", "Class", "Change table class",
+           "Switch between STANDARD and STANDARD_INFREQUENT_ACCESS", write=True),
+    Action("table_tags", "number_sign", "edit_tags", "Tags", "Edit tags",
+           "Add, change or remove the table's tags", write=True),
+    Action("table_add_gsi", "plus", "add_gsi", "Add GSI", "Add global secondary index",
+           "Create a GSI on this table (its backfill is followed live)", write=True),
+    Action("table_delete_gsi", "minus", "delete_gsi", "Delete GSI", "Delete global secondary index",
+           "Delete one of the table's GSIs", write=True),
+)  # fmt: skip
+
 ALL_ACTIONS: tuple[Action, ...] = (
-    APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS + METRICS_ACTIONS
+    APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS + METRICS_ACTIONS + TABLE_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 

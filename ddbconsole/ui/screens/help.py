@@ -17,6 +17,7 @@ from ddbconsole.ui.keys import (
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    TABLE_ACTIONS,
     Action,
 )
 
@@ -29,6 +30,9 @@ def _key_display(key: str) -> str:
         "right_square_bracket": "]",
         "left_square_bracket": "[",
         "dollar_sign": "$",
+        "number_sign": "#",
+        "plus": "+",
+        "minus": "-",
         "greater_than_sign": ">",
         "less_than_sign": "<",
     }
@@ -47,6 +51,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Items tab", ITEM_ACTIONS),
         ("Capacity tab", CAPACITY_ACTIONS),
         ("Metrics tab", METRICS_ACTIONS),
+        ("Settings tab", TABLE_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

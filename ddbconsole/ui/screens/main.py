@@ -19,6 +19,7 @@ from ddbconsole.ui.messages import TableDescribed, TablesLoaded
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 from ddbconsole.ui.widgets.metrics_pane import MetricsPane
+from ddbconsole.ui.widgets.settings_pane import SettingsPane
 from ddbconsole.ui.widgets.status_bar import StatusBar
 from ddbconsole.ui.widgets.table_details import TableDetails
 from ddbconsole.ui.widgets.table_list import TableList
@@ -35,6 +36,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selected_table: str | None = None
+        self._pending_select: str | None = None  # a table to highlight once listed (issue 4)
 
     @property
     def ddb_app(self) -> DdbConsoleApp:
@@ -52,7 +54,7 @@ class MainScreen(WorkerErrors, Screen[None]):
                 with TabPane("Metrics", id="metrics"):
                     yield MetricsPane(id="metrics-pane")
                 with TabPane("Settings", id="settings"):
-                    yield TableDetails(id="details")
+                    yield SettingsPane(id="settings-pane")  # TableDetails + actions (issue 4)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,6 +82,7 @@ class MainScreen(WorkerErrors, Screen[None]):
         if message.done:
             self.refresh_status()
             self.load_alarm_states()
+            self._select_pending(message.names)
             if not message.names:
                 self.query_one(TableDetails).show_message("No tables in this account and region.")
 
@@ -129,6 +132,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     def on_table_described(self, message: TableDescribed) -> None:
         if message.info.name == self.selected_table:
             self.query_one(TableDetails).show(message.info)
+            self.query_one(SettingsPane).set_table(message.info)
             items = self.query_one(ItemsPane)
             items.set_table(message.info)
             if self.query_one(TabbedContent).active == "items":
@@ -153,6 +157,8 @@ class MainScreen(WorkerErrors, Screen[None]):
             capacity = self.query_one(CapacityPane)
             capacity.ensure_loaded()
             capacity.query_one(DataTable).focus()
+        elif event.pane.id == "settings" and self.selected_table is not None:
+            self.query_one(TableDetails).focus()  # its keys (TTL, PITR, ...) act on the table
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -172,6 +178,37 @@ class MainScreen(WorkerErrors, Screen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    # --- tables: create and delete (issue 4; the flows live in SettingsPane) -------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new_table", "delete_table") and self.ddb_app.settings.read_only:
+            return False  # hidden: on-call users never see them
+        return True
+
+    def action_new_table(self) -> None:
+        self.query_one(SettingsPane).new_table()
+
+    def action_delete_table(self) -> None:
+        if self.selected_table is None:
+            self.notify("Select the table to delete first", severity="warning")
+        else:
+            self.query_one(SettingsPane).delete_table(self.selected_table)
+
+    def on_settings_pane_table_changed(self, message: SettingsPane.TableChanged) -> None:
+        if message.name == self.selected_table:
+            self.describe_table(message.name, delay=0)
+
+    def on_settings_pane_table_list_changed(self, message: SettingsPane.TableListChanged) -> None:
+        self._pending_select = message.select
+        self.load_tables()
+
+    def _select_pending(self, names: tuple[str, ...]) -> None:
+        """After a create: highlight the new table (which describes it)."""
+        name, self._pending_select = self._pending_select, None
+        table_list = self.query_one(TableList)
+        if name in names and name in table_list.visible_names():
+            table_list.option_list.highlighted = table_list.visible_names().index(name)
 
     def reconnect(self) -> None:
         """After a profile or region switch: start over with the new connection."""

@@ -103,7 +103,7 @@ class SettingsPane(WorkerErrors, Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
-            return None
+            return False  # hidden (the client hook refuses them anyway)
         return True
 
     def set_table(self, info: TableInfo) -> None:
