@@ -72,6 +72,8 @@ FORM_CSS = """
     {name} .bad {{ color: $error; }}
     {name} IndexRow {{ height: auto; border: round $panel-lighten-2; padding: 0 1;
         margin-bottom: 1; }}
+    {name} IndexRow .field {{ margin-bottom: 0; }}
+    {name} .note {{ color: $text-muted; width: auto; margin-right: 1; }}
     {name} #indexes {{ height: auto; }}
     {name} #form-error {{ color: $error; height: auto; margin-top: 1; display: none; }}
     {name} #form-status {{ color: $text-muted; height: auto; margin-top: 1; display: none; }}
@@ -139,7 +141,7 @@ class IndexRow(Vertical):
                        classes="type"),
             ]
             if self.kind == "GSI"
-            else [Label("partition key: the table's  ", classes="hint")]
+            else [Label("partition key: the table's", classes="note")]
         )  # fmt: skip
         yield row(
             f"[b]{self.kind}[/b] name",

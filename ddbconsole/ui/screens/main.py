@@ -182,9 +182,8 @@ class MainScreen(WorkerErrors, Screen[None]):
     # --- tables: create and delete (issue 4; the flows live in SettingsPane) -------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new_table", "delete_table") and self.ddb_app.settings.read_only:
-            return False  # hidden: on-call users never see them
-        return True
+        # Hidden in read-only: on-call users never see them (the client hook refuses them anyway).
+        return not (action in ("new_table", "delete_table") and self.ddb_app.settings.read_only)
 
     def action_new_table(self) -> None:
         self.query_one(SettingsPane).new_table()

@@ -102,9 +102,8 @@ class SettingsPane(WorkerErrors, Vertical):
         self._status("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
-            return False  # hidden (the client hook refuses them anyway)
-        return True
+        # Hidden in read-only (the client hook refuses them anyway).
+        return not (action in WRITE_ACTIONS and self.ddb_app.settings.read_only)
 
     def set_table(self, info: TableInfo) -> None:
         self.info = info
