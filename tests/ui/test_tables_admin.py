@@ -20,7 +20,13 @@ from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.screens.confirm import ConfirmScreen
 from ddbconsole.ui.screens.create_table import CreateTableScreen, IndexRow
 from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.table_settings import AddGsiForm, TagsForm, TtlForm
+from ddbconsole.ui.screens.table_settings import (
+    AddGsiForm,
+    DeleteGsiForm,
+    StreamForm,
+    TagsForm,
+    TtlForm,
+)
 from ddbconsole.ui.widgets.settings_pane import SettingsPane
 from ddbconsole.ui.widgets.table_details import TableDetails
 from ddbconsole.ui.widgets.table_list import TableList
@@ -209,11 +215,28 @@ async def test_settings_then_delete(
         assert "GlobalSecondaryIndexUpdates" in body
         await wait_for(pilot, lambda: "ByTeam" in details(app))
 
+        # Stream on, then delete the GSI again
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, StreamForm))
+        app.screen.query_one("#stream-view", Select).value = "NEW_AND_OLD_IMAGES"
+        await pilot.press("ctrl+s")
+        body = await confirm(pilot, app)
+        assert '"StreamViewType": "NEW_AND_OLD_IMAGES"' in body
+        await wait_for(pilot, lambda: "enabled, NEW_AND_OLD_IMAGES" in details(app))
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteGsiForm))
+        await pilot.press("ctrl+s")
+        body = await confirm(pilot, app)
+        assert '"Delete": {' in body and "ByTeam" in body
+        await wait_for(pilot, lambda: "ByTeam" not in details(app))
+
         assert sent(moto_server) == [
             "UpdateTimeToLive",
             "UpdateContinuousBackups",
             "TagResource",
             "UntagResource",
+            "UpdateTable",
+            "UpdateTable",
             "UpdateTable",
             "UpdateTable",
         ]
