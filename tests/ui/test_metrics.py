@@ -189,6 +189,28 @@ async def test_pane_renders_series_in_one_call_and_refreshes(
         assert (pane.snapshot.end - pane.snapshot.start).total_seconds() == 3 * 3600
 
 
+async def test_rapid_range_keys_settle_on_one_poll(
+    app_for: Callable[..., DdbConsoleApp], metrics_table: str, moto_server: MotoProcess
+) -> None:
+    """Regression: Select.Changed messages from key presses once bounced the range back and forth
+    forever, cancelling every poll (no data, a busy event loop)."""
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_metrics(app, pilot, metrics_table)
+        for _ in range(7):  # keys arriving faster than the Selects' messages are handled
+            pane.action_range_longer()
+        pane.action_range_shorter()
+        pane.action_range_shorter()
+        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: not pane.polling)
+        assert pane.range_name == "3d" and pane.query_one("#range", Select).value == "3d"
+        assert pane.snapshot is not None
+        assert (pane.snapshot.end - pane.snapshot.start).total_seconds() == 3 * 86400
+        moto_server.reset_requests()
+        await pilot.pause(1.0)
+        assert gmd_calls(moto_server) == 0 and not pane.polling  # settled: no ping-pong
+
+
 async def test_polling_stops_while_hidden(
     app_for: Callable[..., DdbConsoleApp], metrics_table: str, moto_server: MotoProcess
 ) -> None:
@@ -285,6 +307,7 @@ async def test_alarm_create_edit_delete(
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_metrics(app, pilot, metrics_table)
         await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, AlarmForm))
         form = app.screen
         assert isinstance(form, AlarmForm)
         form.query_one("#kind", Select).value = "latency"
@@ -297,11 +320,16 @@ async def test_alarm_create_edit_delete(
         form.query_one("#minutes", Input).value = "3"
         form.query_one("#sns", Input).value = "arn:aws:sns:us-east-1:123456789012:ops"
         await pilot.click("#save")
+        await wait_for(
+            pilot, lambda: "Invalid" in static_text(form.query_one("#alarm-error", Static))
+        )
         assert app.screen is form
         assert "Invalid latency threshold" in static_text(form.query_one("#alarm-error", Static))
         assert form.query_one("#threshold", Input).value == "fast"
         form.query_one("#threshold", Input).value = "250"
-        await pilot.click("#save")
+        form.query_one("#threshold", Input).focus()
+        await pilot.press("enter")  # Enter in any field saves (the button ignores quick re-clicks)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         body = static_text(confirm.query_one("#confirm-body", Static))
@@ -318,19 +346,21 @@ async def test_alarm_create_edit_delete(
         pane.query_one("#alarms").focus()
         pane.query_one("#alarms").move_cursor(row=[a.name for a in pane.alarms].index(name))  # type: ignore[attr-defined]
         await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, AlarmForm))
         form = app.screen
         assert isinstance(form, AlarmForm)
         assert form.query_one("#threshold", Input).value == "250"
         assert form.query_one("#kind", Select).disabled
         form.query_one("#threshold", Input).value = "400"
-        await pilot.click("#save")
-        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: (_alarm(cw, name) or {}).get("Threshold") == 400.0)
         await wait_for(pilot, lambda: any(a.threshold == 400.0 for a in pane.alarms))
 
         # Delete: the confirmation shows the exact request.
         await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         body = static_text(confirm.query_one("#confirm-body", Static))

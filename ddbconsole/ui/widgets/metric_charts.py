@@ -237,7 +237,7 @@ def summary(
     grid.add_row(
         "Window",
         Text(
-            f"{snap.start:%m-%d %H:%M} .. {snap.end:%H:%M} UTC, period {_period(snap.period)},"
+            f"{snap.start:%m-%d %H:%M} .. {snap.end:%m-%d %H:%M} UTC, period {_period(snap.period)},"
             f" {snap.requests} GetMetricData call{'s' if snap.requests != 1 else ''}",
             style="dim",
         ),

@@ -161,8 +161,9 @@ class MetricsPane(WorkerErrors, Vertical):
         if self.scope not in gsis:
             self.scope = None
         scope = self.query_one("#scope", Select)
-        scope.set_options([("table", TABLE)] + [(f"GSI {name}", name) for name in gsis])
-        scope.value = self.scope or TABLE
+        with scope.prevent(Select.Changed):
+            scope.set_options([("table", TABLE)] + [(f"GSI {name}", name) for name in gsis])
+            scope.value = self.scope or TABLE
         if not changed:
             return
         self.snapshot = None
@@ -222,6 +223,7 @@ class MetricsPane(WorkerErrors, Vertical):
             assert self.updated_at is not None
             age = (datetime.now(UTC) - self.updated_at).total_seconds()
             self._arm(max(0.1, self.interval - age))
+        self._update_status()
 
     def _on_app_suspend(self, _app: object) -> None:
         self.app_suspended = True
@@ -329,6 +331,7 @@ class MetricsPane(WorkerErrors, Vertical):
                 f"({describe_range(self.range_name, self.period)}). The console stays usable.",
                 "-slow",
             )
+            self._slow_timer = self.set_timer(1.0, self._still_polling)  # count the seconds
 
     def _set_notice(self, text: str, kind: str) -> None:
         notice = self.query_one("#metrics-notice", Static)
@@ -428,25 +431,43 @@ class MetricsPane(WorkerErrors, Vertical):
 
     # --- selectors ----------------------------------------------------------------------------
 
+    # Keys change the state first, then the Select without a Changed message: repeated presses
+    # step from the state, and stale Changed messages can never bounce the value back and forth.
+
     @on(Select.Changed, "#range")
     def _range_changed(self, event: Select.Changed) -> None:
-        if str(event.value) != self.range_name:
-            self.range_name = str(event.value)
-            self._restart()
+        self._set_range(str(event.value))
 
     @on(Select.Changed, "#period")
     def _period_changed(self, event: Select.Changed) -> None:
-        value = int(str(event.value)) or None
-        if value != self.period:
-            self.period = value
-            self._restart()
+        self._set_period(int(str(event.value)) or None)
 
     @on(Select.Changed, "#scope")
     def _scope_changed(self, event: Select.Changed) -> None:
-        scope = None if event.value in (TABLE, Select.BLANK) else str(event.value)
+        self._set_scope(None if event.value in (TABLE, Select.BLANK) else str(event.value))
+
+    def _set_range(self, name: str) -> None:
+        if name != self.range_name:
+            self.range_name = name
+            self._quietly("#range", name)
+            self._restart()
+
+    def _set_period(self, period: int | None) -> None:
+        if period != self.period:
+            self.period = period
+            self._quietly("#period", period or 0)
+            self._restart()
+
+    def _set_scope(self, scope: str | None) -> None:
         if scope != self.scope:
             self.scope = scope
+            self._quietly("#scope", scope or TABLE)
             self._show_snapshot()  # every GSI is in the snapshot already: no request
+
+    def _quietly(self, selector: str, value: object) -> None:
+        select: Select[Any] = self.query_one(selector, Select)
+        with select.prevent(Select.Changed):
+            select.value = value
 
     def _restart(self) -> None:
         if self.is_visible_now() and not self.paused:
@@ -456,23 +477,23 @@ class MetricsPane(WorkerErrors, Vertical):
 
     def action_range_longer(self) -> None:
         i = RANGE_NAMES.index(self.range_name)
-        self.query_one("#range", Select).value = RANGE_NAMES[min(i + 1, len(RANGE_NAMES) - 1)]
+        self._set_range(RANGE_NAMES[min(i + 1, len(RANGE_NAMES) - 1)])
 
     def action_range_shorter(self) -> None:
         i = RANGE_NAMES.index(self.range_name)
-        self.query_one("#range", Select).value = RANGE_NAMES[max(i - 1, 0)]
+        self._set_range(RANGE_NAMES[max(i - 1, 0)])
 
     def action_next_period(self) -> None:
-        values = [value or 0 for _, value in period_choices()]
-        i = values.index(self.period or 0)
-        self.query_one("#period", Select).value = values[(i + 1) % len(values)]
+        values = [value for _, value in period_choices()]
+        i = values.index(self.period)
+        self._set_period(values[(i + 1) % len(values)])
 
     def action_next_scope(self) -> None:
         if self.table is None:
             return
-        values = [TABLE] + [g.name for g in self.table.gsis]
-        i = values.index(self.scope or TABLE)
-        self.query_one("#scope", Select).value = values[(i + 1) % len(values)]
+        values: list[str | None] = [None, *(g.name for g in self.table.gsis)]
+        i = values.index(self.scope)
+        self._set_scope(values[(i + 1) % len(values)])
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
