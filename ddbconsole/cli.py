@@ -152,11 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_tui(settings: Settings) -> int:
+    from ddbconsole.services.prefetch import TablePrefetch
+
+    prefetch = TablePrefetch.start(settings)  # fork first: no thread may exist yet
     from ddbconsole.services import Services
 
-    services = Services(settings)  # starts preparing the AWS session while the UI loads
+    # Without a prefetch, prepare the AWS session in a thread while the UI loads.
+    services = Services(settings, prepare_early=prefetch is None)
     from ddbconsole.ui.app import make_app
 
-    app = make_app(settings, services=services)
+    app = make_app(settings, services=services, prefetch=prefetch)
     app.run()
     return int(app.return_code or 0)

@@ -28,6 +28,7 @@ class Services:
         retries: dict[str, Any] | None = None,
         hooks: Sequence[Hook] = (),
         oplog_file: bool = True,
+        prepare_early: bool = True,
     ) -> None:
         self.settings = settings
         # Every AWS call is recorded (and, unless oplog_file=False, appended to the state dir).
@@ -37,6 +38,7 @@ class Services:
             read_only=settings.read_only,
             retries=retries,
             hooks=[*self.oplog.hooks(), *hooks],
+            prepare_early=prepare_early,
         )
         self.tables = TableService(self.session)
         self.admin = TableAdminService(self.session)  # issue 4: create/delete/configure tables

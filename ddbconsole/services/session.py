@@ -24,6 +24,19 @@ Hook = tuple[str, Callable[..., Any]]
 DEFAULT_RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 4}
 
 
+def config_kwargs(
+    retries: dict[str, Any], connect_timeout: float, read_timeout: float
+) -> dict[str, Any]:
+    """botocore Config arguments shared by the async clients and the start-up prefetch."""
+    return {
+        "retries": retries,
+        "connect_timeout": connect_timeout,
+        "read_timeout": read_timeout,
+        "user_agent_extra": f"ddbconsole/{__version__}",
+        "max_pool_connections": 32,
+    }
+
+
 class AwsSession:
     def __init__(
         self,
@@ -34,6 +47,7 @@ class AwsSession:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         hooks: Sequence[Hook] = (),
+        prepare_early: bool = True,
     ) -> None:
         self.profile = profile
         self.read_only = read_only
@@ -47,7 +61,15 @@ class AwsSession:
         # Importing aiobotocore and loading botocore's JSON models takes a few hundred ms: do it in a
         # thread from the start, so it overlaps the UI's start-up and never blocks the event loop.
         self._session_future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        threading.Thread(target=self._prepare_session, name="aws-session", daemon=True).start()
+        self._preparing = False
+        if prepare_early:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Start preparing the botocore session in a thread (once)."""
+        if not self._preparing:
+            self._preparing = True
+            threading.Thread(target=self._prepare_session, name="aws-session", daemon=True).start()
 
     @property
     def region(self) -> str | None:
@@ -79,14 +101,7 @@ class AwsSession:
     def _config(self) -> Any:
         from aiobotocore.config import AioConfig
 
-        connect, read = self._timeouts
-        return AioConfig(
-            retries=self._retries,
-            connect_timeout=connect,
-            read_timeout=read,
-            user_agent_extra=f"ddbconsole/{__version__}",
-            max_pool_connections=32,
-        )
+        return AioConfig(**config_kwargs(self._retries, *self._timeouts))
 
     async def client(self, service: str) -> Any:
         """The one client for `service`, opened on first use."""
@@ -97,6 +112,7 @@ class AwsSession:
             if service in self._clients:
                 return self._clients[service]
             if self._session is None:
+                self.prepare()
                 try:
                     self._session = await asyncio.wrap_future(self._session_future)
                 except Exception as exc:  # ProfileNotFound and friends

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from ddbconsole.config import Profile, Settings
 from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.services import Services
+from ddbconsole.services.prefetch import TablePrefetch
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import describe_error
 from ddbconsole.ui.keys import (
@@ -48,11 +49,14 @@ class DdbConsoleApp(App[int]):
         settings: Settings,
         services_factory: ServicesFactory = Services,
         services: Services | None = None,
+        prefetch: TablePrefetch | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self._services_factory = services_factory
         self.services = services or services_factory(settings)
+        # Table names being listed by a forked child during start-up (used once, then None).
+        self.prefetch = prefetch
         self.errors: list[DdbConsoleError] = []  # every error reported, newest last (tests read it)
 
     def on_mount(self) -> None:
@@ -171,6 +175,7 @@ def make_app(
     settings: Settings,
     services_factory: ServicesFactory = Services,
     services: Services | None = None,
+    prefetch: TablePrefetch | None = None,
 ) -> DdbConsoleApp:
     """The app factory, shared by the CLI and the tests."""
-    return DdbConsoleApp(settings, services_factory, services)
+    return DdbConsoleApp(settings, services_factory, services, prefetch)

@@ -70,6 +70,14 @@ class MainScreen(WorkerErrors, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="tables")
     async def load_tables(self) -> None:
+        app = self.ddb_app
+        prefetch, app.prefetch = app.prefetch, None
+        if prefetch is not None:
+            listed = await prefetch.names()
+            app.services.session.prepare()  # now that the screen is up
+            if listed is not None:
+                self.post_message(TablesLoaded(tuple(listed), done=True))
+                return
         names: list[str] = []
         async for page in self.ddb_app.services.tables.iter_table_names():
             names.extend(page)
