@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from ddbconsole.config import Settings
-from ddbconsole.services.alarm_presets import AlarmPresetService
-from ddbconsole.services.alarms import AlarmService
-from ddbconsole.services.autoscaling import AutoScalingService
-from ddbconsole.services.capacity import CapacityService
-from ddbconsole.services.items import ItemService
-from ddbconsole.services.metrics import MetricsService
 from ddbconsole.services.oplog import OperationLog
 from ddbconsole.services.session import AwsSession, Hook
-from ddbconsole.services.table_admin import TableAdminService
 from ddbconsole.services.tables import TableService
+
+if TYPE_CHECKING:
+    from ddbconsole.services.alarm_presets import AlarmPresetService
+    from ddbconsole.services.alarms import AlarmService
+    from ddbconsole.services.autoscaling import AutoScalingService
+    from ddbconsole.services.capacity import CapacityService
+    from ddbconsole.services.items import ItemService
+    from ddbconsole.services.metrics import MetricsService
+    from ddbconsole.services.table_admin import TableAdminService
 
 
 class Services:
-    """Everything the UI and the CLI call, over one AwsSession."""
+    """Everything the UI and the CLI call, over one AwsSession.
+
+    Only what the table list needs is imported up front; the other services load on first use
+    (start-up time: the console should paint its table list no slower than the AWS CLI lists it).
+    """
 
     def __init__(
         self,
@@ -41,14 +48,53 @@ class Services:
             prepare_early=prepare_early,
         )
         self.tables = TableService(self.session)
-        self.admin = TableAdminService(self.session)  # issue 4: create/delete/configure tables
-        self.items = ItemService(self.session)
-        self.autoscaling = AutoScalingService(self.session)
-        self.alarms = AlarmService(self.session)
-        self.alarm_presets = AlarmPresetService(self.session)
-        self.metrics = MetricsService(self.session)
-        self.capacity = CapacityService(
-            self.session, autoscaling=self.autoscaling, metrics=self.metrics, prices=settings.prices
+
+    @cached_property
+    def admin(self) -> TableAdminService:
+        """Create, delete and configure tables (issue 4)."""
+        from ddbconsole.services.table_admin import TableAdminService
+
+        return TableAdminService(self.session)
+
+    @cached_property
+    def items(self) -> ItemService:
+        from ddbconsole.services.items import ItemService
+
+        return ItemService(self.session)
+
+    @cached_property
+    def autoscaling(self) -> AutoScalingService:
+        from ddbconsole.services.autoscaling import AutoScalingService
+
+        return AutoScalingService(self.session)
+
+    @cached_property
+    def alarms(self) -> AlarmService:
+        from ddbconsole.services.alarms import AlarmService
+
+        return AlarmService(self.session)
+
+    @cached_property
+    def alarm_presets(self) -> AlarmPresetService:
+        from ddbconsole.services.alarm_presets import AlarmPresetService
+
+        return AlarmPresetService(self.session)
+
+    @cached_property
+    def metrics(self) -> MetricsService:
+        from ddbconsole.services.metrics import MetricsService
+
+        return MetricsService(self.session)
+
+    @cached_property
+    def capacity(self) -> CapacityService:
+        from ddbconsole.services.capacity import CapacityService
+
+        return CapacityService(
+            self.session,
+            autoscaling=self.autoscaling,
+            metrics=self.metrics,
+            prices=self.settings.prices,
         )
 
     @property

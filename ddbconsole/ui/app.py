@@ -31,9 +31,6 @@ from ddbconsole.ui.keys import (
 from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
-from ddbconsole.ui.widgets.capacity_pane import CapacityPane
-from ddbconsole.ui.widgets.items_pane import ItemsPane
-from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 from ddbconsole.ui.widgets.settings_pane import SettingsPane
 
 ServicesFactory = Callable[[Settings], Services]
@@ -92,13 +89,15 @@ class DdbConsoleApp(App[int]):
         groups: list[tuple[Any, tuple[Action, ...]]] = [(self, APP_ACTIONS)]
         if isinstance(screen, MainScreen):
             groups.append((screen, MAIN_ACTIONS))
-            if screen.query_one(TabbedContent).active == "items":
-                groups.append((screen.query_one(ItemsPane), ITEM_ACTIONS))
-            elif screen.query_one(TabbedContent).active == "capacity":
-                groups.append((screen.query_one(CapacityPane), CAPACITY_ACTIONS))
-            elif screen.query_one(TabbedContent).active == "metrics":
-                groups.append((screen.query_one(MetricsPane), METRICS_ACTIONS))
-            elif screen.query_one(TabbedContent).active == "settings":
+            active = screen.query_one(TabbedContent).active
+            pane_actions = {
+                "items": ITEM_ACTIONS,
+                "capacity": CAPACITY_ACTIONS,
+                "metrics": METRICS_ACTIONS,
+            }
+            if active in pane_actions and (pane := screen.pane(active)) is not None:
+                groups.append((pane, pane_actions[active]))
+            elif active == "settings":
                 groups.append((screen.query_one(SettingsPane), TABLE_ACTIONS))
         for target, actions in groups:
             for action in actions:

@@ -157,9 +157,11 @@ async def open_capacity(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> Ca
     await wait_for(pilot, lambda: table_list.visible_names() == [table])
     screen = app.screen
     assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
+    await pilot.press("2")
+    await wait_for(pilot, lambda: screen.capacity_pane is not None)
     pane = screen.query_one(CapacityPane)
     await wait_for(pilot, lambda: pane.table_name == table)
-    await pilot.press("2")
     await wait_for(pilot, lambda: pane.state is not None and pane.state.table == table)
     assert pane.query_one(DataTable).has_focus
     return pane

@@ -75,14 +75,9 @@ async def open_items(app: DdbConsoleApp, pilot: object, table: str) -> ItemsPane
     await wait_for(pilot, lambda: table_list.visible_names() == [table])  # type: ignore[arg-type]
     screen = app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(
-        pilot,
-        lambda: (
-            screen.query_one(ItemsPane).table is not None
-            and screen.query_one(ItemsPane).table.name == table
-        ),
-    )  # type: ignore[arg-type, union-attr]
+    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)  # type: ignore[arg-type]
     await pilot.press("1")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: screen.items_pane is not None)  # type: ignore[arg-type]
     pane = screen.query_one(ItemsPane)
     await wait_for(pilot, lambda: pane.pager is not None and pane.pager.current is not None)  # type: ignore[arg-type]
     return pane

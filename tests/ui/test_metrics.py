@@ -114,9 +114,11 @@ async def open_metrics(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> Met
     await wait_for(pilot, lambda: table_list.visible_names() == [table])
     screen = app.screen
     assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
+    await pilot.press("3")
+    await wait_for(pilot, lambda: screen.metrics_pane is not None)
     pane = screen.query_one(MetricsPane)
     await wait_for(pilot, lambda: pane.table is not None and pane.table.name == table)
-    await pilot.press("3")
     await wait_for(pilot, lambda: pane.snapshot is not None and not pane.polling)
     return pane
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,16 +17,25 @@ from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
-from ddbconsole.ui.widgets.capacity_pane import CapacityPane
-from ddbconsole.ui.widgets.items_pane import ItemsPane
-from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 from ddbconsole.ui.widgets.settings_pane import SettingsPane
 from ddbconsole.ui.widgets.status_bar import StatusBar
 from ddbconsole.ui.widgets.table_details import TableDetails
 from ddbconsole.ui.widgets.table_list import TableList
 
 if TYPE_CHECKING:
+    from ddbconsole.models import TableInfo
     from ddbconsole.ui.app import DdbConsoleApp
+    from ddbconsole.ui.widgets.capacity_pane import CapacityPane
+    from ddbconsole.ui.widgets.items_pane import ItemsPane
+    from ddbconsole.ui.widgets.metrics_pane import MetricsPane
+
+# Tabs whose pane is built the first time the tab is shown (start-up time: only the Settings tab,
+# which shows first, is built with the screen): tab id -> (module, class, widget id).
+LAZY_PANES = {
+    "items": ("ddbconsole.ui.widgets.items_pane", "ItemsPane", "items-pane"),
+    "capacity": ("ddbconsole.ui.widgets.capacity_pane", "CapacityPane", "capacity-pane"),
+    "metrics": ("ddbconsole.ui.widgets.metrics_pane", "MetricsPane", "metrics-pane"),
+}
 
 
 class MainScreen(WorkerErrors, Screen[None]):
@@ -37,6 +47,7 @@ class MainScreen(WorkerErrors, Screen[None]):
         super().__init__()
         self.selected_table: str | None = None
         self._pending_select: str | None = None  # a table to highlight once listed (issue 4)
+        self.table_info: TableInfo | None = None  # the selected table's description, once known
 
     @property
     def ddb_app(self) -> DdbConsoleApp:
@@ -47,12 +58,12 @@ class MainScreen(WorkerErrors, Screen[None]):
         with Horizontal(id="body"):
             yield TableList(id="table-list")
             with TabbedContent(id="tabs", initial="settings"):
-                with TabPane("Items", id="items"):
-                    yield ItemsPane(id="items-pane")
-                with TabPane("Capacity", id="capacity"):
-                    yield CapacityPane(id="capacity-pane")
-                with TabPane("Metrics", id="metrics"):
-                    yield MetricsPane(id="metrics-pane")
+                for tab_id, title in (
+                    ("items", "Items"),
+                    ("capacity", "Capacity"),
+                    ("metrics", "Metrics"),
+                ):
+                    yield TabPane(title, id=tab_id)  # its pane is mounted when first shown
                 with TabPane("Settings", id="settings"):
                     yield SettingsPane(id="settings-pane")  # TableDetails + actions (issue 4)
         yield Footer()
@@ -108,11 +119,40 @@ class MainScreen(WorkerErrors, Screen[None]):
         firing = sum(a.in_alarm for a in message.alarms)
         self.query_one(TableList).set_alarm_state(message.table, firing)
 
+    def pane(self, tab: str) -> Any:
+        """The pane of a lazily built tab, or None until it was first shown."""
+        return next(iter(self.query(f"#{LAZY_PANES[tab][2]}")), None)
+
+    @property
+    def items_pane(self) -> ItemsPane | None:
+        return cast("ItemsPane | None", self.pane("items"))
+
+    @property
+    def capacity_pane(self) -> CapacityPane | None:
+        return cast("CapacityPane | None", self.pane("capacity"))
+
+    @property
+    def metrics_pane(self) -> MetricsPane | None:
+        return cast("MetricsPane | None", self.pane("metrics"))
+
+    async def _build_pane(self, tab: str) -> Any:
+        existing = self.pane(tab)
+        if existing is not None:
+            return existing
+        module_name, class_name, widget_id = LAZY_PANES[tab]
+        pane = getattr(importlib.import_module(module_name), class_name)(id=widget_id)
+        await self.query_one(f"TabPane#{tab}", TabPane).mount(pane)
+        if self.table_info is not None:
+            pane.set_table(self.table_info)
+        return pane
+
     def on_screen_suspend(self) -> None:
-        self.query_one(MetricsPane).visibility_changed()  # another screen on top: stop polling
+        if self.metrics_pane is not None:
+            self.metrics_pane.visibility_changed()  # another screen on top: stop polling
 
     def on_screen_resume(self) -> None:
-        self.query_one(MetricsPane).visibility_changed()
+        if self.metrics_pane is not None:
+            self.metrics_pane.visibility_changed()
 
     def select_table(self, name: str) -> None:
         """Jump to `name` in the table list (the overview's Enter)."""
@@ -141,28 +181,32 @@ class MainScreen(WorkerErrors, Screen[None]):
         if message.info.name == self.selected_table:
             self.query_one(TableDetails).show(message.info)
             self.query_one(SettingsPane).set_table(message.info)
-            items = self.query_one(ItemsPane)
-            items.set_table(message.info)
-            if self.query_one(TabbedContent).active == "items":
-                items.ensure_loaded()
-            capacity = self.query_one(CapacityPane)
-            capacity.set_table(message.info)
-            if self.query_one(TabbedContent).active == "capacity":
-                capacity.ensure_loaded()
-            self.query_one(MetricsPane).set_table(message.info)  # polls only while shown
+            self.table_info = message.info
+            active = self.query_one(TabbedContent).active
+            if (items := self.items_pane) is not None:
+                items.set_table(message.info)
+                if active == "items":
+                    items.ensure_loaded()
+            if (capacity := self.capacity_pane) is not None:
+                capacity.set_table(message.info)
+                if active == "capacity":
+                    capacity.ensure_loaded()
+            if (metrics := self.metrics_pane) is not None:
+                metrics.set_table(message.info)  # polls only while shown
 
     @on(TabbedContent.TabActivated, "#tabs")
-    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        metrics = self.query_one(MetricsPane)
-        metrics.set_shown(event.pane.id == "metrics")  # polling stops while another tab shows
-        if event.pane.id == "metrics":
-            metrics.query_one("#alarms", DataTable).focus()
-        if event.pane.id == "items":
-            pane = self.query_one(ItemsPane)
+    async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ""
+        if tab in LAZY_PANES:
+            await self._build_pane(tab)
+        if (metrics := self.metrics_pane) is not None:
+            metrics.set_shown(tab == "metrics")  # polling stops while another tab shows
+            if tab == "metrics":
+                metrics.query_one("#alarms", DataTable).focus()
+        if tab == "items" and (pane := self.items_pane) is not None:
             pane.ensure_loaded()
             pane.query_one(DataTable).focus()
-        elif event.pane.id == "capacity":
-            capacity = self.query_one(CapacityPane)
+        elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.ensure_loaded()
             capacity.query_one(DataTable).focus()
         elif event.pane.id == "settings" and self.selected_table is not None:
@@ -220,7 +264,9 @@ class MainScreen(WorkerErrors, Screen[None]):
     def reconnect(self) -> None:
         """After a profile or region switch: start over with the new connection."""
         self.selected_table = None
-        self.query_one(MetricsPane).clear_table()  # stop polling the old connection's table
+        self.table_info = None
+        if self.metrics_pane is not None:
+            self.metrics_pane.clear_table()  # stop polling the old connection's table
         self.query_one(TableList).set_names((), False)
         self.query_one(TableDetails).show_message("Select a table to see its description.")
         self.refresh_status()
