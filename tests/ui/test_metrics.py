@@ -393,8 +393,8 @@ async def test_alarm_markers_and_read_only(
         title = static_text(pane.query_one("#alarms-title", Static))
         assert "1 in ALARM" in title and "N new" not in title
         # Viewing works; alarm changes are hidden (footer, palette) and refused.
-        assert pane.check_action("new_alarm", ()) is None
-        assert pane.check_action("delete_alarm", ()) is None
+        assert pane.check_action("new_alarm", ()) is False
+        assert pane.check_action("delete_alarm", ()) is False
         assert pane.check_action("toggle_pause", ()) is True
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "Pause or resume metrics" in titles and "All-tables overview" in titles

@@ -32,7 +32,7 @@ from ddbconsole.models import (
 )
 from ddbconsole.services.capacity_rules import DEFAULT_MIN_CAPACITY
 from ddbconsole.services.cost import DEFAULT_TARGET
-from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import CAPACITY_ACTIONS
 from ddbconsole.ui.screens.capacity_forms import (
@@ -62,7 +62,6 @@ if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService
     from ddbconsole.ui.app import DdbConsoleApp
 
-WRITE_ACTIONS = {a.action for a in CAPACITY_ACTIONS if a.write}
 HISTORY_DAYS = 14
 DEFAULT_MAX_CAPACITY = 100  # the service's default maximum for new auto scaling
 STATUS_STYLE = {"ACTIVE": "green"}
@@ -223,7 +222,8 @@ def render_cost(estimate: CostEstimate) -> RenderableType:
     return Group(title, table, Text(""), verdict, Text(""), based_on, assumptions)
 
 
-class CapacityPane(WorkerErrors, VerticalScroll):
+class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
+    WRITE_ACTIONS = write_actions(CAPACITY_ACTIONS)
     DEFAULT_CSS = """
     CapacityPane { height: 1fr; padding: 0 1; }
     CapacityPane #cap-summary { height: auto; margin-bottom: 1; }
@@ -255,11 +255,6 @@ class CapacityPane(WorkerErrors, VerticalScroll):
         yield DataTable(id="cap-resources", cursor_type="row", zebra_stripes=True)
         yield Static("", id="cap-activities")
         yield Static("", id="cap-cost")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
-            return None
-        return True
 
     # --- loading ------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projecti
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Pager
-from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import ITEM_ACTIONS
 from ddbconsole.ui.screens.confirm import ConfirmScreen
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 TABLE = "__table__"
 CELL_WIDTH = 40
-WRITE_ACTIONS = {a.action for a in ITEM_ACTIONS if a.write}
 
 
 def cell(value: dict[str, Any]) -> Text:
@@ -76,7 +75,8 @@ def column_label(name: str, items: tuple[dict[str, Any], ...]) -> Text:
     return label
 
 
-class ItemsPane(WorkerErrors, Vertical):
+class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+    WRITE_ACTIONS = write_actions(ITEM_ACTIONS)
     DEFAULT_CSS = """
     ItemsPane { height: 1fr; }
     ItemsPane #query-bar { height: auto; }
@@ -146,11 +146,6 @@ class ItemsPane(WorkerErrors, Vertical):
         yield Static("Select a table.", id="page-info")
 
     # --- read-only: write actions are hidden and disabled ------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
-            return None
-        return True
 
     # --- the table ----------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
 from ddbconsole.services.alarm_presets import alarm_name, build_alarm, preset_from_alarm
 from ddbconsole.services.metrics import RANGES
-from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.screens.confirm import ConfirmScreen
@@ -44,7 +44,6 @@ from ddbconsole.ui.widgets.metric_charts import (
 if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
 
-WRITE_ACTIONS = {a.action for a in METRICS_ACTIONS if a.write}
 TABLE = "__table__"
 RANGE_NAMES = tuple(RANGES)
 CHART_IDS = ("chart-read", "chart-write", "chart-throttles", "chart-errors", "chart-latency")
@@ -60,7 +59,8 @@ def _clock(ts: datetime | None = None) -> str:
     return (ts or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%S")
 
 
-class MetricsPane(WorkerErrors, Vertical):
+class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+    WRITE_ACTIONS = write_actions(METRICS_ACTIONS)
     DEFAULT_CSS = """
     MetricsPane { height: 1fr; }
     MetricsPane #metrics-bar { height: 1; }
@@ -146,11 +146,6 @@ class MetricsPane(WorkerErrors, Vertical):
         self.app.app_resume_signal.subscribe(self, self._on_app_resume)
 
     # --- read-only: write actions are hidden and disabled ------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.ddb_app.settings.read_only:
-            return None
-        return True
 
     # --- the table and visibility -------------------------------------------------------------
 

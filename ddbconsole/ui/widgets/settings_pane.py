@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import PlannedRequest, TableInfo, TableProgress
-from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import TABLE_ACTIONS
 from ddbconsole.ui.screens.capacity_forms import Change, render_change
@@ -41,11 +41,11 @@ if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService
     from ddbconsole.ui.app import DdbConsoleApp
 
-WRITE_ACTIONS = {a.action for a in TABLE_ACTIONS if a.write}
 OTHER_CLASS = {"STANDARD": "STANDARD_INFREQUENT_ACCESS", "STANDARD_INFREQUENT_ACCESS": "STANDARD"}
 
 
-class SettingsPane(WorkerErrors, Vertical):
+class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+    WRITE_ACTIONS = write_actions(TABLE_ACTIONS)
     DEFAULT_CSS = """
     SettingsPane { height: 1fr; }
     SettingsPane #settings-status { height: auto; padding: 0 1; color: $text-muted; }
@@ -100,10 +100,6 @@ class SettingsPane(WorkerErrors, Vertical):
 
     def on_mount(self) -> None:
         self._status("")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Hidden in read-only (the client hook refuses them anyway).
-        return not (action in WRITE_ACTIONS and self.ddb_app.settings.read_only)
 
     def set_table(self, info: TableInfo) -> None:
         self.info = info
