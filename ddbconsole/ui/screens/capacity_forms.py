@@ -8,32 +8,26 @@ through the app's error funnel); the form stays open with the values as typed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual import on
+from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ddbconsole.errors import DdbConsoleError, UserInputError
+from ddbconsole.errors import UserInputError
 from ddbconsole.models import (
     CapacityResource,
     CapacityState,
-    PlannedRequest,
     ScalableTargetInfo,
     ScalingSide,
 )
-from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.screens.plan_form import Change, FieldError, PlanForm, render_change
 
 if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
+    pass
 
 TABLE = "__table__"  # the Select value meaning "the table itself" (GSI names are the others)
 SIDES: dict[str, tuple[ScalingSide, ...]] = {
@@ -44,41 +38,7 @@ SIDES: dict[str, tuple[ScalingSide, ...]] = {
 
 V = TypeVar("V")
 
-
-@dataclass(frozen=True)
-class Change:
-    """A capacity change ready to confirm: the exact requests and the call that sends them."""
-
-    title: str  # the confirmation's question
-    plan: tuple[PlannedRequest, ...]
-    execute: Callable[[], Awaitable[object]]
-    done: str  # the notification once sent
-    notes: tuple[str, ...] = ()
-    confirm_label: str = "Send"
-
-
-def render_change(change: Change) -> Text:
-    """The confirmation body: notes, then every request as JSON, in the order they are sent."""
-    body = Text()
-    for note in change.notes:
-        body.append(f"{note}\n", style="italic")
-    if change.notes:
-        body.append("\n")
-    count = len(change.plan)
-    body.append(f"{count} request{'s' if count != 1 else ''}, sent in this order:\n", style="dim")
-    for n, request in enumerate(change.plan, 1):
-        body.append(f"\n{n}. {request.service} {request.operation}\n", style="bold")
-        body.append(json.dumps(request.params, indent=2, ensure_ascii=False, default=str))
-        body.append("\n")
-    return body
-
-
-class FieldError(UserInputError):
-    """Bad input in one field: the message shows under the form and that field gets focus."""
-
-    def __init__(self, field: str, title: str, advice: str) -> None:
-        super().__init__(title, advice)
-        self.field = field
+__all__ = ["Change", "FieldError", "render_change"]  # re-exported for the capacity pane
 
 
 def parse_int(
@@ -126,8 +86,8 @@ def field_row(label: str, field: Widget, hint: str = "") -> Horizontal:
     )
 
 
-class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
-    """The shared frame: title, rules, fields, error line, Review/Cancel; subclasses read values."""
+class CapacityForm(PlanForm[V]):
+    """A capacity change form over the table's CapacityState."""
 
     DEFAULT_CSS = """
     CapacityForm { align: center middle; }
@@ -148,90 +108,17 @@ class CapacityForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
     CapacityForm .buttons .hint { padding-top: 1; }
     CapacityForm Checkbox { margin-bottom: 1; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="capacity_form_cancel"),
-        Binding("ctrl+s", "submit", "Review request", id="capacity_form_submit"),
-    ]
 
     def __init__(
         self, state: CapacityState, title: str, build: Callable[[V], Awaitable[Change]]
     ) -> None:
-        super().__init__()
+        super().__init__(title, build)
         self.state = state
-        self.title_text = title
-        self.build = build
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Label(f"[b]{self.title_text}[/b]", id="form-title")
-            yield from self.compose_intro()
-            with Vertical(id="fields"):
-                yield from self.compose_fields()
-            yield Static("", id="form-error")
-            yield Static("", id="form-status")
-            with Horizontal(classes="buttons"):
-                yield Button("Review request", variant="primary", id="submit")
-                yield Button("Cancel", id="cancel")
-                yield Label("enter/ctrl+s review the requests · esc cancel", classes="hint")
-
-    def compose_intro(self) -> Iterable[Widget]:
-        return ()
-
-    def compose_fields(self) -> Iterable[Widget]:
-        raise NotImplementedError
-
-    def read_values(self) -> V:
-        raise NotImplementedError
 
     def on_mount(self) -> None:
         first = self.query(Input).first() if self.query(Input) else None
         if first is not None:
             first.focus()
-
-    def value(self, field: str) -> str:
-        return self.query_one(f"#{field}", Input).value
-
-    def say(self, which: str, text: Text | str) -> None:
-        """Show (or with "" hide) the error or status line under the fields."""
-        line = self.query_one(f"#form-{which}", Static)
-        line.update(text)
-        line.display = bool(text)
-
-    def show_error(self, exc: DdbConsoleError) -> None:
-        text = Text(exc.title, style="bold")
-        if exc.advice:
-            text.append(f": {exc.advice}")
-        self.say("error", text)
-        self.say("status", "")
-        if isinstance(exc, FieldError):
-            self.query_one(f"#{exc.field}", Input).focus()
-
-    @on(Button.Pressed, "#submit")
-    @on(Input.Submitted)
-    def action_submit(self) -> None:
-        self.say("error", "")
-        try:
-            values = self.read_values()
-        except UserInputError as exc:
-            self.show_error(exc)
-            return
-        self._plan(values)
-
-    @work(exclusive=True, exit_on_error=False, group="capacity-plan")
-    async def _plan(self, values: V) -> None:
-        self.say("status", "Checking the rules and building the requests…")
-        try:
-            change = await self.build(values)
-        except DdbConsoleError as exc:
-            self.show_error(exc)
-            app: DdbConsoleApp = self.app  # type: ignore[assignment]
-            app.report_error(exc, source="capacity-plan")
-            return
-        self.dismiss(change)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # --- provisioned throughput, on-demand maximum ---------------------------------------------------

@@ -40,8 +40,9 @@ from ddbconsole.services.table_rules import (
     name_problem,
 )
 from ddbconsole.ui.errors import WorkerErrors
-from ddbconsole.ui.screens.capacity_forms import FieldError, parse_int
+from ddbconsole.ui.screens.capacity_forms import parse_int
 from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.plan_form import FieldError
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService

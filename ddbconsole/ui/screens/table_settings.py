@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from ddbconsole.errors import DdbConsoleError, UserInputError
 from ddbconsole.models import IndexSpec, KeySpec, TableInfo
-from ddbconsole.ui.errors import WorkerErrors
-from ddbconsole.ui.screens.capacity_forms import Change, FieldError
 from ddbconsole.ui.screens.create_table import (
     FORM_CSS,
     STREAM_OFF,
@@ -32,97 +23,31 @@ from ddbconsole.ui.screens.create_table import (
     parse_tags,
     row,
 )
+from ddbconsole.ui.screens.plan_form import Change, FieldError, PlanForm
 
 if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
+    pass
 
 V = TypeVar("V")
 
 
-class SettingsForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
+class SettingsForm(PlanForm[V]):
     DEFAULT_CSS = (
         FORM_CSS.format(name="SettingsForm")
         + """
     SettingsForm TextArea { height: 10; margin-bottom: 1; }
     """
     )
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="settings_form_cancel"),
-        Binding("ctrl+s", "submit", "Review request", id="settings_form_submit"),
-    ]
 
     def __init__(
         self, info: TableInfo, title: str, intro: str, build: Callable[[V], Awaitable[Change]]
     ) -> None:
-        super().__init__()
+        super().__init__(title, build)
         self.info = info
-        self.title_text = title
         self.intro = intro
-        self.build = build
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Label(f"[b]{self.title_text}[/b]")
-            yield Static(self.intro, classes="intro")
-            with Vertical(id="fields"):
-                yield from self.compose_fields()
-            yield Static("", id="form-error")
-            yield Static("", id="form-status")
-            with Horizontal(classes="buttons"):
-                yield Button("Review request", variant="primary", id="submit")
-                yield Button("Cancel", id="cancel")
-
-    def compose_fields(self) -> Iterable[Widget]:
-        raise NotImplementedError
-
-    def read_values(self) -> V:
-        raise NotImplementedError
-
-    def on_mount(self) -> None:
-        focusable = [w for w in self.query("#fields *") if w.focusable]
-        if focusable:
-            focusable[0].focus()
-
-    def say(self, which: str, text: Text | str) -> None:
-        line = self.query_one(f"#form-{which}", Static)
-        line.update(text)
-        line.display = bool(text)
-
-    def show_error(self, exc: DdbConsoleError) -> None:
-        text = Text(exc.title, style="bold")
-        if exc.advice:
-            text.append(f": {exc.advice}")
-        self.say("error", text)
-        self.say("status", "")
-        if isinstance(exc, FieldError) and self.query(f"#{exc.field}"):
-            self.query(f"#{exc.field}").first().focus()
-
-    @on(Button.Pressed, "#submit")
-    @on(Input.Submitted)
-    def action_submit(self) -> None:
-        self.say("error", "")
-        try:
-            values = self.read_values()
-        except UserInputError as exc:
-            self.show_error(exc)
-            return
-        self._plan(values)
-
-    @work(exclusive=True, exit_on_error=False, group="table-plan")
-    async def _plan(self, values: V) -> None:
-        self.say("status", "Checking the rules and building the request…")
-        try:
-            change = await self.build(values)
-        except DdbConsoleError as exc:
-            self.show_error(exc)
-            app: DdbConsoleApp = self.app  # type: ignore[assignment]
-            app.report_error(exc, source="table-plan")
-            return
-        self.dismiss(change)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def compose_intro(self) -> Iterable[Widget]:
+        yield Static(self.intro, classes="intro")
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from ddbconsole.models import PlannedRequest, TableInfo, TableProgress
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import TABLE_ACTIONS
-from ddbconsole.ui.screens.capacity_forms import Change, render_change
 from ddbconsole.ui.screens.confirm import ConfirmScreen
 from ddbconsole.ui.screens.create_table import CreateTableScreen, request_body
+from ddbconsole.ui.screens.plan_form import Change, render_change
 from ddbconsole.ui.screens.table_settings import (
     AddGsiForm,
     DeleteGsiForm,
