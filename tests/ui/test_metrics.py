@@ -186,9 +186,15 @@ async def test_pane_renders_series_in_one_call_and_refreshes(
         assert pane.range_name == "3h" and gmd_calls(moto_server) == 0
         await pilot.press("s")
         await wait_for(pilot, lambda: gmd_calls(moto_server) >= 1)
-        await wait_for(pilot, lambda: pane.snapshot is not None and pane.snapshot.period == 60)
-        assert pane.snapshot is not None
-        assert (pane.snapshot.end - pane.snapshot.start).total_seconds() == 3 * 3600
+        # The call was sent; wait for its snapshot to replace the 1-hour one held while paused.
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.snapshot is not None
+                and (pane.snapshot.end - pane.snapshot.start).total_seconds() == 3 * 3600
+            ),
+        )
+        assert pane.snapshot is not None and pane.snapshot.period == 60
 
 
 async def test_rapid_range_keys_settle_on_one_poll(
