@@ -265,6 +265,11 @@ class OperationLog:
         return self._path
 
     @property
+    def profile(self) -> Profile | None:
+        """The connection profile the logged calls went through (for their CLI equivalents)."""
+        return self._profile
+
+    @property
     def file_error(self) -> str | None:
         """Why the file could not be written, if it could not (the log then stays in memory)."""
         return self._writer.error if self._writer else None

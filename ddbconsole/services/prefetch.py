@@ -17,12 +17,16 @@ import select
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from ddbconsole.config import Settings
+from ddbconsole.models import OperationLogEntry
+from ddbconsole.services.oplog import OperationLog, cli_command
 
 
-def _list_tables(settings: Settings) -> list[str]:
+def _list_tables(settings: Settings) -> dict[str, Any]:
     """ListTables with plain botocore (no aiohttp to import: this is the start-up path)."""
     import botocore.session
     from botocore.config import Config
@@ -34,7 +38,7 @@ def _list_tables(settings: Settings) -> list[str]:
     session = botocore.session.Session(profile=profile.aws_profile)
     if profile.region:
         session.set_config_variable("region", profile.region)
-    client = session.create_client(
+    client: Any = session.create_client(
         "dynamodb",
         endpoint_url=profile.endpoint_for("dynamodb"),
         config=Config(**config_kwargs(dict(DEFAULT_RETRIES), 5.0, 30.0)),
@@ -42,9 +46,17 @@ def _list_tables(settings: Settings) -> list[str]:
     if settings.read_only:
         readonly.install(client, "dynamodb")
     names: list[str] = []
-    for page in client.get_paginator("list_tables").paginate():
+    calls: list[dict[str, Any]] = []  # for the parent's operation log
+    params: dict[str, Any] = {}
+    while True:
+        started, t0 = time.time(), time.perf_counter()
+        page = client.list_tables(**params)
+        calls.append({"time": started, "ms": (time.perf_counter() - t0) * 1000, "params": params})
         names.extend(page.get("TableNames", []))
-    return names
+        last = page.get("LastEvaluatedTableName")
+        if not last:
+            return {"names": names, "calls": calls, "region": client.meta.region_name}
+        params = {"ExclusiveStartTableName": last}
 
 
 def _child(settings: Settings, write_fd: int) -> None:
@@ -62,6 +74,8 @@ def _child(settings: Settings, write_fd: int) -> None:
 class TablePrefetch:
     pid: int
     read_fd: int
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    region: str | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> TablePrefetch | None:
@@ -98,8 +112,36 @@ class TablePrefetch:
             _, status = os.waitpid(self.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return None
-        names = json.loads(b"".join(chunks))
-        return [str(n) for n in names]
+        payload = json.loads(b"".join(chunks))
+        self.calls = list(payload["calls"])
+        self.region = payload.get("region")
+        return [str(n) for n in payload["names"]]
+
+    def log_calls(self, oplog: OperationLog) -> None:
+        """Put the child's ListTables calls in the console's operation log: they were its calls."""
+        profile = oplog.profile
+        for call in self.calls:
+            oplog.record(
+                OperationLogEntry(
+                    time=datetime.fromtimestamp(call["time"], UTC),
+                    service="dynamodb",
+                    operation="ListTables",
+                    table=None,
+                    duration_ms=round(call["ms"], 3),
+                    consumed_capacity=None,
+                    result="OK",
+                    cli=cli_command(
+                        "dynamodb",
+                        "ListTables",
+                        call["params"],
+                        region=self.region,
+                        endpoint_url=profile.endpoint_for("dynamodb") if profile else None,
+                        profile=profile.aws_profile if profile else None,
+                    ),
+                    http_status=200,
+                    params=call["params"],
+                )
+            )
 
     async def names(self, timeout: float = 10.0) -> list[str] | None:
         """The table names, or None if the child could not list them (in `timeout` seconds)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ddbconsole.demo.server import MotoProcess
+from ddbconsole.services.oplog import OperationLog
 from ddbconsole.services.prefetch import TablePrefetch
 from tests.conftest import make_settings
 
@@ -16,6 +17,13 @@ async def test_prefetch_lists_tables(moto_server: MotoProcess) -> None:
     names = await prefetch.names()
     assert names is not None and {"Users", "Orders"} <= set(names)
     assert {r["operation"] for r in moto_server.requests()} == {"ListTables"}
+    # The child's calls are the console's calls: they go into its operation log.
+    oplog = OperationLog(write_file=False, profile=make_settings(moto_server.url).profile)
+    prefetch.log_calls(oplog)
+    entries = list(oplog.entries)
+    assert [e.operation for e in entries] == ["ListTables"] * len(prefetch.calls) != []
+    assert entries[0].cli.startswith("aws dynamodb list-tables")
+    assert moto_server.url in entries[0].cli and entries[0].duration_ms is not None
     try:  # the child was reaped by names(): no zombie left behind
         os.waitpid(prefetch.pid, os.WNOHANG)
         raise AssertionError("the prefetch child was not reaped")

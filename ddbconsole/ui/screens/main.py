@@ -87,6 +87,7 @@ class MainScreen(WorkerErrors, Screen[None]):
             listed = await prefetch.names()
             app.services.session.prepare()  # now that the screen is up
             if listed is not None:
+                prefetch.log_calls(app.services.oplog)
                 self.post_message(TablesLoaded(tuple(listed), done=True))
                 return
         names: list[str] = []
