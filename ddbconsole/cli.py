@@ -130,8 +130,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     server: MotoProcess | None = None
     try:
         if settings.demo:
+            import importlib.util
+
             from ddbconsole.demo.server import DemoStartError, MotoProcess
 
+            if importlib.util.find_spec("moto") is None:
+                print(
+                    "ddbconsole: --demo needs moto: python3 -m pip install -e '.[demo]' "
+                    "(or pip install 'ddbconsole[demo]')",
+                    file=sys.stderr,
+                )
+                return 2
             print("Starting the embedded local AWS (moto)…", file=sys.stderr, flush=True)
             try:
                 server = MotoProcess(seed=True, traffic=args.command is None).start()
