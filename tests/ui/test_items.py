@@ -395,3 +395,38 @@ async def test_read_only_hides_write_actions(
         await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
         await pilot.press("e")
         assert app.screen.query_one(TextArea).read_only
+
+
+async def test_external_editor_round_trip(
+    app_for: Callable[..., DdbConsoleApp],
+    events_table: str,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ctrl+o hands the text to $EDITOR; what comes back stays in the editor; a failure keeps it."""
+    import sys
+    from pathlib import Path
+
+    script = Path(str(tmp_path)) / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path).read()\n"
+        'open(path, \'w\').write(text.replace(\'"kind":\', \'"edited_by": "editor",\\n  "kind":\'))\n'
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await pilot.press("ctrl+o")
+        await wait_for(
+            pilot, lambda: '"edited_by": "editor"' in app.screen.query_one(TextArea).text
+        )
+        text = app.screen.query_one(TextArea).text
+        monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'raise SystemExit(3)'")
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert app.screen.query_one(TextArea).text == text  # the failed editor changed nothing

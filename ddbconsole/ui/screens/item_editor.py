@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
@@ -47,7 +47,8 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         Binding("e", "start_edit", "Edit", id="editor_edit"),
         Binding("ctrl+t", "toggle_form", "Plain/DynamoDB JSON", id="editor_toggle_form"),
         Binding("ctrl+s", "save", "Save", id="editor_save"),
-        Binding("ctrl+e", "external_editor", "$EDITOR", id="editor_external"),
+        # ctrl+o: ctrl+e is end-of-line in the TextArea and would never reach this binding.
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="editor_external"),
     ]
 
     def __init__(self, table: TableInfo, item: dict[str, Any] | None, *, mode: Mode) -> None:
@@ -234,8 +235,12 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
             tmp.write(self.text)
             path = Path(tmp.name)
         try:
-            with self.app.suspend():
-                code = subprocess.call([*shlex.split(command), str(path)])
+            argv = [*shlex.split(command), str(path)]
+            if self.app.is_headless:  # no terminal to hand over (tests, scripted runs)
+                code = subprocess.call(argv, stdin=subprocess.DEVNULL)
+            else:
+                with self.app.suspend():
+                    code = subprocess.call(argv)
             if code != 0:
                 self.notify(
                     f"{command} exited with {code}; the editor text is unchanged",
@@ -244,7 +249,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
                 return
             self.query_one(TextArea).load_text(path.read_text(encoding="utf-8"))
             self.validate_now()
-        except OSError as exc:
-            self.notify(f"Could not run {command}: {exc.strerror or exc}", severity="error")
+        except (OSError, ValueError, SuspendNotSupported) as exc:  # ValueError: bad quoting
+            self.notify(f"Could not run {command}: {exc}", severity="error")
         finally:
             path.unlink(missing_ok=True)
