@@ -10,7 +10,6 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
 from ddbconsole.config import Profile, Settings
@@ -18,20 +17,14 @@ from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.services import Services
 from ddbconsole.services.prefetch import TablePrefetch
 from ddbconsole.ui.bindings import make_binding
+from ddbconsole.ui.commands import action_commands
 from ddbconsole.ui.errors import describe_error
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
-    CAPACITY_ACTIONS,
-    ITEM_ACTIONS,
-    MAIN_ACTIONS,
-    METRICS_ACTIONS,
-    TABLE_ACTIONS,
-    Action,
 )
 from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
-from ddbconsole.ui.widgets.settings_pane import SettingsPane
 
 ServicesFactory = Callable[[Settings], Services]
 
@@ -86,24 +79,7 @@ class DdbConsoleApp(App[int]):
     # --- commands -----------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        groups: list[tuple[Any, tuple[Action, ...]]] = [(self, APP_ACTIONS)]
-        if isinstance(screen, MainScreen):
-            groups.append((screen, MAIN_ACTIONS))
-            active = screen.query_one(TabbedContent).active
-            pane_actions = {
-                "items": ITEM_ACTIONS,
-                "capacity": CAPACITY_ACTIONS,
-                "metrics": METRICS_ACTIONS,
-            }
-            if active in pane_actions and (pane := screen.pane(active)) is not None:
-                groups.append((pane, pane_actions[active]))
-            elif active == "settings":
-                groups.append((screen.query_one(SettingsPane), TABLE_ACTIONS))
-        for target, actions in groups:
-            for action in actions:
-                if action.id == "command_palette" or (self.settings.read_only and action.write):
-                    continue
-                yield SystemCommand(action.title, action.help, _runner(target, action.action))
+        yield from action_commands(self, screen, self.settings.read_only)
         yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:
@@ -161,13 +137,6 @@ class DdbConsoleApp(App[int]):
         self.notify(
             f"Connected: profile {settings.profile.name}, region {settings.profile.region or 'default'}"
         )
-
-
-def _runner(target: Any, action: str) -> Callable[[], Any]:
-    async def run() -> None:
-        await target.run_action(action)
-
-    return run
 
 
 def make_app(
