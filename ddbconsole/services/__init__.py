@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.table_admin import TableAdminService
+    from ddbconsole.services.transfer import TransferService
 
 
 class Services:
@@ -61,6 +62,13 @@ class Services:
         from ddbconsole.services.items import ItemService
 
         return ItemService(self.session)
+
+    @cached_property
+    def transfer(self) -> TransferService:
+        """Bulk export and import (issue 8)."""
+        from ddbconsole.services.transfer import TransferService
+
+        return TransferService(self.session, self.items)
 
     @cached_property
     def autoscaling(self) -> AutoScalingService:
