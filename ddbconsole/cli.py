@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ddbconsole.cli_items import add_item_commands
 
     add_item_commands(sub)
+    from ddbconsole.cli_transfer import add_transfer_commands
+
+    add_transfer_commands(sub)
     return parser
 
 
