@@ -431,6 +431,7 @@ class TransferService:
         query: QuerySpec | None = None,
         progress: ProgressFn | None = None,
         queue_pages: int | None = None,
+        page_limit: int | None = None,
         max_attempts: int = 10,
     ) -> ExportResult:
         """Write every item of `table` (or of `query`) to `path`; returns the exact count.
@@ -459,6 +460,8 @@ class TransferService:
                         params.update(Segment=segment, TotalSegments=n)
                     if start:
                         params["ExclusiveStartKey"] = start
+                    if page_limit:
+                        params["Limit"] = page_limit
                     resp = await self._retrying(state, "scan", max_attempts, **params)
                 requests += 1
                 items = resp.get("Items") or []
