@@ -122,6 +122,10 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_delete_marked", "D", "delete_marked", "Delete marked", "Delete marked items",
            "Batch-delete every marked item", write=True),
     Action("partiql", "x", "partiql", "PartiQL", "PartiQL console", "Run PartiQL statements"),
+    Action("item_export", "o", "export_table", "Export", "Export table",
+           "Write every item to a file (JSON lines, DynamoDB JSON, CSV), parallel scan"),
+    Action("item_import", "I", "import_table", "Import", "Import into table",
+           "Put items from a file (validated, batched, resumable, failure file)", write=True),
 )  # fmt: skip
 
 # Capacity tab (issue 5). The target row (table or a GSI) is the pane's cursor, changeable in forms.

@@ -504,6 +504,23 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             )
         self.reload_page()
 
+    def action_export_table(self) -> None:
+        self._open_transfer("export")
+
+    def action_import_table(self) -> None:
+        self._open_transfer("import")
+
+    def _open_transfer(self, mode: str) -> None:
+        from ddbconsole.ui.screens.transfer import TransferScreen
+
+        if self.table is None:
+            self.notify("Select a table first", severity="warning")
+            return
+        screen = TransferScreen(
+            self.ddb_app.services, self.table, "export" if mode == "export" else "import"
+        )
+        self.app.push_screen(screen, lambda _: self.reload_page() if mode == "import" else None)
+
     def action_partiql(self) -> None:
         from ddbconsole.ui.screens.partiql import PartiQLScreen
 

@@ -1,0 +1,173 @@
+"""Export and import screens: a small form, then progress (bar, items/s, ETA) with Cancel.
+
+The transfer runs in a worker of this screen; Cancel cancels the worker. A cancelled export leaves
+its partial file; a cancelled import leaves its checkpoint (resume with the same file) and failure
+file. Both are named in the result line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import TableInfo
+
+if TYPE_CHECKING:
+    from ddbconsole.services import Services
+    from ddbconsole.services.transfer import Format, TransferProgress
+
+Mode = Literal["export", "import"]
+_FORMATS = [
+    ("JSON lines (plain)", "jsonl"),
+    ("DynamoDB JSON lines", "dynamodb-jsonl"),
+    ("CSV", "csv"),
+]
+
+
+class TransferScreen(ModalScreen[str]):
+    """Dismissed with the result line (or "" if closed before starting)."""
+
+    DEFAULT_CSS = """
+    TransferScreen { align: center middle; }
+    TransferScreen > Vertical { width: 90; height: auto; border: thick $accent; background: $surface;
+        padding: 1 2; }
+    TransferScreen Input, TransferScreen Select { margin-bottom: 1; }
+    TransferScreen Horizontal { height: auto; margin-top: 1; }
+    TransferScreen Button { margin-right: 2; }
+    TransferScreen ProgressBar { margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close / cancel", id="transfer_close")]
+
+    def __init__(self, services: Services, table: TableInfo, mode: Mode) -> None:
+        super().__init__()
+        self.services = services
+        self.table = table
+        self.mode = mode
+        self.result_text = ""
+        self.running = False
+        self.last_progress: TransferProgress | None = None
+
+    def compose(self) -> ComposeResult:
+        verb = "Export" if self.mode == "export" else "Import into"
+        with Vertical():
+            yield Label(f"[b]{verb} {self.table.name}[/b]")
+            default = f"{self.table.name}.jsonl" if self.mode == "export" else ""
+            yield Input(default, placeholder="file path", id="transfer-path")
+            yield Select(_FORMATS, value="jsonl", allow_blank=False, id="transfer-format")
+            if self.mode == "export":
+                yield Input(
+                    placeholder="segments (default: from the table size)", id="transfer-extra"
+                )
+            else:
+                yield Input(placeholder="rate limit in WCU/s (default: none)", id="transfer-extra")
+            yield ProgressBar(total=None, show_eta=False, id="transfer-bar")
+            yield Static("", id="transfer-status")
+            with Horizontal():
+                yield Button("Start", variant="primary", id="transfer-start")
+                yield Button("Cancel", variant="error", id="transfer-cancel", disabled=True)
+                yield Button("Close", id="transfer-closebtn")
+
+    def on_mount(self) -> None:
+        self.query_one("#transfer-path", Input).focus()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#transfer-status", Static).update(text)
+
+    @on(Button.Pressed, "#transfer-start")
+    def start(self) -> None:
+        if self.running:
+            return
+        path = self.query_one("#transfer-path", Input).value.strip()
+        fmt = cast("Format", self.query_one("#transfer-format", Select).value)
+        extra = self.query_one("#transfer-extra", Input).value.strip()
+        if not path:
+            self._status("[red]Give a file path[/red]")
+            return
+        number: float | None = None
+        if extra:
+            try:
+                number = float(extra) if self.mode == "import" else int(extra)
+            except ValueError:
+                self._status(f"[red]{extra!r} is not a number[/red]")
+                return
+            if number <= 0:
+                self._status("[red]Give a positive number[/red]")
+                return
+        self.running = True
+        self.query_one("#transfer-start", Button).disabled = True
+        self.query_one("#transfer-cancel", Button).disabled = False
+        self._status("Validating…" if self.mode == "import" else "Scanning…")
+        self.run_transfer(Path(path).expanduser(), fmt, number)
+
+    def _progress(self, progress: TransferProgress) -> None:
+        self.last_progress = progress
+        bar = self.query_one("#transfer-bar", ProgressBar)
+        if progress.total:
+            bar.update(total=progress.total, progress=min(progress.items, progress.total))
+        self._status(progress.describe())
+
+    @work(exclusive=True, exit_on_error=False, group="transfer")
+    async def run_transfer(self, path: Path, fmt: Format, number: float | None) -> None:
+        transfer = self.services.transfer
+        try:
+            if self.mode == "export":
+                segments = int(number) if number else None
+                result = await transfer.export(
+                    self.table, path, fmt=fmt, segments=segments, progress=self._progress
+                )
+                text = f"Exported {result.items:,} items to {result.path} in {result.elapsed:.1f} s"
+            else:
+                from ddbconsole.services.transfer import checkpoint_path
+
+                imported = await transfer.import_file(
+                    self.table,
+                    path,
+                    fmt=fmt,
+                    rate=number,
+                    progress=self._progress,
+                    resume=checkpoint_path(path).exists(),  # continue an interrupted import
+                )
+                text = f"Imported {imported.written:,} of {imported.records:,} records"
+                if imported.skipped:
+                    text += f" ({imported.skipped:,} already written)"
+                if imported.failed:
+                    text += f"; {imported.failed:,} failed, listed in {imported.failures_path}"
+        except DdbConsoleError as exc:
+            text = f"[red]{exc}[/red]"
+        self.finish(text)
+
+    def finish(self, text: str) -> None:
+        self.running = False
+        self.result_text = text
+        self._status(text)
+        self.query_one("#transfer-cancel", Button).disabled = True
+        self.query_one("#transfer-start", Button).disabled = False
+
+    @on(Button.Pressed, "#transfer-cancel")
+    def cancel(self) -> None:
+        if not self.running:
+            return
+        self.workers.cancel_group(self, "transfer")
+        done = self.last_progress.items if self.last_progress else 0
+        if self.mode == "export":
+            text = f"Cancelled after {done:,} items; the partial file is kept"
+        else:
+            text = (
+                f"Cancelled after {done:,} records; start again with the same file to resume"
+                " (the checkpoint is next to it)"
+            )
+        self.finish(text)
+
+    @on(Button.Pressed, "#transfer-closebtn")
+    def action_close(self) -> None:
+        if self.running:
+            self.cancel()
+        self.dismiss(self.result_text)

@@ -1,0 +1,108 @@
+"""Pilot tests of the export/import screens: form, progress, result, cancel, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+from textual.widgets import DataTable, Input, ProgressBar, Select
+
+from ddbconsole.services import transfer as transfer_module
+from ddbconsole.services.transfer import checkpoint_path
+from ddbconsole.ui.app import DdbConsoleApp
+from ddbconsole.ui.screens.transfer import TransferScreen
+from tests.helpers import wait_for
+from tests.services.test_transfer import canonical_lines, make_table, plain_lines, write_lines
+from tests.ui.test_items import SIZE, events_table, open_items
+
+__all__ = ["events_table"]
+
+
+async def test_export_then_import_with_progress(
+    app_for: Callable[..., DdbConsoleApp],
+    events_table: str,
+    moto_url: str,
+    tmp_path: Path,
+) -> None:
+    app = app_for()
+    out = tmp_path / "events.jsonl"
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
+        screen = app.screen
+        assert isinstance(screen, TransferScreen)
+        screen.query_one("#transfer-path", Input).value = str(out)
+        screen.query_one("#transfer-extra", Input).value = "2"
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
+        assert screen.query_one(ProgressBar).progress == 30
+        assert "items/s" in str(screen.last_progress.describe() if screen.last_progress else "")
+        await pilot.press("escape")
+        assert len(out.read_text().splitlines()) == 30
+
+    # Import into a fresh table, then export it and compare with the input.
+    target = make_table(moto_url)
+    source = write_lines(tmp_path / "in.jsonl", plain_lines(50))
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        info = await app.services.tables.describe(target)
+        screen = TransferScreen(app.services, info, "import")
+        await app.push_screen(screen)
+        screen.query_one("#transfer-path", Input).value = str(source)
+        screen.query_one("#transfer-format", Select).value = "jsonl"
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Imported 50 of 50"))
+        back = tmp_path / "back.jsonl"
+        await app.services.transfer.export(info, back)
+    assert canonical_lines(back) == canonical_lines(source)
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    assert client.scan(TableName=target, Select="COUNT")["Count"] == 50
+
+
+async def test_cancel_import_keeps_checkpoint(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str, tmp_path: Path
+) -> None:
+    target = make_table(moto_url)
+    source = write_lines(tmp_path / "in.jsonl", plain_lines(400))
+    transfer_module._CHECKPOINT_EVERY, saved = 0.0, transfer_module._CHECKPOINT_EVERY
+    app = app_for()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            info = await app.services.tables.describe(target)
+            screen = TransferScreen(app.services, info, "import")
+            await app.push_screen(screen)
+            screen.query_one("#transfer-path", Input).value = str(source)
+            screen.query_one("#transfer-extra", Input).value = "100"  # WCU/s: slow enough to cancel
+            await pilot.click("#transfer-start")
+            await wait_for(
+                pilot, lambda: screen.last_progress is not None and screen.last_progress.items > 0
+            )
+            await pilot.click("#transfer-cancel")
+            assert screen.result_text.startswith("Cancelled after")
+            await asyncio.sleep(0.3)
+            await pilot.pause()
+            assert not screen.running
+    finally:
+        transfer_module._CHECKPOINT_EVERY = saved
+    data = json.loads(checkpoint_path(source).read_text())
+    assert data["done"] and data["done"][-1][1] < 400
+
+
+async def test_import_hidden_in_read_only(
+    app_for: Callable[..., DdbConsoleApp],
+    events_table: str,
+) -> None:
+    app = app_for(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        await pilot.press("I")
+        await pilot.pause()
+        assert not isinstance(app.screen, TransferScreen)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
