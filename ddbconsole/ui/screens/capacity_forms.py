@@ -89,6 +89,8 @@ def field_row(label: str, field: Widget, hint: str = "") -> Horizontal:
 class CapacityForm(PlanForm[V]):
     """A capacity change form over the table's CapacityState."""
 
+    index: str | None = None  # the GSI the form acts on (None: the table)
+
     DEFAULT_CSS = """
     CapacityForm { align: center middle; }
     CapacityForm > VerticalScroll { width: 96; height: auto; max-height: 90%; border: thick $accent;
@@ -114,6 +116,19 @@ class CapacityForm(PlanForm[V]):
     ) -> None:
         super().__init__(title, build)
         self.state = state
+
+    def target_row(self) -> Horizontal:
+        """The "Table or index" select, on the row the form was opened for (`self.index`)."""
+        return field_row(
+            "Table or index",
+            Select(
+                target_options(self.state),
+                value=target_value(self.index),
+                allow_blank=False,
+                id="target",
+                compact=True,
+            ),
+        )
 
     def on_mount(self) -> None:
         first = self.query(Input).first() if self.query(Input) else None
@@ -152,16 +167,7 @@ class ThroughputForm(CapacityForm[ThroughputValues]):
     def compose_fields(self) -> Iterable[Widget]:
         res = self.state.resource(self.index)
         current = res.provisioned
-        yield field_row(
-            "Table or index",
-            Select(
-                target_options(self.state),
-                value=target_value(self.index),
-                allow_blank=False,
-                id="target",
-                compact=True,
-            ),
-        )
+        yield self.target_row()
         yield field_row(
             "Read capacity units",
             Input(str(current.read or "") if current else "", id="read", compact=True),
@@ -222,16 +228,7 @@ class OnDemandMaxForm(CapacityForm[OnDemandMaxValues]):
         )
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield field_row(
-            "Table or index",
-            Select(
-                target_options(self.state),
-                value=target_value(self.index),
-                allow_blank=False,
-                id="target",
-                compact=True,
-            ),
-        )
+        yield self.target_row()
         yield field_row(
             "Maximum read units/s",
             Input(placeholder="keep", id="max-read", compact=True),
@@ -347,16 +344,7 @@ class AutoScalingForm(CapacityForm[AutoScalingValues]):
         )
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield field_row(
-            "Table or index",
-            Select(
-                target_options(self.state),
-                value=target_value(self.index),
-                allow_blank=False,
-                id="target",
-                compact=True,
-            ),
-        )
+        yield self.target_row()
         yield field_row("Side", _sides_select("both"))
         yield field_row("Minimum capacity", Input(id="min", compact=True), "units")
         yield field_row("Maximum capacity", Input(id="max", compact=True), "units")
@@ -456,16 +444,7 @@ class DisableAutoScalingForm(CapacityForm[DisableValues]):
         )
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield field_row(
-            "Table or index",
-            Select(
-                target_options(self.state),
-                value=target_value(self.index),
-                allow_blank=False,
-                id="target",
-                compact=True,
-            ),
-        )
+        yield self.target_row()
         yield field_row("Side", _sides_select("both"))
         yield Static(
             "Now: " + scaling_summary(self.state.resource(self.index)),
