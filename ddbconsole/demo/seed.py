@@ -206,15 +206,20 @@ def create_tables(ddb: Any) -> None:
     )
 
 
-def configure_autoscaling(aas: Any) -> None:
-    """Target tracking at 70% on the Orders table and its GSI, as the AWS console sets it up."""
-    resources = [f"table/{ORDERS}", f"table/{ORDERS}/index/ByStatus"]
-    for resource in resources:
-        kind = "index" if "/index/" in resource else "table"
-        for side, metric in (
-            ("Read", "DynamoDBReadCapacityUtilization"),
-            ("Write", "DynamoDBWriteCapacityUtilization"),
-        ):
+def add_target_tracking(
+    aas: Any,
+    table: str,
+    indexes: tuple[str, ...] = (),
+    *,
+    scale_in_cooldown: int = 60,
+    scale_out_cooldown: int = 60,
+) -> None:
+    """Target tracking at 70% (min 5, max 100) on read and write of a table and its GSIs, as the
+    AWS console sets it up. Used by the demo and by tests that need a table with auto scaling."""
+    resources = [(f"table/{table}", "table")]
+    resources += [(f"table/{table}/index/{index}", "index") for index in indexes]
+    for resource, kind in resources:
+        for side in ("Read", "Write"):
             dimension = f"dynamodb:{kind}:{side}CapacityUnits"
             aas.register_scalable_target(
                 ServiceNamespace="dynamodb",
@@ -231,9 +236,11 @@ def configure_autoscaling(aas: Any) -> None:
                 PolicyType="TargetTrackingScaling",
                 TargetTrackingScalingPolicyConfiguration={
                     "TargetValue": 70.0,
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
-                    "ScaleInCooldown": 60,
-                    "ScaleOutCooldown": 60,
+                    "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": f"DynamoDB{side}CapacityUtilization"
+                    },
+                    "ScaleInCooldown": scale_in_cooldown,
+                    "ScaleOutCooldown": scale_out_cooldown,
                 },
             )
 
@@ -247,7 +254,7 @@ def seed(endpoint_url: str) -> None:
     ddb = session.client("dynamodb", endpoint_url=endpoint_url)
     aas = session.client("application-autoscaling", endpoint_url=endpoint_url)
     create_tables(ddb)
-    configure_autoscaling(aas)
+    add_target_tracking(aas, ORDERS, ("ByStatus",))
     rng = random.Random(20261126)
     resource = session.resource("dynamodb", endpoint_url=endpoint_url)
     for table_name, items in ((USERS, user_items(rng)), (ORDERS, order_items(rng))):

@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from ddbconsole import locations
+from ddbconsole.demo.seed import add_target_tracking
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.errors import ReadOnlyViolation
 from ddbconsole.models import CapacityResource, PlannedRequest, Throughput
@@ -83,31 +84,7 @@ def make_table(ddb: Any, *, on_demand: bool = False) -> str:
 
 def add_autoscaling(aas: Any, table: str) -> None:
     """Target tracking at 70 % on read and write of the table and its GSI (like the demo)."""
-    for rid, kind in ((f"table/{table}", "table"), (f"table/{table}/index/{GSI}", "index")):
-        for side in ("Read", "Write"):
-            dim = f"dynamodb:{kind}:{side}CapacityUnits"
-            aas.register_scalable_target(
-                ServiceNamespace="dynamodb",
-                ResourceId=rid,
-                ScalableDimension=dim,
-                MinCapacity=5,
-                MaxCapacity=100,
-            )
-            aas.put_scaling_policy(
-                PolicyName=f"{rid.replace('/', '-')}-{side.lower()}",
-                ServiceNamespace="dynamodb",
-                ResourceId=rid,
-                ScalableDimension=dim,
-                PolicyType="TargetTrackingScaling",
-                TargetTrackingScalingPolicyConfiguration={
-                    "TargetValue": 70.0,
-                    "PredefinedMetricSpecification": {
-                        "PredefinedMetricType": f"DynamoDB{side}CapacityUtilization"
-                    },
-                    "ScaleInCooldown": 60,
-                    "ScaleOutCooldown": 30,
-                },
-            )
+    add_target_tracking(aas, table, (GSI,), scale_out_cooldown=30)
 
 
 def targets(aas: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:

@@ -17,6 +17,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
+from ddbconsole.demo.seed import add_target_tracking
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.services.capacity import SwitchLimitReached
 from ddbconsole.services.capacity_store import SwitchLedger, table_key
@@ -86,31 +87,7 @@ def make_table(ddb: Any, aas: Any) -> Iterator[Factory]:
         )
         made.append(name)
         if autoscaling:
-            for rid, kind in _rids(name):
-                for side in ("Read", "Write"):
-                    dim = f"dynamodb:{kind}:{side}CapacityUnits"
-                    aas.register_scalable_target(
-                        ServiceNamespace="dynamodb",
-                        ResourceId=rid,
-                        ScalableDimension=dim,
-                        MinCapacity=5,
-                        MaxCapacity=100,
-                    )
-                    aas.put_scaling_policy(
-                        PolicyName=f"{side}-{rid.replace('/', '-')}",
-                        ServiceNamespace="dynamodb",
-                        ResourceId=rid,
-                        ScalableDimension=dim,
-                        PolicyType="TargetTrackingScaling",
-                        TargetTrackingScalingPolicyConfiguration={
-                            "TargetValue": 70.0,
-                            "PredefinedMetricSpecification": {
-                                "PredefinedMetricType": f"DynamoDB{side}CapacityUtilization"
-                            },
-                            "ScaleInCooldown": 60,
-                            "ScaleOutCooldown": 30,
-                        },
-                    )
+            add_target_tracking(aas, name, (GSI,), scale_out_cooldown=30)
         return name
 
     yield make
