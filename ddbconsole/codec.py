@@ -366,6 +366,8 @@ class _PlainReader:
         return {tag[1:]: self._unique(tag, out, out, elements)}
 
     def _unique(self, tag: str, out: list[Any], keys: list[Any], nodes: list[Node]) -> list[Any]:
+        if len(set(keys)) == len(keys):
+            return out
         seen: dict[Any, str] = {}
         for key, node in zip(keys, nodes, strict=True):
             shown = _short(node[1]) if node[0] == "str" else str(node[1])
@@ -393,18 +395,85 @@ def _item_node(parser: _Parser, node: Node) -> list[tuple[str, int, Node]]:
     return members
 
 
-def _loads_plain(text: str) -> Item:
+# --- the quick path: json.loads (C) builds the same nodes ----------------------------------------
+# The precise parser above walks the text in Python so that it can say where a mistake is. Most text is
+# valid, so `_read_item` first lets json.loads build the nodes (positions unknown, 0) and runs the same
+# reader over them; on any doubt or error it parses again with the precise parser, which accepts or
+# refuses exactly as before and gives the line and column. Text with more brackets than the nesting
+# limit, or with a surrogate escape, goes to the precise parser directly (it checks both).
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Doubt(Exception):
+    """The quick path cannot vouch for this text."""
+
+
+def _quick_number(literal: str) -> Node:
+    return ("num", literal, 0)
+
+
+def _quick_constant(name: str) -> Node:
+    raise _Doubt(name)  # NaN, Infinity: the precise parser explains
+
+
+def _quick_node(value: Any) -> Node:
+    """The node of a value json.loads returned; objects and numbers are nodes already."""
+    kind = type(value)
+    if kind is tuple:
+        node: Node = value
+        return node
+    if kind is str:
+        return ("str", value, 0)
+    if kind is list:
+        return ("arr", [_quick_node(v) for v in value], 0)
+    if value is None:
+        return ("null", None, 0)
+    return ("true" if value else "false", None, 0)
+
+
+def _quick_object(pairs: list[tuple[str, Any]]) -> Node:
+    members = [(key, 0, _quick_node(value)) for key, value in pairs]
+    if len({m[0] for m in members}) != len(members):
+        raise _Doubt("duplicate key")
+    return ("obj", members, 0)
+
+
+_QUICK = json.JSONDecoder(
+    object_pairs_hook=_quick_object,
+    parse_int=_quick_number,
+    parse_float=_quick_number,
+    parse_constant=_quick_constant,
+)
+
+
+def _read_item(text: str, reader: type[_PlainReader] | type[_DdbReader]) -> Item:
     parser = _Parser(text)
-    members = _item_node(parser, parser.document())
-    return _PlainReader(parser).members(members)
+    try:
+        if text.count("{") + text.count("[") > _MAX_NESTING:
+            raise _Doubt("maybe nested too deeply")
+        if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+            raise _Doubt("surrogate escape")  # the precise parser refuses unpaired ones
+        text.encode("utf-8")  # raw unpaired surrogates
+        node = _QUICK.decode(text)
+        if type(node) is not tuple or node[0] != "obj":
+            raise _Doubt("not an object")
+        return reader(parser).members(node[1])
+    except Exception:  # whatever it is, the precise parser decides and explains
+        node = parser.document()
+        return reader(parser).members(_item_node(parser, node))
+
+
+def _loads_plain(text: str) -> Item:
+    return _read_item(text, _PlainReader)
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(bytes(data)).decode("ascii")
 
 
-def _str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+# What json.dumps(value, ensure_ascii=False) writes for a str, without its per-call set-up.
+_str = json.encoder.encode_basestring
 
 
 class _PlainWriter:
@@ -535,9 +604,7 @@ class _DdbReader:
 
 
 def _loads_ddb(text: str) -> Item:
-    parser = _Parser(text)
-    members = _item_node(parser, parser.document())
-    return _DdbReader(parser).members(members)
+    return _read_item(text, _DdbReader)
 
 
 def _jsonable(value: AttributeValue) -> dict[str, Any]:

@@ -350,3 +350,88 @@ def test_from_python_refuses_floats_with_a_clear_error() -> None:
     with pytest.raises(UserInputError) as info:
         codec.from_python({"a": 1.5})
     assert "Decimal" in str(info.value) or "float" in str(info.value)
+
+
+# --- the quick path (json.loads) must accept, refuse and read exactly as the precise parser -------
+
+json_scalars = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["$B", "$SS", "$NS", "$BS", "$M", "S", "N", "AQ==", "\\", "\ud800"]),
+    st.integers(-(10**40), 10**40),
+    st.sampled_from(["1.0", "1E-131", "-0", "1e5", "0.10", "NaN", "Infinity"]),
+    st.booleans(),
+    st.none(),
+)
+json_texts = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["a", "$B", "$SS", "$NS", "$BS", "$M", "S", "N", "L"]), inner
+            ),
+            max_size=3,
+        ).map(lambda pairs: ("obj", pairs)),
+    ),
+    max_leaves=10,
+)
+
+
+def render(value: Any) -> str:
+    """JSON text, allowing duplicate keys, raw number literals and escaped surrogates."""
+    if isinstance(value, tuple):
+        return "{" + ", ".join(f"{json.dumps(k)}: {render(v)}" for k, v in value[1]) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    if isinstance(value, str) and value in (
+        "1.0",
+        "1E-131",
+        "-0",
+        "1e5",
+        "0.10",
+        "NaN",
+        "Infinity",
+    ):
+        return value
+    return json.dumps(value)
+
+
+def precise(text: str, form: codec.Form) -> Any:
+    parser = codec._Parser(text)
+    reader = codec._PlainReader if form == "plain" else codec._DdbReader
+    try:
+        return reader(parser).members(codec._item_node(parser, parser.document()))
+    except CodecError as exc:
+        return ("error", exc.message)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(json_texts.map(lambda v: v if isinstance(v, tuple) else ("obj", [("a", v)])))
+def test_quick_path_reads_exactly_as_the_precise_parser(value: Any) -> None:
+    text = render(value)
+    for form in ("plain", "dynamodb"):
+        try:
+            quick: Any = codec.loads(text, form)
+        except CodecError as exc:
+            quick = ("error", exc.message)
+        assert quick == precise(text, form)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "\\udc00"}',  # lone low surrogate
+        '{"a": "\\ud83d\\ude00"}',  # a valid pair
+        '{"a": 1, "a": 1}',
+        '{"a": ' + "[" * 200 + "]" * 200 + "}",  # 201 levels
+        '{"a": ' + "[" * 199 + "]" * 199 + "}",  # 200 levels: allowed
+        '\ufeff{"a": 1}',
+        ' \n{"a": -0}\t',
+    ],
+)
+def test_quick_path_edge_cases(text: str) -> None:
+    try:
+        quick: Any = codec.loads(text)
+    except CodecError as exc:
+        quick = ("error", exc.message)
+    assert quick == precise(text, "plain")
