@@ -86,7 +86,10 @@ class AwsSession:
     def _make_session(self) -> Any:
         from aiobotocore.session import AioSession  # lazy: heavy import
 
+        from ddbconsole.services.wire import ParserFactory
+
         session = AioSession(profile=self.profile.aws_profile)
+        session.register_component("response_parser_factory", ParserFactory())
         if self.profile.region:
             session.set_config_variable("region", self.profile.region)
         if self.profile.role_arn:
@@ -98,26 +101,34 @@ class AwsSession:
         loader.load_data("partitions")
         return session
 
-    def _config(self) -> Any:
+    def _config(self, *, validate: bool = True) -> Any:
         from aiobotocore.config import AioConfig
 
-        return AioConfig(**config_kwargs(self._retries, *self._timeouts))
+        return AioConfig(
+            **config_kwargs(self._retries, *self._timeouts), parameter_validation=validate
+        )
 
-    async def client(self, service: str) -> Any:
-        """The one client for `service`, opened on first use."""
-        existing = self._clients.get(service)
+    async def client(self, service: str, *, validate: bool = True) -> Any:
+        """The one client for `service`, opened on first use.
+
+        `validate=False` gives a second client without botocore's parameter validation, for bulk
+        writes whose items the caller has already validated (it walks every attribute value again
+        and costs more client time than serialising the request). It has the same hooks and guard.
+        """
+        name = service if validate else f"{service}/unvalidated"
+        existing = self._clients.get(name)
         if existing is not None:
             return existing
         async with self._lock:
-            if service in self._clients:
-                return self._clients[service]
+            if name in self._clients:
+                return self._clients[name]
             if self._session is None:
                 self.prepare()
                 try:
                     self._session = await asyncio.wrap_future(self._session_future)
                 except Exception as exc:  # ProfileNotFound and friends
                     raise translate(exc, profile=self.profile.aws_profile) from exc
-            kwargs: dict[str, Any] = {"config": self._config()}
+            kwargs: dict[str, Any] = {"config": self._config(validate=validate)}
             endpoint = self.profile.endpoint_for(service)
             if endpoint:
                 kwargs["endpoint_url"] = endpoint
@@ -127,16 +138,23 @@ class AwsSession:
                 )
             except Exception as exc:
                 raise translate(exc, profile=self.profile.aws_profile) from exc
+            from ddbconsole.services import wire
+
+            wire.install_serializer(client)
             if self.read_only:
                 readonly.install(client, service)
             for event, handler in self._hooks:
                 client.meta.events.register(event, handler)
-            self._clients[service] = client
+            self._clients[name] = client
             return client
 
-    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Call `operation` (snake_case method name) and translate any failure into DdbConsoleError."""
-        client = await self.client(service)
+    async def call(
+        self, service: str, operation: str, *, validate: bool = True, **params: Any
+    ) -> dict[str, Any]:
+        """Call `operation` (snake_case method name) and translate any failure into DdbConsoleError.
+
+        `validate=False`: see `client`. (AWS parameter names are CamelCase, so no clash.)"""
+        client = await self.client(service, validate=validate)
         try:
             result: dict[str, Any] = await getattr(client, operation)(**params)
         except Exception as exc:

@@ -664,8 +664,11 @@ class TransferService:
                         await bucket.take(sum(write_units(r.item or {}) for r in pending))
                     requests += 1
                     try:
-                        resp = await self._call(
+                        # Every item passed the validation pass: skip botocore's second one.
+                        resp = await self._session.call(
+                            "dynamodb",
                             "batch_write_item",
+                            validate=False,
                             RequestItems={
                                 table.name: [{"PutRequest": {"Item": r.item}} for r in pending]
                             },

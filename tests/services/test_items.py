@@ -28,6 +28,7 @@ from ddbconsole.errors import (
 from ddbconsole.models import FilterCondition, QuerySpec, ScanSpec, SortCondition, TableInfo
 from ddbconsole.services import Services
 from ddbconsole.services import items as items_module
+from ddbconsole.services.wire import DynamoDBJSONSerializer, ParserFactory
 from tests.conftest import FAST_RETRIES, make_settings
 
 Item = dict[str, Any]
@@ -518,6 +519,10 @@ async def test_binary_and_number_keys(svc: Services, boto: Any) -> None:
         await svc.items.put_new(info, item)
         got = await svc.items.get_item(name, {"pk": {"B": b"\x00\x01"}})
         assert got == item
+        # ... through the direct attribute-value parser and serializer (services/wire.py)
+        client = await svc.session.client("dynamodb")
+        assert isinstance(client._endpoint._response_parser_factory, ParserFactory)
+        assert isinstance(client._serializer._serializer, DynamoDBJSONSerializer)
         text = codec.dumps(got or {})
         assert '"pk": {"$B": "AAE="}' in text
         assert codec.loads(text) == item
