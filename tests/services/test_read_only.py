@@ -12,11 +12,12 @@ from ddbconsole.services import Services
 from ddbconsole.services.readonly import ALLOWED_OPERATIONS
 
 
+@pytest.mark.parametrize("validate", [True, False], ids=["client", "unvalidated bulk client"])
 @pytest.mark.parametrize("service", SERVICES)
 async def test_every_write_is_refused_before_sending(
-    service: str, ro_services: Services, moto_server: MotoProcess
+    service: str, validate: bool, ro_services: Services, moto_server: MotoProcess
 ) -> None:
-    client = await ro_services.session.client(service)
+    client = await ro_services.session.client(service, validate=validate)
     operations = client.meta.service_model.operation_names
     refused = [op for op in operations if op not in ALLOWED_OPERATIONS.get(service, frozenset())]
     assert refused, "every service has write operations"
