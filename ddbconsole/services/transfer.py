@@ -444,7 +444,8 @@ class TransferService:
         n = 1 if query is not None else (segments or default_segments(table))
         if not 1 <= n <= 1_000_000:
             raise UserInputError("Invalid segment count", "give 1 .. 1000000 segments")
-        state = TransferProgress(total=table.item_count or None)
+        # A query's size is unknown; a table's ItemCount is an estimate (updated every ~6 hours).
+        state = TransferProgress(total=None if query is not None else table.item_count or None)
         queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=queue_pages or 2 * n + 2)
         requests = 0
 

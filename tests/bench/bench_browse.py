@@ -1,6 +1,7 @@
 """Browse memory: page through 100,000 items the way the Items tab does, and watch resident memory.
 
-    python tests/bench/bench_browse.py [--items 100000] [--page-size 100] [--endpoint-url URL]
+    python tests/bench/bench_browse.py [--items 100000] [--page-size 100] [--server moto|dynalite]
+                                        [--endpoint-url URL]
 
 Loads a table on moto in a child process (or the given endpoint), then pages forward with the same
 Pager + ItemService the UI uses. Prints RSS after 1k, 10k and 100k items (it must stay flat: the
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import sys
 import time
@@ -20,8 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
+from _endpoint import add_arguments as add_endpoint_arguments  # type: ignore[import-not-found]
+from _endpoint import endpoint as bench_endpoint
+
 from ddbconsole.config import Profile, Settings
-from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess
 from ddbconsole.models import ScanSpec
 from ddbconsole.services import Services
 from ddbconsole.services.paging import Pager
@@ -87,25 +89,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--endpoint-url")
+    add_endpoint_arguments(parser)
     args = parser.parse_args()
-    os.environ.update(DEMO_CREDENTIALS)
-    server = None
-    endpoint = args.endpoint_url
-    if not endpoint:
-        server = MotoProcess(seed=False).start()
-        endpoint = server.url
-    table = f"browse-{uuid.uuid4().hex[:6]}"
-    try:
+    with bench_endpoint(args) as endpoint:
+        table = f"browse-{uuid.uuid4().hex[:6]}"
         t0 = time.perf_counter()
         load(endpoint, table, args.items)
         print(
             f"loaded {args.items} items in {time.perf_counter() - t0:.1f} s; RSS before browsing {rss_mib():.1f} MiB"
         )
         asyncio.run(browse(endpoint, table, args.items, args.page_size))
-    finally:
-        if server:
-            server.stop()
     return 0
 
 

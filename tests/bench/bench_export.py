@@ -1,9 +1,11 @@
 """Export speed: ddbconsole's parallel-scan export vs `aws dynamodb scan` and a bare boto3 scan loop.
 
-    python tests/bench/bench_export.py [--items 100000] [--segments N] [--endpoint-url URL]
+    python tests/bench/bench_export.py [--items 100000] [--segments N] [--server moto|dynalite]
+                                        [--endpoint-url URL]
 
-Loads a table on moto in a child process (or the given endpoint), then exports it three ways to
-files, all with 1 MB pages (no Limit), and checks every file holds exactly the table's items:
+Loads a table on moto in a child process (or dynalite, or the given endpoint: see _endpoint.py),
+then exports it three ways to files, all with 1 MB pages (no Limit), and checks every file holds
+exactly the table's items:
   - `aws dynamodb scan --table-name T --output json > file` (the AWS CLI paginates by itself);
   - a bare boto3 loop: client.scan page after page, json.dumps of each item, one per line;
   - `ddbconsole export T -o file` through the service (parallel segments, streaming writer).
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
+from _endpoint import add_arguments as add_endpoint_arguments  # type: ignore[import-not-found]
+from _endpoint import endpoint as bench_endpoint
 from bench_browse import load  # type: ignore[import-not-found]
 
 from ddbconsole.config import Profile, Settings
-from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess
 from ddbconsole.services import Services
 
 
@@ -77,43 +79,33 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--segments", type=int)
-    parser.add_argument("--endpoint-url")
+    add_endpoint_arguments(parser)
     args = parser.parse_args()
-    os.environ.update(DEMO_CREDENTIALS)
-    server = None
-    endpoint = args.endpoint_url
-    if not endpoint:
-        server = MotoProcess(seed=False).start()
-        endpoint = server.url
-    table = f"export-{uuid.uuid4().hex[:6]}"
-    try:
+    with bench_endpoint(args) as endpoint, tempfile.TemporaryDirectory() as tmp:
+        table = f"export-{uuid.uuid4().hex[:6]}"
         t0 = time.perf_counter()
         load(endpoint, table, args.items)
         print(f"loaded {args.items} items in {time.perf_counter() - t0:.1f} s")
-        with tempfile.TemporaryDirectory() as tmp:
-            times: dict[str, float] = {}
-            for name, run in [
-                ("aws dynamodb scan", lambda p: aws_cli(endpoint, table, p)),
-                ("boto3 scan loop", lambda p: boto3_loop(endpoint, table, p)),
-                (
-                    "ddbconsole export",
-                    lambda p: asyncio.run(ours(endpoint, table, p, args.segments))[0],
-                ),
-            ]:
-                out = Path(tmp) / f"{len(times)}.out"
-                start = time.perf_counter()
-                count = run(out)
-                times[name] = elapsed = time.perf_counter() - start
-                status = "exact" if count == args.items else f"WRONG ({count})"
-                print(
-                    f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
-                )
-        ddb = times["ddbconsole export"]
-        print(f"speed-up vs aws CLI:  {times['aws dynamodb scan'] / ddb:.2f}x (target >= 3)")
-        print(f"ddbconsole / boto3:   {ddb / times['boto3 scan loop']:.2f} (target <= 1.25)")
-    finally:
-        if server:
-            server.stop()
+        times: dict[str, float] = {}
+        for name, run in [
+            ("aws dynamodb scan", lambda p: aws_cli(endpoint, table, p)),
+            ("boto3 scan loop", lambda p: boto3_loop(endpoint, table, p)),
+            (
+                "ddbconsole export",
+                lambda p: asyncio.run(ours(endpoint, table, p, args.segments))[0],
+            ),
+        ]:
+            out = Path(tmp) / f"{len(times)}.out"
+            start = time.perf_counter()
+            count = run(out)
+            times[name] = elapsed = time.perf_counter() - start
+            status = "exact" if count == args.items else f"WRONG ({count})"
+            print(
+                f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
+            )
+    ddb = times["ddbconsole export"]
+    print(f"speed-up vs aws CLI:  {times['aws dynamodb scan'] / ddb:.2f}x (target >= 3)")
+    print(f"ddbconsole / boto3:   {ddb / times['boto3 scan loop']:.2f} (target <= 1.25)")
     return 0
 
 

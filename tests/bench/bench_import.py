@@ -1,11 +1,12 @@
 """Import speed: ddbconsole's import vs a plain boto3 `table.batch_writer()` loop.
 
-    python tests/bench/bench_import.py [--items 100000] [--concurrency 8] [--endpoint-url URL]
+    python tests/bench/bench_import.py [--items 100000] [--concurrency 8] [--server moto|dynalite]
+                                        [--endpoint-url URL]
 
 Writes N items (same shape as bench_browse) to a JSON lines file, then imports it into two fresh
-tables on moto in a child process (or the given endpoint): once with boto3's batch_writer (reading
-the same file, codec.to_python per line) and once with the transfer service (validation pass,
-concurrent BatchWriteItem). Both are counted afterwards with a Select=COUNT scan (exact counts).
+tables on moto in a child process (or dynalite, or the given endpoint: see _endpoint.py): once
+with boto3's batch_writer (reading the same file, codec.to_python per line) and once with the
+transfer service (validation pass, concurrent BatchWriteItem). Both are counted afterwards with a Select=COUNT scan (exact counts).
 Target: ddbconsole >= 1.5x faster.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -22,9 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
+from _endpoint import add_arguments as add_endpoint_arguments  # type: ignore[import-not-found]
+from _endpoint import endpoint as bench_endpoint
+
 from ddbconsole import codec
 from ddbconsole.config import Profile, Settings
-from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess
 from ddbconsole.services import Services
 
 
@@ -85,38 +87,28 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--endpoint-url")
+    add_endpoint_arguments(parser)
     args = parser.parse_args()
-    os.environ.update(DEMO_CREDENTIALS)
-    server = None
-    endpoint = args.endpoint_url
-    if not endpoint:
-        server = MotoProcess(seed=False).start()
-        endpoint = server.url
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "items.jsonl"
-            write_file(path, args.items)
-            times: dict[str, float] = {}
-            for name in ("boto3 batch_writer", "ddbconsole import"):
-                table = f"import-{uuid.uuid4().hex[:6]}"
-                create(endpoint, table)
-                start = time.perf_counter()
-                if name == "ddbconsole import":
-                    asyncio.run(ours(endpoint, table, path, args.concurrency))
-                else:
-                    batch_writer(endpoint, table, path)
-                times[name] = elapsed = time.perf_counter() - start
-                counted = asyncio.run(count(endpoint, table))
-                status = "exact" if counted == args.items else f"WRONG ({counted})"
-                print(
-                    f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
-                )
-        ratio = times["boto3 batch_writer"] / times["ddbconsole import"]
-        print(f"speed-up vs batch_writer: {ratio:.2f}x (target >= 1.5)")
-    finally:
-        if server:
-            server.stop()
+    with bench_endpoint(args) as endpoint, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "items.jsonl"
+        write_file(path, args.items)
+        times: dict[str, float] = {}
+        for name in ("boto3 batch_writer", "ddbconsole import"):
+            table = f"import-{uuid.uuid4().hex[:6]}"
+            create(endpoint, table)
+            start = time.perf_counter()
+            if name == "ddbconsole import":
+                asyncio.run(ours(endpoint, table, path, args.concurrency))
+            else:
+                batch_writer(endpoint, table, path)
+            times[name] = elapsed = time.perf_counter() - start
+            counted = asyncio.run(count(endpoint, table))
+            status = "exact" if counted == args.items else f"WRONG ({counted})"
+            print(
+                f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
+            )
+    ratio = times["boto3 batch_writer"] / times["ddbconsole import"]
+    print(f"speed-up vs batch_writer: {ratio:.2f}x (target >= 1.5)")
     return 0
 
 

@@ -106,3 +106,35 @@ async def test_import_hidden_in_read_only(
         assert not isinstance(app.screen, TransferScreen)
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
+
+
+async def test_export_the_query_result(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, tmp_path: Path
+) -> None:
+    app = app_for()
+    out = tmp_path / "dev-1.jsonl"
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one("#pk", Input).value = "dev-1"  # switches the form to query mode
+        await pilot.pause()
+        pane.query_one(DataTable).focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
+        screen = app.screen
+        assert isinstance(screen, TransferScreen)
+        what = screen.query_one("#transfer-what", Select)
+        assert what.value == "query"
+        assert screen.query_one("#transfer-extra", Input).disabled  # no segments for a query
+        screen.query_one("#transfer-path", Input).value = str(out)
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Exported"))
+        assert screen.result_text.startswith("Exported 10 items")
+        # The other choice exports the whole table.
+        what.value = "table"
+        await pilot.pause()
+        assert not screen.query_one("#transfer-extra", Input).disabled
+        screen.query_one("#transfer-path", Input).value = str(tmp_path / "all.jsonl")
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
+    keys = sorted(json.loads(line)["sk"] for line in out.read_text().splitlines())
+    assert keys == [i for i in range(30) if i % 3 == 1]  # exactly the partition's items

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from ddbconsole.errors import DdbConsoleError
-from ddbconsole.models import TableInfo
+from ddbconsole.models import QuerySpec, TableInfo
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services
@@ -46,11 +46,21 @@ class TransferScreen(ModalScreen[str]):
     """
     BINDINGS = [Binding("escape", "close", "Close / cancel", id="transfer_close")]
 
-    def __init__(self, services: Services, table: TableInfo, mode: Mode) -> None:
+    def __init__(
+        self,
+        services: Services,
+        table: TableInfo,
+        mode: Mode,
+        *,
+        query: QuerySpec | None = None,
+        query_label: str = "",
+    ) -> None:
         super().__init__()
         self.services = services
         self.table = table
         self.mode = mode
+        self.export_query = query  # export: the Items tab's query, offered beside the whole table
+        self.query_label = query_label
         self.result_text = ""
         self.running = False
         self.last_progress: TransferProgress | None = None
@@ -61,6 +71,12 @@ class TransferScreen(ModalScreen[str]):
             yield Label(f"[b]{verb} {self.table.name}[/b]")
             default = f"{self.table.name}.jsonl" if self.mode == "export" else ""
             yield Input(default, placeholder="file path", id="transfer-path")
+            if self.export_query is not None:
+                yield Select(
+                    [(f"The query's result: {self.query_label}", "query"),
+                     ("The whole table (parallel scan)", "table")],
+                    value="query", allow_blank=False, id="transfer-what",
+                )  # fmt: skip
             yield Select(_FORMATS, value="jsonl", allow_blank=False, id="transfer-format")
             if self.mode == "export":
                 yield Input(
@@ -75,8 +91,20 @@ class TransferScreen(ModalScreen[str]):
                 yield Button("Cancel", variant="error", id="transfer-cancel", disabled=True)
                 yield Button("Close", id="transfer-closebtn")
 
+    def _what(self) -> str:
+        if self.export_query is None:
+            return "table"
+        return str(self.query_one("#transfer-what", Select).value)
+
+    @on(Select.Changed, "#transfer-what")
+    def what_changed(self) -> None:
+        # Segments split a scan; a query is read in order, one page after another.
+        self.query_one("#transfer-extra", Input).disabled = self._what() == "query"
+
     def on_mount(self) -> None:
         self.query_one("#transfer-path", Input).focus()
+        if self.mode == "export":
+            self.what_changed()
 
     def _status(self, text: str) -> None:
         self.query_one("#transfer-status", Static).update(text)
@@ -121,7 +149,12 @@ class TransferScreen(ModalScreen[str]):
             if self.mode == "export":
                 segments = int(number) if number else None
                 result = await transfer.export(
-                    self.table, path, fmt=fmt, segments=segments, progress=self._progress
+                    self.table,
+                    path,
+                    fmt=fmt,
+                    segments=segments,
+                    query=self.export_query if self._what() == "query" else None,
+                    progress=self._progress,
                 )
                 text = f"Exported {result.items:,} items to {result.path} in {result.elapsed:.1f} s"
             else:

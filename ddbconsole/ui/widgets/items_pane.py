@@ -211,17 +211,23 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         index = self._index()
         items = self.ddb_app.services.items
         limit = self.ddb_app.settings.page_size
-        flt = parse_filter(self.query_one("#filter", Input).value)
-        projection = parse_projection(self.query_one("#projection", Input).value)
-        consistent = self.query_one("#consistent", Checkbox).value
         where = f"{table.name}" + (f" / {index}" if index else "")
         if self.query_one("#mode", Select).value == "scan":
+            flt = parse_filter(self.query_one("#filter", Input).value)
             spec = ScanSpec(
-                index=index, filters=flt.terms, match_any=flt.match_any, projection=projection,
-                consistent=consistent, limit=limit,
+                index=index, filters=flt.terms, match_any=flt.match_any,
+                projection=parse_projection(self.query_one("#projection", Input).value),
+                consistent=self.query_one("#consistent", Checkbox).value, limit=limit,
             )  # fmt: skip
             return f"Scan {where}", lambda start: items.scan_page(table, spec, start)
-        keys = table.index(index).keys if index else table.keys
+        qspec = self._query_spec(limit)
+        return f"Query {where}", lambda start: items.query_page(table, qspec, start)
+
+    def _query_spec(self, limit: int | None) -> QuerySpec:
+        """The query the form describes; UserInputError (form kept as typed) if it is wrong."""
+        assert self.table is not None
+        index = self._index()
+        keys = self.table.index(index).keys if index else self.table.keys
         pk = key_value(self.query_one("#pk", Input).value, keys[0].type, "partition key")
         if pk is None:
             raise DdbConsoleError(
@@ -235,12 +241,13 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
                 self.query_one("#sk", Input).value,
                 self.query_one("#sk2", Input).value,
             )
-        qspec = QuerySpec(
+        flt = parse_filter(self.query_one("#filter", Input).value)
+        return QuerySpec(
             partition_value=pk, index=index, sort=sort, filters=flt.terms, match_any=flt.match_any,
-            projection=projection, ascending=not self.query_one("#desc", Checkbox).value,
-            consistent=consistent, limit=limit,
+            projection=parse_projection(self.query_one("#projection", Input).value),
+            ascending=not self.query_one("#desc", Checkbox).value,
+            consistent=self.query_one("#consistent", Checkbox).value, limit=limit,
         )  # fmt: skip
-        return f"Query {where}", lambda start: items.query_page(table, qspec, start)
 
     def run_query(self) -> None:
         if self.table is None:
@@ -516,8 +523,24 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if self.table is None:
             self.notify("Select a table first", severity="warning")
             return
+        query, label = None, ""
+        if mode == "export" and self.query_one("#mode", Select).value == "query":
+            try:  # offer the query result when the form holds a valid query
+                query = self._query_spec(limit=None)
+            except DdbConsoleError as exc:
+                self.notify(f"The query form is incomplete ({exc}); table export only", timeout=8)
+            else:
+                keys = self.table.index(query.index).keys if query.index else self.table.keys
+                label = f"{keys[0].name} = {self.query_one('#pk', Input).value.strip()}"
+                label += f" on {query.index}" if query.index else ""
+                label += " + sort key condition" if query.sort else ""
+                label += " + filter" if query.filters else ""
         screen = TransferScreen(
-            self.ddb_app.services, self.table, "export" if mode == "export" else "import"
+            self.ddb_app.services,
+            self.table,
+            "export" if mode == "export" else "import",
+            query=query,
+            query_label=label,
         )
         self.app.push_screen(screen, lambda _: self.reload_page() if mode == "import" else None)
 
