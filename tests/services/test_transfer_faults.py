@@ -3,7 +3,9 @@
 Faults are injected with botocore `before-send` hooks on the session's clients (DESIGN.md, Testing):
 at a seeded 30% rate a request is answered, without reaching moto, by ProvisionedThroughputExceeded
 (400), InternalServerError (500), a 200 that reports every item as UnprocessedItems, or a dropped
-connection (ConnectionClosedError / EndpointConnectionError). botocore's own retries are off
+connection (ConnectionClosedError / EndpointConnectionError); or, as DynamoDB does under load, a
+random part of a BatchWriteItem is really written (forwarded to moto) and the rest reported as
+UnprocessedItems. botocore's own retries are off
 (FAST_RETRIES), so every recovery is the transfer service's.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,12 +51,13 @@ class Faults:
         self.rng = random.Random(seed)
         self.injected: Counter[str] = Counter()
         self.passed = 0
+        self.partial_written = 0  # items the "partial" faults wrote for real
 
     def __call__(self, request: Any, **_: Any) -> AioAWSResponse | None:
         if self.rng.random() >= self.rate:
             self.passed += 1
             return None
-        kind = self.rng.choice(["throttle", "500", "unprocessed", "closed", "endpoint"])
+        kind = self.rng.choice(["throttle", "500", "unprocessed", "partial", "closed", "endpoint"])
         self.injected[kind] += 1
         if kind == "throttle":
             return _response(
@@ -69,7 +73,7 @@ class Faults:
             return _response(
                 request, 500, {"__type": "com.amazon.coral.service#InternalServerError"}
             )
-        if kind == "unprocessed":
+        if kind in ("unprocessed", "partial"):
             body = json.loads(request.body)
             if "RequestItems" not in body:  # a Scan: answer with a throttle instead
                 return _response(
@@ -77,10 +81,29 @@ class Faults:
                     400,
                     {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"},
                 )
-            return _response(request, 200, {"UnprocessedItems": body["RequestItems"]})
+            if kind == "unprocessed":
+                return _response(request, 200, {"UnprocessedItems": body["RequestItems"]})
+            return self._partial(request, body["RequestItems"])
         if kind == "closed":
             raise ConnectionClosedError(endpoint_url=request.url)
         raise EndpointConnectionError(endpoint_url=request.url)
+
+    def _partial(self, request: Any, request_items: dict[str, Any]) -> AioAWSResponse:
+        """Write a random part of the batch for real; report the rest as unprocessed."""
+        ((table, writes),) = request_items.items()
+        written = set(self.rng.sample(range(len(writes)), self.rng.randrange(len(writes))))
+        unprocessed = [w for i, w in enumerate(writes) if i not in written]
+        if written:
+            part = {"RequestItems": {table: [w for i, w in enumerate(writes) if i in written]}}
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+            forward = urllib.request.Request(
+                request.url, json.dumps(part).encode(), headers, method="POST"
+            )
+            with urllib.request.urlopen(forward, timeout=30) as answer:  # moto, on loopback
+                left = json.loads(answer.read()).get("UnprocessedItems", {})
+            unprocessed += left.get(table, [])
+        self.partial_written += len(written)
+        return _response(request, 200, {"UnprocessedItems": {table: unprocessed}})
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +135,10 @@ async def test_import_under_faults_lands_every_item_once(
         await faulty.close()
     assert result.ok and result.written == ITEMS and result.failed == 0
     assert result.retries >= sum(faults.injected.values())
-    assert set(faults.injected) == {"throttle", "500", "unprocessed", "closed", "endpoint"}
+    assert set(faults.injected) == {
+        *("throttle", "500", "unprocessed", "partial", "closed", "endpoint")
+    }
+    assert faults.partial_written > 0  # some batches were really only partly written
     # Count (Select=COUNT scan) and content (export, compare sorted) through a clean session.
     assert await services.transfer.count(name) == ITEMS
     out = tmp_path / "out.jsonl"
