@@ -18,11 +18,37 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ddbconsole.demo.server import DEMO_CREDENTIALS, MotoProcess
 
 DYNALITE_PREFIX = Path.home() / ".cache" / "ddbconsole-bench"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    pid: int | None = None  # the server process, when started here
+
+    def server_cpu(self) -> float | None:
+        """CPU seconds the server process has used so far (Linux), None if unknown."""
+        if self.pid is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_share(endpoint: Endpoint, before: float | None, elapsed: float) -> str:
+    """ "; server busy X s (Y%)" for a run that started when the server had used `before` s."""
+    after = endpoint.server_cpu()
+    if before is None or after is None:
+        return ""
+    busy = after - before
+    return f"; server CPU {busy:.1f} s ({100 * busy / elapsed:.0f}% of the run)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,16 +80,16 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def endpoint(args: argparse.Namespace) -> Iterator[str]:
-    """Yield the endpoint URL; servers started here are stopped on exit."""
+def endpoint(args: argparse.Namespace) -> Iterator[Endpoint]:
+    """Yield the endpoint; servers started here are stopped on exit."""
     os.environ.update(DEMO_CREDENTIALS)  # local servers accept any credentials
     if args.endpoint_url:
-        yield args.endpoint_url
+        yield Endpoint(args.endpoint_url)
         return
     if args.server == "moto":
         server = MotoProcess(seed=False).start()
         try:
-            yield server.url
+            yield Endpoint(server.url, server.pid)
         finally:
             server.stop()
         return
@@ -83,7 +109,7 @@ def endpoint(args: argparse.Namespace) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("dynalite did not start")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield Endpoint(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         process.wait(10)

@@ -91,7 +91,8 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=100)
     add_endpoint_arguments(parser)
     args = parser.parse_args()
-    with bench_endpoint(args) as endpoint:
+    with bench_endpoint(args) as server:
+        endpoint = server.url
         table = f"browse-{uuid.uuid4().hex[:6]}"
         t0 = time.perf_counter()
         load(endpoint, table, args.items)

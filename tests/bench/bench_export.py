@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from _endpoint import add_arguments as add_endpoint_arguments  # type: ignore[import-not-found]
 from _endpoint import endpoint as bench_endpoint
+from _endpoint import server_share
 from bench_browse import load  # type: ignore[import-not-found]
 
 from ddbconsole.config import Profile, Settings
@@ -81,7 +82,8 @@ def main() -> int:
     parser.add_argument("--segments", type=int)
     add_endpoint_arguments(parser)
     args = parser.parse_args()
-    with bench_endpoint(args) as endpoint, tempfile.TemporaryDirectory() as tmp:
+    with bench_endpoint(args) as server, tempfile.TemporaryDirectory() as tmp:
+        endpoint = server.url
         table = f"export-{uuid.uuid4().hex[:6]}"
         t0 = time.perf_counter()
         load(endpoint, table, args.items)
@@ -96,12 +98,14 @@ def main() -> int:
             ),
         ]:
             out = Path(tmp) / f"{len(times)}.out"
+            cpu = server.server_cpu()
             start = time.perf_counter()
             count = run(out)
             times[name] = elapsed = time.perf_counter() - start
             status = "exact" if count == args.items else f"WRONG ({count})"
             print(
                 f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
+                + server_share(server, cpu, elapsed)
             )
     ddb = times["ddbconsole export"]
     print(f"speed-up vs aws CLI:  {times['aws dynamodb scan'] / ddb:.2f}x (target >= 3)")

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from _endpoint import add_arguments as add_endpoint_arguments  # type: ignore[import-not-found]
 from _endpoint import endpoint as bench_endpoint
+from _endpoint import server_share
 
 from ddbconsole import codec
 from ddbconsole.config import Profile, Settings
@@ -89,23 +90,27 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     add_endpoint_arguments(parser)
     args = parser.parse_args()
-    with bench_endpoint(args) as endpoint, tempfile.TemporaryDirectory() as tmp:
+    with bench_endpoint(args) as server, tempfile.TemporaryDirectory() as tmp:
+        endpoint = server.url
         path = Path(tmp) / "items.jsonl"
         write_file(path, args.items)
         times: dict[str, float] = {}
         for name in ("boto3 batch_writer", "ddbconsole import"):
             table = f"import-{uuid.uuid4().hex[:6]}"
             create(endpoint, table)
+            cpu = server.server_cpu()
             start = time.perf_counter()
             if name == "ddbconsole import":
                 asyncio.run(ours(endpoint, table, path, args.concurrency))
             else:
                 batch_writer(endpoint, table, path)
             times[name] = elapsed = time.perf_counter() - start
+            share = server_share(server, cpu, elapsed)
             counted = asyncio.run(count(endpoint, table))
             status = "exact" if counted == args.items else f"WRONG ({counted})"
             print(
                 f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
+                + share
             )
     ratio = times["boto3 batch_writer"] / times["ddbconsole import"]
     print(f"speed-up vs batch_writer: {ratio:.2f}x (target >= 1.5)")
