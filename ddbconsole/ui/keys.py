@@ -72,7 +72,7 @@ APP_ACTIONS: tuple[Action, ...] = (
 
 MAIN_ACTIONS: tuple[Action, ...] = (
     Action("back_or_quit", "q", "back_or_quit", "Quit", "Quit", "Quit from the main screen"),
-    Action("refresh", "r", "refresh", "Refresh", "Refresh", "Reload the table list and the table"),
+    Action("refresh", "r", "refresh", "Refresh", "Refresh", "Reload the table list, the table and the tab shown"),
     Action(
         "filter_tables",
         "slash",

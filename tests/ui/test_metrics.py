@@ -219,6 +219,21 @@ async def test_rapid_range_keys_settle_on_one_poll(
         assert gmd_calls(moto_server) == 0 and not pane.polling  # settled: no ping-pong
 
 
+async def test_r_refreshes_the_metrics_shown(
+    app_for: Callable[..., DdbConsoleApp], metrics_table: str, moto_server: MotoProcess
+) -> None:
+    app = app_for()  # default interval (60 s): no timer poll during the test
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_metrics(app, pilot, metrics_table)
+        await idle(pilot, pane)
+        polls = pane.polls
+        moto_server.reset_requests()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: pane.polls == polls + 1)
+        await idle(pilot, pane)
+        assert gmd_calls(moto_server) == 1
+
+
 async def test_polling_stops_while_hidden(
     app_for: Callable[..., DdbConsoleApp], metrics_table: str, moto_server: MotoProcess
 ) -> None:

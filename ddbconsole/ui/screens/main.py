@@ -222,6 +222,12 @@ class MainScreen(WorkerErrors, Screen[None]):
         self.load_tables()
         if self.selected_table:
             self.describe_table(self.selected_table, delay=0)
+        # ... and what the shown tab holds (the Capacity tab reloads with the description).
+        active = self.query_one(TabbedContent).active
+        if active == "metrics" and (metrics := self.metrics_pane) is not None:
+            metrics.action_refresh_now()
+        elif active == "items" and (items := self.items_pane) is not None:
+            items.reload_page()  # same query, same page
 
     def action_filter_tables(self) -> None:
         self.query_one(TableList).filter_input.focus()
