@@ -41,11 +41,6 @@ class MotoProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        """The moto child's process id while it runs (benchmarks read its CPU time)."""
-        return self._proc.pid if self._proc is not None else None
-
     def start(self) -> MotoProcess:
         args = [sys.executable, "-m", "ddbconsole.demo._child", "--port", "0"]
         if self.seed:

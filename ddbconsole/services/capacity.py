@@ -29,6 +29,7 @@ the table returns to provisioned (`switch_to_provisioned(..., restore_autoscalin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -128,7 +129,8 @@ class CapacityService:
         desc = await self._describe(table)
         gsis = [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])]
         scaling = await self._autoscaling.for_table(table, gsis)
-        return self._state(desc, scaling)
+        # _state reads two small JSON files (switch ledger, remembered auto scaling): in a thread.
+        return await asyncio.to_thread(self._state, desc, scaling)
 
     def _state(self, desc: dict[str, Any], scaling: TableAutoScaling) -> CapacityState:
         now = datetime.now(UTC)
@@ -142,6 +144,8 @@ class CapacityService:
         ]
         key = table_key(desc.get("TableArn", ""))
         last = utc_or_none(billing.get("LastUpdateToPayPerRequestDateTime"))
+        switches = self.ledger.switches(key, now)
+        remembered = self.memory.load(key, desc["TableName"])
         return CapacityState(
             table=desc["TableName"],
             arn=desc.get("TableArn", ""),
@@ -150,15 +154,15 @@ class CapacityService:
             resources=tuple(resources),
             autoscaling=scaling,
             last_switch_to_on_demand=last,
-            switch_budget=switch_budget(self.ledger.switches(key, now), last, now),
-            remembered=self.memory.load(key, desc["TableName"]),
+            switch_budget=switch_budget(switches, last, now),
+            remembered=remembered,
             fetched_at=now,
         )
 
     async def remembered_autoscaling(self, table: str) -> RememberedAutoScaling | None:
         """The auto scaling settings saved when `table` last went on-demand, if any."""
         desc = await self._describe(table)
-        return self.memory.load(table_key(desc.get("TableArn", "")), table)
+        return await asyncio.to_thread(self.memory.load, table_key(desc.get("TableArn", "")), table)
 
     async def limits(self) -> CapacityLimits | None:
         """DescribeLimits, once per session; None where the endpoint does not answer it."""
@@ -639,12 +643,13 @@ class CapacityService:
         key = table_key(state.arn)
         check_confirmed(plan, confirmed)
         if state.autoscaling.targets:
-            self.memory.save(key, state.autoscaling.targets, datetime.now(UTC))
+            await asyncio.to_thread(
+                self.memory.save, key, state.autoscaling.targets, datetime.now(UTC)
+            )
         results = await self.send(plan, confirmed)
         summary = (results[0].get("TableDescription") or {}).get("BillingModeSummary") or {}
-        self.ledger.record(
-            key, utc_or_none(summary.get("LastUpdateToPayPerRequestDateTime")) or datetime.now(UTC)
-        )
+        at = utc_or_none(summary.get("LastUpdateToPayPerRequestDateTime")) or datetime.now(UTC)
+        await asyncio.to_thread(self.ledger.record, key, at)
         return plan
 
     async def switch_to_provisioned(
@@ -665,7 +670,7 @@ class CapacityService:
         )
         await self.send(plan, confirmed)
         if restore_autoscaling:
-            self.memory.forget(table_key(state.arn))
+            await asyncio.to_thread(self.memory.forget, table_key(state.arn))
         return plan
 
     async def restore_autoscaling(
@@ -675,7 +680,7 @@ class CapacityService:
         state = await self.state(table)
         plan = self._plan_restore(state)
         await self.send(plan, confirmed)
-        self.memory.forget(table_key(state.arn))
+        await asyncio.to_thread(self.memory.forget, table_key(state.arn))
         return plan
 
     async def update_throughput(

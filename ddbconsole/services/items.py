@@ -597,7 +597,7 @@ class ItemService:
                 "Empty statement", "type a PartiQL statement, e.g. SELECT * FROM t"
             )
         if next_token is None and remember:
-            self.history.add(statement, parameters)
+            await asyncio.to_thread(self.history.add, statement, parameters)
         params: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
         if parameters:
             params["Parameters"] = list(parameters)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,6 +19,7 @@ from ddbconsole import codec
 from ddbconsole.errors import UserInputError
 
 if TYPE_CHECKING:
+    from ddbconsole.models import StatementRecord
     from ddbconsole.ui.app import DdbConsoleApp
 
 Request = tuple[str, list[dict[str, Any]]]
@@ -69,14 +71,21 @@ class PartiQLScreen(ModalScreen[Request | None]):
             yield OptionList(id="history")
 
     def on_mount(self) -> None:
+        self._records: list[StatementRecord] = []
+        self.query_one("#statement", TextArea).focus()
+        self.load_history()
+
+    @work(exit_on_error=False)
+    async def load_history(self) -> None:
+        """Read the history file in a thread, then list it (newest first)."""
+        records = await asyncio.to_thread(self.ddb_app.services.items.history.load)
+        self._records = list(reversed(records))
         history = self.query_one("#history", OptionList)
-        for record in reversed(self.ddb_app.services.items.history.load()):
+        for record in self._records:
             params = json.dumps(list(record.parameters)) if record.parameters else ""
             history.add_option(
                 Option(Text(" ".join(record.statement.split()) + (f"  {params}" if params else "")))
             )
-        self._records = list(reversed(self.ddb_app.services.items.history.load()))
-        self.query_one("#statement", TextArea).focus()
 
     @on(OptionList.OptionSelected, "#history")
     def recall(self, event: OptionList.OptionSelected) -> None:
