@@ -76,13 +76,17 @@ async def test_no_read_only_badge_by_default(app_for: Callable[..., DdbConsoleAp
 async def test_help_screen_lists_every_binding_and_remaps(
     app_for: Callable[..., DdbConsoleApp],
 ) -> None:
-    app = app_for(keys={"refresh": "f5"})
+    app = app_for(keys={"refresh": "f5", "editor_external": "ctrl+x"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = _rendered(app.screen.query_one("#help-table", Static))
         for words in ("Refresh", "Switch profile", "Switch region", "Filter tables", "Quit", "f5"):
             assert words in text
+        # Dialogs' own keys too, from their bindings, with remaps.
+        for words in ("Item editor", "ctrl+x", "$EDITOR", "PartiQL", "ctrl+r", "Save conflict"):
+            assert words in text
+        assert "ctrl+o" not in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         # The remap works: f5 refreshes (the table list reloads), r no longer does.
@@ -172,3 +176,16 @@ async def test_q_quits(app_for: Callable[..., DdbConsoleApp]) -> None:
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
+
+
+async def test_help_in_read_only_leaves_out_write_keys(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    app = app_for(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = _rendered(app.screen.query_one("#help-table", Static))
+        assert "Item editor" in text and "Plain/DynamoDB JSON" in text
+        for words in ("editor_save", "Save conflict", "New table", "Capacity and settings forms"):
+            assert words not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
 from rich.table import Table
@@ -39,6 +40,19 @@ def _key_display(key: str) -> str:
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
 
+# Dialogs whose keys the help lists from their own BINDINGS: (title, module, class, writes only).
+DIALOGS: tuple[tuple[str, str, str, bool], ...] = (
+    ("Item editor", "item_editor", "ItemEditorScreen", False),
+    ("Save conflict", "conflict", "ConflictScreen", True),
+    ("PartiQL", "partiql", "PartiQLScreen", False),
+    ("New table", "create_table", "CreateTableScreen", True),
+    ("Capacity and settings forms", "plan_form", "PlanForm", True),
+    ("Overview of all tables", "overview", "OverviewScreen", False),
+    ("Operation log", "oplog", "OperationLogScreen", False),
+)
+WRITE_BINDINGS = frozenset({"editor_edit", "editor_save"})
+
+
 def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
     table = Table(expand=True, box=None, padding=(0, 2))
     table.add_column("Key", style="bold cyan", no_wrap=True)
@@ -64,6 +78,16 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
                 action.help,
                 action.id,
             )
+    for title, module, name, writes in DIALOGS:
+        if read_only and writes:
+            continue  # dialogs only writes reach
+        table.add_row(f"[b]{title}[/b]", "", "", "")
+        screen = getattr(importlib.import_module(f"ddbconsole.ui.screens.{module}"), name)
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or (read_only and binding.id in WRITE_BINDINGS):
+                continue
+            key = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            table.add_row(_key_display(key), binding.description, "", binding.id or "")
     table.add_row("", "", "", "")
     table.add_row("ctrl+p", "Command palette", "Every command by name", "")
     return table
