@@ -1,7 +1,7 @@
-"""ddbconsole's own capacity records in the XDG state dir: the billing-switch ledger and the auto
-scaling memory. Nothing is read or created at import; the directory is created on the first write.
+"""ddbconsole's own records in the XDG state dir: the billing-switch and TTL-change ledgers and the
+auto scaling memory. Nothing is read or created at import; the directory is created on the first write.
 
-Both files are keyed by `account/region/table` (taken from the table's ARN), written atomically
+The files are keyed by `account/region/table` (taken from the table's ARN), written atomically
 (temporary file + rename) and tolerant of a missing or unreadable file (treated as empty: these are
 aids, not the source of truth).
 """
@@ -56,7 +56,45 @@ def _write(name: str, data: dict[str, Any]) -> None:
         raise
 
 
-class SwitchLedger:
+class ChangeLedger:
+    """When changes were made through ddbconsole, per table (`account/region/table`), kept for
+    `window`: for explaining AWS's rate rules before a request is refused. It only knows this
+    user's changes on this machine, so it can be too lenient but never too strict; AWS decides."""
+
+    def __init__(self, file_name: str, window: timedelta, field: str = "changes") -> None:
+        self.file_name = file_name
+        self.window = window
+        self.field = field
+
+    def _path(self) -> Path:
+        return locations.state_dir() / self.file_name
+
+    def _entries(self, now: datetime) -> list[tuple[str, datetime]]:
+        raw = _read(self._path()).get(self.field, [])
+        out: list[tuple[str, datetime]] = []
+        for entry in raw if isinstance(raw, list) else []:
+            try:
+                at = as_utc(datetime.fromisoformat(entry["at"]))
+                if now - at < self.window:
+                    out.append((str(entry["table"]), at))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return out
+
+    def times(self, key: str, now: datetime) -> list[datetime]:
+        """This table's changes within the window, oldest first."""
+        return sorted(at for table, at in self._entries(now) if table == key)
+
+    def record(self, key: str, at: datetime) -> None:
+        kept = [
+            {"table": table, "at": when.isoformat()}
+            for table, when in self._entries(datetime.now(UTC))
+        ]
+        kept.append({"table": key, "at": as_utc(at).isoformat()})
+        _write(self.file_name, {"version": 1, self.field: kept})
+
+
+class SwitchLedger(ChangeLedger):
     """Switches from PROVISIONED to PAY_PER_REQUEST made through ddbconsole, per table.
 
     Limits, and why the budget built from it is an upper bound: the ledger only knows switches made
@@ -67,34 +105,11 @@ class SwitchLedger:
     one that AWS would allow on the ledger's account. Entries older than 24 hours are pruned.
     """
 
-    def _path(self) -> Path:
-        return locations.state_dir() / LEDGER_FILE
+    def __init__(self) -> None:
+        super().__init__(LEDGER_FILE, SWITCH_WINDOW, "switches")
 
     def switches(self, key: str, now: datetime) -> list[datetime]:
-        raw = _read(self._path()).get("switches", [])
-        out: list[datetime] = []
-        for entry in raw if isinstance(raw, list) else []:
-            try:
-                if entry["table"] == key:
-                    at = as_utc(datetime.fromisoformat(entry["at"]))
-                    if now - at < SWITCH_WINDOW:
-                        out.append(at)
-            except (KeyError, TypeError, ValueError):
-                continue
-        return sorted(out)
-
-    def record(self, key: str, at: datetime) -> None:
-        data = _read(self._path())
-        now = datetime.now(UTC)
-        kept: list[dict[str, Any]] = []
-        for entry in data.get("switches", []) if isinstance(data.get("switches"), list) else []:
-            try:
-                if now - as_utc(datetime.fromisoformat(entry["at"])) < SWITCH_WINDOW:
-                    kept.append({"table": str(entry["table"]), "at": str(entry["at"])})
-            except (KeyError, TypeError, ValueError):
-                continue
-        kept.append({"table": key, "at": as_utc(at).isoformat()})
-        _write(LEDGER_FILE, {"version": 1, "switches": kept})
+        return self.times(key, now)
 
 
 def _policy_json(policy: ScalingPolicyInfo) -> dict[str, Any]:

@@ -9,7 +9,8 @@ the plan the user confirmed as `confirmed=` and a plan that changed meanwhile is
 
 Deletion protection is never turned off implicitly: deleting a protected table is refused with the
 way to turn it off. AWS allows one TTL change per table per hour (a second UpdateTimeToLive within
-the hour fails); the service remembers this session's TTL changes and refuses a second one early.
+the hour fails); the service records TTL changes made through it for an hour (state dir, across
+sessions) and refuses a second one early.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ddbconsole.models import (
     TableSpec,
 )
 from ddbconsole.services.capacity_rules import ChangeIncomplete, PlanChanged, check_confirmed
+from ddbconsole.services.capacity_store import ChangeLedger, table_key
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.table_rules import (
     DDB,
@@ -70,6 +72,7 @@ __all__ = [
 ]
 
 TTL_CHANGE_INTERVAL = timedelta(hours=1)
+TTL_LEDGER_FILE = "ttl-changes.json"
 StatusCallback = Callable[[TableProgress], None]
 
 
@@ -92,7 +95,8 @@ class TableAdminService:
         self._session = session
         self.poll_interval = poll_interval  # seconds between DescribeTable polls while following
         self.max_wait = max_wait  # seconds before wait_status gives up (AWS carries on)
-        self.ttl_changes: dict[str, datetime] = {}  # table ARN -> this session's last TTL change
+        # TTL changes made through ddbconsole (kept an hour, across sessions, on this machine).
+        self.ttl_ledger = ChangeLedger(TTL_LEDGER_FILE, TTL_CHANGE_INTERVAL)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -278,9 +282,10 @@ class TableAdminService:
             if status == "DISABLED":
                 raise NothingToChange(f"TTL of {name} is already off")
             attribute = str(current or attribute)
-        last = self.ttl_changes.get(desc["TableArn"])
         now = datetime.now(UTC)
-        if last is not None and now - last < TTL_CHANGE_INTERVAL:
+        changes = await asyncio.to_thread(self.ttl_ledger.times, table_key(desc["TableArn"]), now)
+        last = changes[-1] if changes else None
+        if last is not None:
             at = last + TTL_CHANGE_INTERVAL
             raise TtlRuleError(
                 f"TTL of {name} was changed at {last:%H:%M} UTC",
@@ -306,7 +311,8 @@ class TableAdminService:
         plan = await self.plan_ttl(name, enabled, attribute)
         desc = await self._describe(name)
         await self.send(plan, confirmed)
-        self.ttl_changes[desc["TableArn"]] = datetime.now(UTC)
+        key = table_key(desc["TableArn"])
+        await asyncio.to_thread(self.ttl_ledger.record, key, datetime.now(UTC))
         return plan
 
     async def plan_pitr(self, name: str, enabled: bool) -> list[PlannedRequest]:

@@ -460,9 +460,12 @@ async def test_settings_plans_are_what_is_sent(
     assert info.tags == {"keep": "1", "edit": "three", "new": "4"}
 
     moto_server.reset_requests()
-    # One TTL change per hour: refused here (moto would accept it).
+    # One TTL change per hour: refused here (moto would accept it), also by a new session
+    # (the change is recorded in the state dir, not only in memory).
     with pytest.raises(TtlRuleError, match="one TTL change per table per hour"):
         await admin.plan_ttl(name, False, "")
+    with pytest.raises(TtlRuleError, match="one TTL change per table per hour"):
+        await make_services().admin.plan_ttl(name, False, "")
     with pytest.raises(TtlRuleError, match="disable TTL first"):
         await admin.set_ttl(name, True, "other")
     with pytest.raises(TableRuleError, match="cannot be changed"):
