@@ -30,7 +30,7 @@ the table returns to provisioned (`switch_to_provisioned(..., restore_autoscalin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -609,6 +609,18 @@ class CapacityService:
         if self._session.read_only:
             raise ReadOnlyViolation(service, operation)
 
+    async def _apply(
+        self,
+        guard: tuple[str, str],
+        planning: Callable[[], Awaitable[list[PlannedRequest]]],
+        confirmed: Sequence[PlannedRequest] | None,
+    ) -> list[PlannedRequest]:
+        """Refuse in read-only mode (before any request), plan, then send what was confirmed."""
+        self._refuse_read_only(*guard)
+        plan = await planning()
+        await self.send(plan, confirmed)
+        return plan
+
     async def send(
         self, plan: Sequence[PlannedRequest], confirmed: Sequence[PlannedRequest] | None = None
     ) -> list[dict[str, Any]]:
@@ -692,10 +704,11 @@ class CapacityService:
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
     ) -> list[PlannedRequest]:
-        self._refuse_read_only(DDB, "UpdateTable")
-        plan = await self.plan_update_throughput(table, read, write, gsi)
-        await self.send(plan, confirmed)
-        return plan
+        return await self._apply(
+            (DDB, "UpdateTable"),
+            lambda: self.plan_update_throughput(table, read, write, gsi),
+            confirmed,
+        )
 
     async def update_on_demand_max(
         self,
@@ -706,10 +719,11 @@ class CapacityService:
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
     ) -> list[PlannedRequest]:
-        self._refuse_read_only(DDB, "UpdateTable")
-        plan = await self.plan_update_on_demand_max(table, max_read, max_write, gsi)
-        await self.send(plan, confirmed)
-        return plan
+        return await self._apply(
+            (DDB, "UpdateTable"),
+            lambda: self.plan_update_on_demand_max(table, max_read, max_write, gsi),
+            confirmed,
+        )
 
     async def enable_autoscaling(
         self,
@@ -724,19 +738,12 @@ class CapacityService:
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
     ) -> list[PlannedRequest]:
-        self._refuse_read_only(AAS, "RegisterScalableTarget")
-        plan = await self.plan_enable_autoscaling(
-            table,
-            side,
-            min_capacity,
-            max_capacity,
-            target,
-            gsi,
-            scale_in_cooldown,
-            scale_out_cooldown,
+        args = (table, side, min_capacity, max_capacity, target, gsi)
+        return await self._apply(
+            (AAS, "RegisterScalableTarget"),
+            lambda: self.plan_enable_autoscaling(*args, scale_in_cooldown, scale_out_cooldown),
+            confirmed,
         )
-        await self.send(plan, confirmed)
-        return plan
 
     async def disable_autoscaling(
         self,
@@ -746,10 +753,11 @@ class CapacityService:
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
     ) -> list[PlannedRequest]:
-        self._refuse_read_only(AAS, "DeregisterScalableTarget")
-        plan = await self.plan_disable_autoscaling(table, side, gsi)
-        await self.send(plan, confirmed)
-        return plan
+        return await self._apply(
+            (AAS, "DeregisterScalableTarget"),
+            lambda: self.plan_disable_autoscaling(table, side, gsi),
+            confirmed,
+        )
 
 
 __all__ = [

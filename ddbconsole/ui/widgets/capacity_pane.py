@@ -9,6 +9,7 @@ The target of a change is the row under the cursor (the table or a GSI); forms c
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -26,6 +27,7 @@ from ddbconsole.models import (
     CapacityState,
     CapacitySuggestion,
     CostEstimate,
+    PlannedRequest,
     ScalableTargetInfo,
     ScalingActivities,
     TableInfo,
@@ -529,14 +531,29 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
         assert self.table_name is not None
         return self.table_name
 
-    async def _build_on_demand(self, values: OnDemandSwitchValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plan = await cap.plan_switch_to_on_demand(table, values.max_read, values.max_write)
+    @staticmethod
+    async def _planned(
+        plan: Callable[..., Awaitable[list[PlannedRequest]]],
+        send: Callable[..., Awaitable[object]],
+        *args: Any,
+    ) -> tuple[list[PlannedRequest], Callable[[], Awaitable[object]]]:
+        """The plan for `args`, and the call that sends exactly that plan (refused if it changed)."""
+        planned = await plan(*args)
 
         async def run() -> object:
-            return await cap.switch_to_on_demand(
-                table, values.max_read, values.max_write, confirmed=plan
-            )
+            return await send(*args, confirmed=planned)
+
+        return planned, run
+
+    async def _build_on_demand(self, values: OnDemandSwitchValues) -> Change:
+        table, cap = self._table(), self.capacity
+        plan, run = await self._planned(
+            cap.plan_switch_to_on_demand,
+            cap.switch_to_on_demand,
+            table,
+            values.max_read,
+            values.max_write,
+        )
 
         state = self.state
         notes = (
@@ -558,14 +575,11 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
 
     async def _build_provisioned(self, values: ProvisionedSwitchValues) -> Change:
         table, cap = self._table(), self.capacity
-        plan = await cap.plan_switch_to_provisioned(
-            table, values.table, values.gsis, values.restore
+        plan, run = await self._planned(
+            cap.plan_switch_to_provisioned,
+            cap.switch_to_provisioned,
+            *(table, values.table, values.gsis, values.restore),
         )
-
-        async def run() -> object:
-            return await cap.switch_to_provisioned(
-                table, values.table, values.gsis, values.restore, confirmed=plan
-            )
 
         notes = ["Back to provisioned is allowed any time."]
         if values.restore:
@@ -581,12 +595,11 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
 
     async def _build_throughput(self, values: ThroughputValues) -> Change:
         table, cap = self._table(), self.capacity
-        args = (table, values.read, values.write, values.index)
-        plan = await cap.plan_update_throughput(*args)
-
-        async def run() -> object:
-            return await cap.update_throughput(*args, confirmed=plan)
-
+        plan, run = await self._planned(
+            cap.plan_update_throughput,
+            cap.update_throughput,
+            *(table, values.read, values.write, values.index),
+        )
         what = f"GSI {values.index}" if values.index else table
         return Change(
             f"Set {what} to {values.read} R / {values.write} W?",
@@ -598,12 +611,11 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
 
     async def _build_on_demand_max(self, values: OnDemandMaxValues) -> Change:
         table, cap = self._table(), self.capacity
-        args = (table, values.max_read, values.max_write, values.index)
-        plan = await cap.plan_update_on_demand_max(*args)
-
-        async def run() -> object:
-            return await cap.update_on_demand_max(*args, confirmed=plan)
-
+        plan, run = await self._planned(
+            cap.plan_update_on_demand_max,
+            cap.update_on_demand_max,
+            *(table, values.max_read, values.max_write, values.index),
+        )
         what = f"GSI {values.index}" if values.index else table
         return Change(
             f"Change the on-demand maximum of {what}?",
