@@ -6,6 +6,7 @@ import asyncio
 import io
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
@@ -32,3 +33,31 @@ def static_text(widget: Static, width: int = 160) -> str:
     console = Console(width=width, record=True, color_system=None, file=io.StringIO())
     console.print(content)
     return console.export_text()
+
+
+def create_table_with_gsi(
+    ddb: Any, name: str, gsi: str, *, gsi_key: str = "s", on_demand: bool = False
+) -> str:
+    """Create `name`: partition key pk (S) and one KEYS_ONLY GSI on `gsi_key` (S); provisioned
+    5/5 for both, or on-demand. Returns the name."""
+    capacity: dict[str, Any] = {"BillingMode": "PAY_PER_REQUEST"}
+    index: dict[str, Any] = {
+        "IndexName": gsi,
+        "KeySchema": [{"AttributeName": gsi_key, "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+    if not on_demand:
+        five = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        capacity = {"BillingMode": "PROVISIONED", "ProvisionedThroughput": five}
+        index["ProvisionedThroughput"] = five
+    ddb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": gsi_key, "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[index],
+        **capacity,
+    )
+    return name

@@ -31,6 +31,7 @@ from ddbconsole.services.capacity import (
     switch_budget,
 )
 from tests.conftest import FAST_RETRIES, make_settings
+from tests.helpers import create_table_with_gsi
 
 GSI = "ByStatus"
 Hook = tuple[str, Callable[..., Any]]
@@ -53,33 +54,7 @@ def aas(moto_url: str) -> Any:
 
 
 def make_table(ddb: Any, *, on_demand: bool = False) -> str:
-    name = f"cap-{uuid.uuid4().hex[:10]}"
-    capacity: dict[str, Any] = (
-        {"BillingMode": "PAY_PER_REQUEST"}
-        if on_demand
-        else {
-            "BillingMode": "PROVISIONED",
-            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-        }
-    )
-    gsi: dict[str, Any] = {
-        "IndexName": GSI,
-        "KeySchema": [{"AttributeName": "s", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "KEYS_ONLY"},
-    }
-    if not on_demand:
-        gsi["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-    ddb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "s", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[gsi],
-        **capacity,
-    )
-    return name
+    return create_table_with_gsi(ddb, f"cap-{uuid.uuid4().hex[:10]}", GSI, on_demand=on_demand)
 
 
 def add_autoscaling(aas: Any, table: str) -> None:

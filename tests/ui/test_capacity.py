@@ -34,7 +34,7 @@ from ddbconsole.ui.screens.confirm import ConfirmScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
 from ddbconsole.ui.widgets.table_list import TableList
-from tests.helpers import static_text, wait_for
+from tests.helpers import create_table_with_gsi, static_text, wait_for
 
 SIZE = (180, 50)
 GSI = "ByStatus"
@@ -66,25 +66,7 @@ def make_table(ddb: Any, aas: Any) -> Iterator[Factory]:
     made: list[str] = []
 
     def make(autoscaling: bool = True) -> str:
-        name = f"CapUi-{uuid.uuid4().hex[:8]}"
-        ddb.create_table(
-            TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "s", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": GSI,
-                    "KeySchema": [{"AttributeName": "s", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "KEYS_ONLY"},
-                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                }
-            ],
-            BillingMode="PROVISIONED",
-            ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-        )
+        name = create_table_with_gsi(ddb, f"CapUi-{uuid.uuid4().hex[:8]}", GSI)
         made.append(name)
         if autoscaling:
             add_target_tracking(aas, name, (GSI,), scale_out_cooldown=30)

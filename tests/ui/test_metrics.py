@@ -32,7 +32,7 @@ from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 from ddbconsole.ui.widgets.table_list import TableList
-from tests.helpers import static_text, wait_for
+from tests.helpers import create_table_with_gsi, static_text, wait_for
 
 SIZE = (180, 56)
 GSI = "ByKind"
@@ -66,25 +66,7 @@ def _put(cw: Any, metric: str, dims: dict[str, str], when: datetime, value: floa
 def metrics_table(moto_url: str) -> Iterator[str]:
     """A provisioned table (5/5) with a GSI, and 3 minutes of metrics for both."""
     ddb = _client(moto_url, "dynamodb")
-    name = f"MetUi-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "kind", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": GSI,
-                "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-                "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-            }
-        ],
-        BillingMode="PROVISIONED",
-        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-    )
+    name = create_table_with_gsi(ddb, f"MetUi-{uuid.uuid4().hex[:8]}", GSI, gsi_key="kind")
     cw = _client(moto_url, "cloudwatch")
     t = {"TableName": name}
     g = {**t, "GlobalSecondaryIndexName": GSI}
