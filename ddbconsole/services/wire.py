@@ -23,19 +23,30 @@ _ParserFactory: Any = parsers.AioResponseParserFactory
 _Serializer: Any = JSONSerializer
 
 ATTRIBUTE_VALUE = "AttributeValue"
+TAGS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 _AS_IS = frozenset({"S", "N", "BOOL", "NULL"})  # botocore passes these through unchanged
 _STRING_SETS = frozenset({"SS", "NS"})
 
 
+def is_attribute_value(shape: Any) -> bool:
+    """DynamoDB's AttributeValue: other services have shapes of that name (CloudWatch's is a
+    string, SSM's a map member, Identity Store's a document), which must keep botocore's path."""
+    return (
+        shape.name == ATTRIBUTE_VALUE
+        and shape.type_name == "structure"
+        and shape.members.keys() == TAGS
+    )
+
+
 class DynamoDBJSONParser(_Parser):  # type: ignore[misc]
     def _handle_structure(self, shape: Any, value: Any) -> Any:
-        if shape.name == ATTRIBUTE_VALUE:
+        if is_attribute_value(shape):
             return self._value(shape, value)
         return super()._handle_structure(shape, value)
 
     def _handle_map(self, shape: Any, value: Any) -> Any:
         value_shape = shape.value
-        if value_shape.name == ATTRIBUTE_VALUE and isinstance(value, dict):
+        if isinstance(value, dict) and is_attribute_value(value_shape):
             return {key: self._value(value_shape, v) for key, v in value.items()}
         return super()._handle_map(shape, value)
 
@@ -68,14 +79,14 @@ class ParserFactory(_ParserFactory):  # type: ignore[misc]
 
 class DynamoDBJSONSerializer(_Serializer):  # type: ignore[misc]
     def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: Any) -> None:
-        if shape.name == ATTRIBUTE_VALUE and key is not None:
+        if key is not None and is_attribute_value(shape):
             serialized[key] = self._value(shape, value)
         else:
             super()._serialize_type_structure(serialized, value, shape, key)
 
     def _serialize_type_map(self, serialized: Any, value: Any, shape: Any, key: Any) -> None:
         value_shape = shape.value
-        if value_shape.name == ATTRIBUTE_VALUE and isinstance(value, dict):
+        if isinstance(value, dict) and is_attribute_value(value_shape):
             serialized[key] = {k: self._value(value_shape, v) for k, v in value.items()}
         else:
             super()._serialize_type_map(serialized, value, shape, key)
@@ -100,10 +111,12 @@ class DynamoDBJSONSerializer(_Serializer):  # type: ignore[misc]
 
 
 def install_serializer(client: Any) -> None:
-    """Give a JSON-protocol client the direct serializer (botocore offers no hook for it).
+    """Give a DynamoDB client the direct serializer (botocore offers no hook for it).
 
     The client's serializer is botocore's JSONSerializer, possibly inside its parameter validator;
     only its class changes, so its settings stay. Anything else is left alone."""
+    if client.meta.service_model.service_name not in ("dynamodb", "dynamodbstreams"):
+        return
     serializer = getattr(client, "_serializer", None)
     inner = getattr(serializer, "_serializer", serializer)
     if type(inner) is JSONSerializer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import botocore.session
@@ -173,19 +174,53 @@ def test_serialiser_falls_back_to_botocore_for_unusual_values(odd: dict[str, Any
     assert fast == stock
 
 
-def test_install_keeps_the_validator_and_only_touches_json_serializers() -> None:
-    class Client:
-        pass
+def fake_client(service: str, protocol: str, validate: bool) -> Any:
+    client = SimpleNamespace(
+        meta=SimpleNamespace(service_model=SimpleNamespace(service_name=service)),
+        _serializer=create_serializer(protocol, validate),
+    )
+    install_serializer(client)
+    return client
 
-    validated = Client()
-    validated._serializer = create_serializer("json", True)  # type: ignore[attr-defined]
-    install_serializer(validated)
-    assert type(validated._serializer._serializer) is DynamoDBJSONSerializer  # type: ignore[attr-defined]
-    plain = Client()
-    plain._serializer = create_serializer("json", False)  # type: ignore[attr-defined]
-    install_serializer(plain)
-    assert type(plain._serializer) is DynamoDBJSONSerializer  # type: ignore[attr-defined]
-    query = Client()
-    query._serializer = create_serializer("query", False)  # type: ignore[attr-defined]
-    install_serializer(query)
-    assert not isinstance(query._serializer, DynamoDBJSONSerializer)  # type: ignore[attr-defined]
+
+def test_install_keeps_the_validator_and_only_touches_dynamodb() -> None:
+    validated = fake_client("dynamodb", "json", True)
+    assert type(validated._serializer._serializer) is DynamoDBJSONSerializer
+    assert type(fake_client("dynamodb", "json", False)._serializer) is DynamoDBJSONSerializer
+    # Another JSON-protocol service keeps botocore's serializer.
+    assert type(fake_client("ssm", "json", False)._serializer) is JSONSerializer
+
+
+# Other services have shapes named AttributeValue (CloudWatch: a string in a map; SSM: a map
+# value; Identity Store: a document): they must go botocore's way, exactly.
+
+
+def test_cloudwatch_attribute_values_parse_as_botocore_does() -> None:
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    shape = model.operation_model("DescribeAlarmHistory").output_shape
+    body = {"AlarmHistoryItems": [{"AlarmName": "a", "AlarmContributorAttributes": {"k": "v"}}]}
+    raw = json.dumps(body).encode()
+    fast = DynamoDBJSONParser()._handle_json_body(raw, shape)
+    assert fast == AioJSONParser()._handle_json_body(raw, shape)
+    assert fast["AlarmHistoryItems"][0]["AlarmContributorAttributes"] == {"k": "v"}
+
+
+def test_other_services_attribute_values_serialise_as_botocore_does() -> None:
+    session = botocore.session.get_session()
+    cases = [
+        ("ssm", "PutComplianceItems", {
+            "ResourceId": "i-1", "ResourceType": "ManagedInstance", "ComplianceType": "Custom:x",
+            "ExecutionSummary": {"ExecutionTime": 0},
+            "Items": [{"Severity": "LOW", "Status": "COMPLIANT", "Details": {"k": "v"}}],
+        }),
+        ("identitystore", "GetUserId", {
+            "IdentityStoreId": "d-1",
+            "AlternateIdentifier": {
+                "UniqueAttribute": {"AttributePath": "userName", "AttributeValue": {"B": "x"}}
+            },
+        }),
+    ]  # fmt: skip
+    for service, operation, params in cases:
+        model = session.get_service_model(service).operation_model(operation)
+        stock = JSONSerializer().serialize_to_request(params, model)
+        assert DynamoDBJSONSerializer().serialize_to_request(params, model) == stock
