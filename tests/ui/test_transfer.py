@@ -115,6 +115,13 @@ async def test_export_the_query_result(
     out = tmp_path / "dev-1.jsonl"
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_items(app, pilot, events_table)
+        pane.query_one("#pk", Input).value = "[/]"  # markup-like text must not break the form
+        await pilot.pause()
+        pane.query_one(DataTable).focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TransferScreen))
         pane.query_one("#pk", Input).value = "dev-1"  # switches the form to query mode
         await pilot.pause()
         pane.query_one(DataTable).focus()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,7 +74,7 @@ class TransferScreen(ModalScreen[str]):
             yield Input(default, placeholder="file path", id="transfer-path")
             if self.export_query is not None:
                 yield Select(
-                    [(f"The query's result: {self.query_label}", "query"),
+                    [(f"The query's result: {escape(self.query_label)}", "query"),
                      ("The whole table (parallel scan)", "table")],
                     value="query", allow_blank=False, id="transfer-what",
                 )  # fmt: skip
