@@ -70,7 +70,10 @@ MAX_DIGITS = 38
 TAGS = ("$B", "$SS", "$NS", "$BS", "$M")
 TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # JSON's grammar
+# What DynamoDB takes as a number's text: ASCII digits, an optional sign, point and exponent. Decimal
+# alone would also take " 1", "1_000" and other scripts' digits.
+_N_LITERAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _WS = re.compile(r"[ \t\n\r]*")
 _MAX_NESTING = 200  # parser guard; DynamoDB's own limit (32 levels) is checked by DynamoDB
 
@@ -96,6 +99,8 @@ def check_number(literal: str) -> Decimal:
         raise ValueError(f"{literal!r} is not a number") from None
     if not value.is_finite():
         raise ValueError(f"{literal} is not allowed: DynamoDB numbers must be finite")
+    if not _N_LITERAL.fullmatch(literal):
+        raise ValueError(f"{literal!r} is not a number (digits 0-9, sign, point, exponent)")
     if value.is_zero():
         return value
     digits = "".join(map(str, value.as_tuple().digits)).strip("0")

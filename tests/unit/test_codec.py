@@ -330,6 +330,9 @@ def test_plain_errors(text: str, message: str) -> None:
     [
         ('{"a": {"N": 1}}', 'line 1: N values are strings in DynamoDB JSON, e.g. {"N": "1.5"}'),
         ('{"a": {"N": "x"}}', "line 1: 'x' is not a number"),
+        ('{"a": {"N": " 1"}}', "line 1: ' 1' is not a number (digits 0-9"),
+        ('{"a": {"N": "1_000"}}', "line 1: '1_000' is not a number"),
+        ('{"a": {"N": "\u0661"}}', "line 1: '\u0661' is not a number"),
         ('{"a": {"NULL": false}}', "line 1: NULL must be true"),
         ('{"a": {"SS": []}}', "line 1: empty SS: DynamoDB does not allow empty sets"),
         ('{"a": {"NS": ["1", "1"]}}', 'line 1: NS holds "1" twice; a set cannot hold duplicates'),
@@ -339,6 +342,13 @@ def test_plain_errors(text: str, message: str) -> None:
 )
 def test_dynamodb_json_errors(text: str, message: str) -> None:
     assert error(text, "dynamodb").message.startswith(message)
+
+
+def test_only_ascii_digits_make_a_number() -> None:
+    # Other scripts' digits are digits to Python's regex \\d and to Decimal, not to DynamoDB.
+    assert "expected ',' or '}'" in error('{"a": 1\u0661}').message
+    for literal in ("+1", "1.", ".5", "1e5", "-0.0E-3"):
+        assert codec.check_number(literal) is not None
 
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
