@@ -31,7 +31,7 @@ _STRING_SETS = frozenset({"SS", "NS"})
 def is_attribute_value(shape: Any) -> bool:
     """DynamoDB's AttributeValue: other services have shapes of that name (CloudWatch's is a
     string, SSM's a map member, Identity Store's a document), which must keep botocore's path."""
-    return (
+    return bool(
         shape.name == ATTRIBUTE_VALUE
         and shape.type_name == "structure"
         and shape.members.keys() == TAGS
