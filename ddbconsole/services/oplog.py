@@ -67,13 +67,26 @@ SECRET_PARAMETERS = frozenset(
 Subscriber = Callable[[OperationLogEntry], None]
 
 
+def _writes(requests: list[Any]) -> str:
+    puts = sum(1 for r in requests if isinstance(r, Mapping) and "PutRequest" in r)
+    return f"<{puts} puts, {len(requests) - puts} deletes redacted>"
+
+
 def redact(value: Any, *, include_values: bool = False) -> Any:
-    """A copy of request parameters with item contents and secrets replaced by "<redacted>"."""
+    """A copy of request parameters with item contents and secrets replaced by "<redacted>".
+
+    A BatchWriteItem's write list becomes one count ("<25 puts, 0 deletes redacted>"): an import
+    sends thousands of them, and 25 copies of a redacted item per entry said nothing."""
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if key in SECRET_PARAMETERS or (not include_values and key in VALUE_PARAMETERS):
                 out[key] = REDACTED
+            elif key == "RequestItems" and not include_values and isinstance(item, Mapping):
+                out[key] = {
+                    table: _writes(v) if isinstance(v, list) else redact(v)
+                    for table, v in item.items()
+                }
             else:
                 out[key] = redact(item, include_values=include_values)
         return out

@@ -184,14 +184,17 @@ def test_bounded_deque_subscribers_and_unsubscribe(tmp_path: Path) -> None:
 def test_redaction_of_batches_transactions_and_secrets() -> None:
     params = {
         "RequestItems": {
-            "Orders": [{"PutRequest": {"Item": {"PK": {"S": "secret"}}}}],
+            "Orders": [
+                {"PutRequest": {"Item": {"PK": {"S": "secret"}}}},
+                {"DeleteRequest": {"Key": {"PK": {"S": "secret2"}}}},
+            ],
             "Users": {"Keys": [{"UserId": {"S": "u"}}], "ProjectionExpression": "Name"},
         },
         "TransactItems": [{"Update": {"TableName": "Users", "Key": {"UserId": {"S": "u"}}}}],
         "SessionToken": "tok",
     }
     out = redact(params)
-    assert out["RequestItems"]["Orders"] == [{"PutRequest": {"Item": "<redacted>"}}]
+    assert out["RequestItems"]["Orders"] == "<1 puts, 1 deletes redacted>"
     assert out["RequestItems"]["Users"] == {"Keys": "<redacted>", "ProjectionExpression": "Name"}
     assert out["TransactItems"][0]["Update"]["Key"] == "<redacted>"
     assert out["SessionToken"] == "<redacted>"
