@@ -9,7 +9,9 @@ exactly the table's items:
   - `aws dynamodb scan --table-name T --output json > file` (the AWS CLI paginates by itself);
   - a bare boto3 loop: client.scan page after page, json.dumps of each item, one per line;
   - `ddbconsole export T -o file` through the service (parallel segments, streaming writer).
-Prints seconds, items/s and the ratios (targets: >= 3x faster than the CLI, within 1.25x of boto3).
+Prints seconds, items/s, the server's CPU share, this process's peak memory growth during each
+in-process run (the CLI runs in its own process) and the ratios (targets: >= 3x faster than the
+CLI, within 1.25x of boto3).
 """
 
 from __future__ import annotations
@@ -33,6 +35,28 @@ from bench_browse import load  # type: ignore[import-not-found]
 
 from ddbconsole.config import Profile, Settings
 from ddbconsole.services import Services
+
+
+def _status_mib(field: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise OSError(field)
+
+
+def reset_peak_rss() -> float | None:
+    """Reset this process's peak RSS (Linux) and return the current RSS, MiB; None if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return _status_mib("VmRSS")
+    except OSError:
+        return None
+
+
+def peak_rss() -> float:
+    return _status_mib("VmHWM")
 
 
 def aws_cli(endpoint: str, table: str, out: Path) -> int:
@@ -99,13 +123,17 @@ def main() -> int:
         ]:
             out = Path(tmp) / f"{len(times)}.out"
             cpu = server.server_cpu()
+            base = reset_peak_rss()
             start = time.perf_counter()
             count = run(out)
             times[name] = elapsed = time.perf_counter() - start
             status = "exact" if count == args.items else f"WRONG ({count})"
+            in_process = name != "aws dynamodb scan"  # its count is this script's json.loads
+            growth = f"; peak RSS +{peak_rss() - base:.0f} MiB" if base and in_process else ""
             print(
                 f"{name:20s} {elapsed:8.2f} s  {args.items / elapsed:9,.0f} items/s  count {status}"
                 + server_share(server, cpu, elapsed)
+                + growth
             )
     ddb = times["ddbconsole export"]
     print(f"speed-up vs aws CLI:  {times['aws dynamodb scan'] / ddb:.2f}x (target >= 3)")
