@@ -140,13 +140,20 @@ def validate_item(table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
             wanted = table.attribute_definitions.get(name)
             if wanted:
                 _check_key_value(name, item[name], wanted, f"as {where},")
-    for k in table.keys:
-        limit = MAX_PARTITION_KEY_BYTES if k.role == "HASH" else MAX_SORT_KEY_BYTES
-        size = codec.value_size(item[k.name])
-        if size > limit:
+    # Key size limits hold for index keys too (DynamoDB refuses the write, not just the index).
+    limits: dict[str, tuple[int, str]] = {}
+    for index_name, keys in [(None, table.keys), *((i.name, i.keys) for i in table.indexes)]:
+        for k in keys:
+            limit = MAX_PARTITION_KEY_BYTES if k.role == "HASH" else MAX_SORT_KEY_BYTES
+            what = "partition" if k.role == "HASH" else "sort"
+            what += f" key of index {index_name}" if index_name else " key"
+            if k.name not in limits or limit < limits[k.name][0]:
+                limits[k.name] = (limit, what)
+    for name, (limit, what) in limits.items():
+        if name in item and (size := codec.value_size(item[name])) > limit:
             raise UserInputError(
-                f"Key attribute {k.name!r} is too long",
-                f"{size} bytes; DynamoDB allows {limit} for a {'partition' if k.role == 'HASH' else 'sort'} key",
+                f"Key attribute {name!r} is too long",
+                f"{size} bytes; DynamoDB allows {limit} for a {what}",
                 code="KeyTooLong",
             )
     size = codec.item_size(item)

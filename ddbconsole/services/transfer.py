@@ -8,22 +8,30 @@ Formats (one item per line or row):
   S cells hold the text itself, N the number literal, B base64, BOOL ``true``/``false``, NULL
   ``null``; SS, NS, BS, M and L cells hold the value in plain JSON (``{"$SS": ["a"]}``, ``[1, "x"]``).
   An empty cell means the item has no such attribute. An S value that is empty or starts with a
-  backslash is written with one backslash in front (``""`` -> ``\\``, ``\\x`` -> ``\\\\x``). An
+  backslash is written with one backslash in front (``""`` -> ``\\``, ``\\x`` -> ``\\\\x``); an empty
+  B value is written ``\\`` too (not valid base64, so never ambiguous). An
   attribute that holds different types in different items gets one column per type
   (``Age:N,Age:S``). The name is everything before the last colon, so names may contain colons.
 
 Export streams: N segment readers put pages on a bounded queue; one writer formats and writes them
-from a thread, so memory stays flat and the event loop never blocks on the file. Transient failures
+from a thread, so memory stays flat and the event loop never blocks on the file. It writes
+``FILE.partial`` and renames it to FILE when complete, so a failed or cancelled export never damages
+an earlier FILE and leaves what it read in ``FILE.partial``. Transient failures
 (throttling, 500s, dropped connections) are retried from the same ExclusiveStartKey, so the file holds
 every item exactly once.
 
 Import follows DESIGN.md rule 4: a validation pass first (keys present and typed, index keys typed,
 size <= 400 KB), then batches of 25 sent by several workers, UnprocessedItems and transient errors
 retried with exponential backoff and full jitter, an optional WCU/s token bucket, a failure file (JSON
-lines: ``{"record": N, "item": ..., "reason": ...}``) listing exactly the records not written, and a
+lines: ``{"record": N, "line": L, "item": ..., "reason": ...}``, L the file line) listing exactly the
+records not written (a request DynamoDB refuses as a whole is retried item by item, so one bad item
+fails alone), and a
 checkpoint file next to the input (``FILE.import-checkpoint.json``) holding the ranges of records
 known to be written. A record enters the checkpoint only after DynamoDB has accepted it, so a crash
-never skips one; `resume=True` skips the ranges recorded there (a put written twice is harmless).
+never skips one; `resume=True` skips the ranges recorded there (a put written twice is harmless). The
+checkpoint is valid for that file (size, mtime) and that table (name, creation time) only. A key
+that appears more than once is written in file order (a later record waits for the earlier one's
+request), so the last version in the file wins, as it would with one writer.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import bisect
+import contextlib
 import csv
 import io
 import json
@@ -38,10 +47,11 @@ import math
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from stat import S_ISREG
+from typing import IO, Any, Literal, TypeVar
 
 from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, CodecError, Item
@@ -65,12 +75,15 @@ from ddbconsole.services.session import AwsSession
 Format = Literal["jsonl", "dynamodb-jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "dynamodb-jsonl", "csv")
 GIB = 1024**3
-MAX_SEGMENTS = 16
+MAX_SEGMENTS = 16  # default segments at most (one per GiB)
+MAX_EXPLICIT_SEGMENTS = 1000
+MAX_CONCURRENCY = 256
 CHECKPOINT_SUFFIX = ".import-checkpoint.json"
 _CHUNK_LINES = 2000  # records read per thread hop
 _CHECKPOINT_EVERY = 1.0  # seconds between checkpoint saves
 
 ProgressFn = Callable[["TransferProgress"], object]
+T = TypeVar("T")
 _sleep = asyncio.sleep  # tests may replace it
 
 
@@ -80,6 +93,24 @@ def default_segments(table: TableInfo) -> int:
     if table.item_count >= 10_000:
         segments = max(segments, 4)
     return segments
+
+
+def partial_path(target: str | Path) -> Path:
+    """Where an export writes until it is complete (then renamed to `target`)."""
+    return Path(str(target) + ".partial")
+
+
+async def _writing(target: Path, operation: Awaitable[T]) -> T:
+    """`operation` on the export's files, with an OSError (no space, no folder...) explained."""
+    try:
+        return await operation
+    except OSError as exc:
+        raise UserInputError(f"Cannot write {target}", exc.strerror or str(exc)) from None
+
+
+def _close_quietly(handle: IO[str]) -> None:
+    with contextlib.suppress(OSError):
+        handle.close()
 
 
 def checkpoint_path(source: str | Path) -> Path:
@@ -176,7 +207,7 @@ def _csv_cell(value: AttributeValue) -> str:
     if kind == "N":
         return str(raw)
     if kind == "B":
-        return base64.b64encode(raw).decode("ascii")
+        return base64.b64encode(raw).decode("ascii") or "\\"  # empty: "\\", not absent
     if kind == "BOOL":
         return "true" if raw else "false"
     if kind == "NULL":
@@ -191,6 +222,8 @@ def _csv_value(cell: str, kind: str) -> AttributeValue:
         codec.check_number(cell)
         return {"N": cell}
     if kind == "B":
+        if cell == "\\":
+            return {"B": b""}
         try:
             return {"B": base64.b64decode(cell, validate=True)}
         except ValueError:
@@ -254,25 +287,54 @@ class _Formatter:
 
 @dataclass
 class _Record:
-    number: int  # 1-based record number (line for JSON lines, data row for CSV)
+    number: int  # 1-based record number (non-blank line for JSON lines, data row for CSV)
     text: str  # the record as read, for the failure file
     item: Item | None = None
     error: str = ""
+    line: int = 0  # the file line the record ends on (1-based), for the failure file
 
 
 def _read_records(handle: IO[str], fmt: Format) -> Iterator[_Record]:
     """Records of a file, parsed; a record that does not parse carries its error."""
     if fmt == "csv":
-        reader = csv.reader(handle)
+        yield from _read_csv(handle)
+        return
+    form: codec.Form = "dynamodb" if fmt == "dynamodb-jsonl" else "plain"
+    number = 0
+    for line_number, line in enumerate(handle, 1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        number += 1
         try:
-            header = next(reader)
-        except StopIteration:
-            return
+            yield _Record(number, stripped, codec.loads(stripped, form), line=line_number)
+        except (CodecError, ValueError) as exc:
+            # The codec counts lines within the record: this one is always "line 1".
+            error = str(exc).replace("line 1, column", "column").replace("line 1: ", "")
+            yield _Record(number, stripped, error=error, line=line_number)
+
+
+# An item is at most 400 KB; base64 makes a binary cell up to 4/3 of that. csv's default is 128 KB.
+_CSV_FIELD_LIMIT = 1 << 20
+
+
+def _read_csv(handle: IO[str]) -> Iterator[_Record]:
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
         columns = parse_csv_header(header)
-        for number, row in enumerate(reader, 1):
+        number = 0
+        for row in reader:
+            if not row:
+                continue  # a blank line
+            number += 1
             text = json.dumps(row, ensure_ascii=False)
+            line = reader.line_num
             if len(row) > len(columns):
-                yield _Record(number, text, error=f"{len(row)} cells for {len(columns)} columns")
+                yield _Record(
+                    number, text, error=f"{len(row)} cells for {len(columns)} columns", line=line
+                )
                 continue
             try:
                 item: Item = {}
@@ -282,21 +344,13 @@ def _read_records(handle: IO[str], fmt: Format) -> Iterator[_Record]:
                     if name in item:
                         raise UserInputError(f"Attribute {name!r} given twice", "one type per row")
                     item[name] = _csv_value(cell, kind)
-                yield _Record(number, text, item)
+                yield _Record(number, text, item, line=line)
             except (DdbConsoleError, ValueError) as exc:
-                yield _Record(number, text, error=str(exc))
+                yield _Record(number, text, error=str(exc), line=line)
+    except StopIteration:
         return
-    form: codec.Form = "dynamodb" if fmt == "dynamodb-jsonl" else "plain"
-    number = 0
-    for line in handle:
-        stripped = line.strip()
-        if not stripped:
-            continue
-        number += 1
-        try:
-            yield _Record(number, stripped, codec.loads(stripped, form))
-        except (CodecError, ValueError) as exc:
-            yield _Record(number, stripped, error=str(exc))
+    except csv.Error as exc:
+        raise UserInputError(f"Unreadable CSV at line {reader.line_num}", str(exc)) from None
 
 
 # --- checkpoint ranges ----------------------------------------------------------------------------
@@ -346,9 +400,42 @@ def _add_numbers(ranges: Ranges, numbers: list[int]) -> None:
     ranges.add(start, prev)
 
 
-def _fingerprint(path: Path, table: str, fmt: Format) -> dict[str, Any]:
-    stat = path.stat()
-    return {"table": table, "format": fmt, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+def _fingerprint(path: Path, table: TableInfo, fmt: Format) -> dict[str, Any]:
+    """What a checkpoint is valid for: this file as it is, this table (not one recreated since)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise UserInputError(f"Cannot read {path}", exc.strerror or str(exc)) from None
+    if not S_ISREG(stat.st_mode):
+        raise UserInputError(
+            f"Cannot import from {path}",
+            "import reads the file twice (validation, then writing): give a regular file, "
+            "not a pipe, a device or a directory",
+        )
+    created = table.created.isoformat() if table.created else None
+    return {
+        "table": table.name,
+        "table_created": created,
+        "format": fmt,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def _same_file(candidate: Path, *others: Path) -> bool:
+    resolved = candidate.resolve()
+    return any(resolved == other.resolve() for other in others)
+
+
+async def _write_checkpoint(path: Path, data: dict[str, Any]) -> None:
+    try:
+        await asyncio.to_thread(_save_checkpoint, path, data)
+    except OSError as exc:
+        raise UserInputError(
+            f"Cannot write the checkpoint {path}",
+            f"{exc.strerror or exc}; it goes next to the input file, which must be in a "
+            "writable folder",
+        ) from None
 
 
 def _save_checkpoint(path: Path, data: dict[str, Any]) -> None:
@@ -395,6 +482,8 @@ def write_units(item: Mapping[str, AttributeValue]) -> int:
 @dataclass
 class _Batch:
     records: list[_Record]
+    keys: set[Any]  # their primary keys (canonical)
+    finished: asyncio.Event  # set when the batch is written or has failed
 
 
 class TransferService:
@@ -436,14 +525,21 @@ class TransferService:
     ) -> ExportResult:
         """Write every item of `table` (or of `query`) to `path`; returns the exact count.
 
-        Cancelling the task leaves the partial file (JSON lines: whole lines only).
+        The items go to `path.partial`, renamed to `path` at the end, so a failed or cancelled
+        export never damages an earlier file; it leaves `path.partial` (whole lines or rows).
         """
         if fmt not in FORMATS:
             raise UserInputError(f"Unknown format {fmt!r}", "use " + ", ".join(FORMATS))
+        if query is not None and segments not in (None, 1):
+            raise UserInputError(
+                "Segments split a whole-table scan", "a query is read in order: drop the segments"
+            )
         target = Path(path)
         n = 1 if query is not None else (segments or default_segments(table))
-        if not 1 <= n <= 1_000_000:
-            raise UserInputError("Invalid segment count", "give 1 .. 1000000 segments")
+        if not 1 <= n <= MAX_EXPLICIT_SEGMENTS:
+            raise UserInputError(
+                "Invalid segment count", f"give 1 .. {MAX_EXPLICIT_SEGMENTS} segments"
+            )
         # A query's size is unknown; a table's ItemCount is an estimate (updated every ~6 hours).
         state = TransferProgress(total=None if query is not None else table.item_count or None)
         queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=queue_pages or 2 * n + 2)
@@ -473,8 +569,13 @@ class TransferService:
                     return
 
         formatter = _Formatter(fmt)
-        body_path = target.with_name(target.name + ".body.tmp") if fmt == "csv" else target
-        handle = await asyncio.to_thread(open, body_path, "w", encoding="utf-8", newline="")
+        partial = partial_path(target)
+        # CSV rows go to a body file first: the header (one column per name and type) is known
+        # only at the end.
+        body_path = target.with_name(target.name + ".body.tmp") if fmt == "csv" else partial
+        handle = await _writing(
+            target, asyncio.to_thread(open, body_path, "w", encoding="utf-8", newline="")
+        )
 
         def write(items: list[Item]) -> int:
             text = formatter.lines(items)
@@ -486,7 +587,7 @@ class TransferService:
                 items = await queue.get()
                 if items is None:
                     return
-                state.bytes += await asyncio.to_thread(write, items)
+                state.bytes += await _writing(target, asyncio.to_thread(write, items))
                 state.items += len(items)
                 if progress is not None:
                     progress(state)
@@ -501,11 +602,17 @@ class TransferService:
             for task in (*readers, writer_task):
                 task.cancel()
             await asyncio.gather(*readers, writer_task, return_exceptions=True)
-            await asyncio.to_thread(handle.close)
+            await asyncio.to_thread(_close_quietly, handle)
+            if fmt == "csv":  # the rows so far, with their header, as for JSON lines
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(_finish_csv, partial, body_path, formatter)
             raise
-        await asyncio.to_thread(handle.close)
+        await _writing(target, asyncio.to_thread(handle.close))
         if fmt == "csv":
-            state.bytes = await asyncio.to_thread(_finish_csv, target, body_path, formatter)
+            state.bytes = await _writing(
+                target, asyncio.to_thread(_finish_csv, partial, body_path, formatter)
+            )
+        await _writing(target, asyncio.to_thread(os.replace, partial, target))
         if progress is not None:
             progress(state)
         return ExportResult(
@@ -563,13 +670,19 @@ class TransferService:
             raise UserInputError(f"Unknown format {fmt!r}", "use " + ", ".join(FORMATS))
         if rate is not None and rate <= 0:
             raise UserInputError("Invalid rate", "give a positive number of WCU per second")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise UserInputError(
+                "Invalid concurrency", f"give 1 .. {MAX_CONCURRENCY} requests in flight"
+            )
         source = Path(path)
         fail_path = Path(failures) if failures else Path(str(source) + ".failures.jsonl")
         cp_path = checkpoint_path(source)
-        try:
-            fingerprint = await asyncio.to_thread(_fingerprint, source, table.name, fmt)
-        except OSError as exc:
-            raise UserInputError(f"Cannot read {source}", exc.strerror or str(exc)) from None
+        fingerprint = await asyncio.to_thread(_fingerprint, source, table, fmt)
+        if await asyncio.to_thread(_same_file, fail_path, source, cp_path):
+            raise UserInputError(
+                f"The failure file {fail_path} is the input or its checkpoint",
+                "give another --failures path",
+            )
         done = Ranges()
         if resume:
             done = await asyncio.to_thread(_load_checkpoint, cp_path, fingerprint)
@@ -577,7 +690,16 @@ class TransferService:
         total, invalid = await asyncio.to_thread(_validate_file, table, source, fmt)
         state = TransferProgress(total=total)
         skipped = 0  # counted while reading
-        fail_handle = await asyncio.to_thread(open, fail_path, "w", encoding="utf-8")
+        read = 0  # records the writing pass read (must equal the validation pass's total)
+        # The side files must be writable before the first write: a checkpoint that cannot be
+        # saved would make the import impossible to resume.
+        await _write_checkpoint(cp_path, {**fingerprint, "done": done.as_list()})
+        try:
+            fail_handle = await asyncio.to_thread(open, fail_path, "w", encoding="utf-8")
+        except OSError as exc:
+            raise UserInputError(
+                f"Cannot write the failure file {fail_path}", exc.strerror or str(exc)
+            ) from None
         failed_count = 0
         written = requests = 0
         last_save = time.monotonic()
@@ -589,11 +711,11 @@ class TransferService:
             nonlocal failed_count
             text = "".join(
                 json.dumps(
-                    {"record": r.number, "item": _record_value(r), "reason": reason},
+                    {"record": r.number, "line": r.line, "item": _record_value(r), "reason": why},
                     ensure_ascii=False,
                 )
                 + "\n"
-                for r, reason in pairs
+                for r, why in pairs
             )
             async with fail_lock:
                 await asyncio.to_thread(_write_flush, fail_handle, text)
@@ -609,12 +731,21 @@ class TransferService:
             async with save_lock:
                 if force or time.monotonic() - last_save >= _CHECKPOINT_EVERY:
                     last_save = time.monotonic()
-                    data = {**fingerprint, "done": done.as_list()}
-                    await asyncio.to_thread(_save_checkpoint, cp_path, data)
+                    await _write_checkpoint(cp_path, {**fingerprint, "done": done.as_list()})
+
+        # Keys of the records queued or being written, with the event their batch sets when it is
+        # done: a later record with the same key waits for it, so the file's last version wins.
+        in_flight: dict[Any, asyncio.Event] = {}
+
+        async def send(batch: list[_Record], keys: set[Any]) -> None:
+            finished = asyncio.Event()
+            for key in keys:
+                in_flight[key] = finished
+            await queue.put(_Batch(batch, keys, finished))
 
         async def producer() -> None:
-            nonlocal skipped
-            handle = await asyncio.to_thread(open, source, encoding="utf-8", newline="")
+            nonlocal skipped, read
+            handle = await asyncio.to_thread(open, source, encoding="utf-8-sig", newline="")
             try:
                 records = _read_records(handle, fmt)
                 batch: list[_Record] = []
@@ -623,6 +754,7 @@ class TransferService:
                     chunk = await asyncio.to_thread(_take, records, _CHUNK_LINES)
                     if not chunk:
                         break
+                    read += len(chunk)
                     bad: list[tuple[_Record, str]] = []
                     for record in chunk:
                         if record.number in done:
@@ -638,68 +770,90 @@ class TransferService:
                         )
                         if key in keys or len(batch) >= BATCH_SIZE:
                             # BatchWriteItem refuses two puts of one key in a request.
-                            await queue.put(_Batch(batch))
+                            await send(batch, keys)
                             batch, keys = [], set()
+                        earlier = in_flight.get(key)
+                        if earlier is not None:
+                            if batch:
+                                await send(batch, keys)
+                                batch, keys = [], set()
+                            await earlier.wait()
                         batch.append(record)
                         keys.add(key)
                     if bad:
                         await record_failures(bad)
                 if batch:
-                    await queue.put(_Batch(batch))
+                    await send(batch, keys)
             finally:
                 await asyncio.to_thread(handle.close)
             for _ in range(max(1, concurrency)):
                 await queue.put(None)
 
-        async def worker() -> None:
+        async def write(records: list[_Record]) -> None:
+            """Write `records` (one request's worth), retrying what DynamoDB leaves unprocessed."""
             nonlocal written, requests
+            pending = records
+            attempt = 0
+            while pending:
+                attempt += 1
+                if bucket is not None:
+                    await bucket.take(sum(write_units(r.item or {}) for r in pending))
+                requests += 1
+                try:
+                    # Every item passed the validation pass: skip botocore's second one.
+                    resp = await self._session.call(
+                        "dynamodb",
+                        "batch_write_item",
+                        validate=False,
+                        RequestItems={
+                            table.name: [{"PutRequest": {"Item": r.item}} for r in pending]
+                        },
+                    )
+                except ReadOnlyViolation:
+                    raise
+                except DdbConsoleError as exc:
+                    if _transient(exc) and attempt < max_attempts:
+                        state.retries += 1
+                        await _sleep(_backoff(attempt, 0.05, 5.0))
+                        continue
+                    if len(pending) > 1 and not _transient(exc):
+                        # DynamoDB refused the whole request for one item's sake (say a GSI
+                        # key too long): write them one by one so only that one fails.
+                        for record in pending:
+                            await write([record])
+                        return
+                    await record_failures([(r, str(exc)) for r in pending])
+                    return
+                unprocessed = (resp.get("UnprocessedItems") or {}).get(table.name, [])
+                accepted, pending = _split_unprocessed(table, pending, unprocessed)
+                _add_numbers(done, [r.number for r in accepted])
+                written += len(accepted)
+                state.items += len(accepted)
+                state.bytes += sum(len(r.text) for r in accepted)
+                if progress is not None:
+                    progress(state)
+                await save_checkpoint()
+                if not pending:
+                    return
+                if attempt >= max_attempts:
+                    reason = f"still unprocessed after {attempt} attempts (throttled)"
+                    await record_failures([(r, reason) for r in pending])
+                    return
+                state.retries += 1
+                await _sleep(_backoff(attempt, 0.05, 5.0))
+
+        async def worker() -> None:
             while True:
                 batch = await queue.get()
                 if batch is None:
                     return
-                pending = batch.records
-                attempt = 0
-                while pending:
-                    attempt += 1
-                    if bucket is not None:
-                        await bucket.take(sum(write_units(r.item or {}) for r in pending))
-                    requests += 1
-                    try:
-                        # Every item passed the validation pass: skip botocore's second one.
-                        resp = await self._session.call(
-                            "dynamodb",
-                            "batch_write_item",
-                            validate=False,
-                            RequestItems={
-                                table.name: [{"PutRequest": {"Item": r.item}} for r in pending]
-                            },
-                        )
-                    except ReadOnlyViolation:
-                        raise
-                    except DdbConsoleError as exc:
-                        if _transient(exc) and attempt < max_attempts:
-                            state.retries += 1
-                            await _sleep(_backoff(attempt, 0.05, 5.0))
-                            continue
-                        await record_failures([(r, str(exc)) for r in pending])
-                        break
-                    unprocessed = (resp.get("UnprocessedItems") or {}).get(table.name, [])
-                    accepted, pending = _split_unprocessed(table, pending, unprocessed)
-                    _add_numbers(done, [r.number for r in accepted])
-                    written += len(accepted)
-                    state.items += len(accepted)
-                    state.bytes += sum(len(r.text) for r in accepted)
-                    if progress is not None:
-                        progress(state)
-                    await save_checkpoint()
-                    if not pending:
-                        break
-                    if attempt >= max_attempts:
-                        reason = f"still unprocessed after {attempt} attempts (throttled)"
-                        await record_failures([(r, reason) for r in pending])
-                        break
-                    state.retries += 1
-                    await _sleep(_backoff(attempt, 0.05, 5.0))
+                try:
+                    await write(batch.records)
+                finally:
+                    for key in batch.keys:
+                        if in_flight.get(key) is batch.finished:
+                            del in_flight[key]
+                    batch.finished.set()
 
         tasks = [asyncio.create_task(producer())]
         tasks += [asyncio.create_task(worker()) for _ in range(max(1, concurrency))]
@@ -713,6 +867,13 @@ class TransferService:
             await asyncio.to_thread(fail_handle.close)
             raise
         await asyncio.to_thread(fail_handle.close)
+        if read != total:
+            await save_checkpoint(force=True)
+            raise UserInputError(
+                f"{source} changed during the import",
+                f"the validation pass read {total:,} records, the writing pass {read:,}; "
+                "what was written is in the checkpoint (--resume once the file is final)",
+            )
         if failed_count == 0:
             await asyncio.to_thread(_remove, cp_path)
             await asyncio.to_thread(_remove, fail_path)
@@ -818,7 +979,7 @@ def _validate_file(table: TableInfo, path: Path, fmt: Format) -> tuple[int, dict
     invalid: dict[int, str] = {}
     total = 0
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # a BOM is not data
             for record in _read_records(handle, fmt):
                 total = record.number
                 if record.item is None:

@@ -24,6 +24,7 @@ FIDELITY = (
     '"BigNumber": 12345678901234567890123456789012345678, '
     '"SmallNumber": 0.12345678901234567890123456789012345678, "Negative": -1E-130, '
     '"Huge": 9.9999999999999999999999999999999999999E+125, "EmptyString": "", "Nothing": null, '
+    '"EmptyBlob": {"$B": ""}, '
     '"Flags": [true, false, null], "Blob": {"$B": "AP9iaW5hcnkA"}, "Tags": {"$SS": ["a", "b", "ü"]}, '
     '"Numbers": {"$NS": [1, 1.5, 12345678901234567890123456789012345678]}, '
     '"Blobs": {"$BS": ["AQ==", "AgM="]}, "Backslash": "\\\\start", '

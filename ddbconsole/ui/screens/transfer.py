@@ -1,7 +1,7 @@
 """Export and import screens: a small form, then progress (bar, items/s, ETA) with Cancel.
 
 The transfer runs in a worker of this screen; Cancel cancels the worker. A cancelled export leaves
-its partial file; a cancelled import leaves its checkpoint (resume with the same file) and failure
+FILE.partial; a cancelled import leaves its checkpoint (resume with the same file) and failure
 file. Both are named in the result line.
 """
 
@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import QuerySpec, TableInfo
+from ddbconsole.services.transfer import partial_path
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services
@@ -65,6 +66,7 @@ class TransferScreen(ModalScreen[str]):
         self.result_text = ""
         self.running = False
         self.last_progress: TransferProgress | None = None
+        self.path = Path()
 
     def compose(self) -> ComposeResult:
         verb = "Export" if self.mode == "export" else "Import into"
@@ -134,7 +136,8 @@ class TransferScreen(ModalScreen[str]):
         self.query_one("#transfer-start", Button).disabled = True
         self.query_one("#transfer-cancel", Button).disabled = False
         self._status("Validating…" if self.mode == "import" else "Scanning…")
-        self.run_transfer(Path(path).expanduser(), fmt, number)
+        self.path = Path(path).expanduser()
+        self.run_transfer(self.path, fmt, number)
 
     def _progress(self, progress: TransferProgress) -> None:
         self.last_progress = progress
@@ -192,7 +195,7 @@ class TransferScreen(ModalScreen[str]):
         self.workers.cancel_group(self, "transfer")
         done = self.last_progress.items if self.last_progress else 0
         if self.mode == "export":
-            text = f"Cancelled after {done:,} items; the partial file is kept"
+            text = f"Cancelled after {done:,} items; they are in {partial_path(self.path)}"
         else:
             text = (
                 f"Cancelled after {done:,} records; start again with the same file to resume"
