@@ -13,6 +13,7 @@ could not be written (they are listed in the failure file), 3 in read-only mode 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -81,7 +82,14 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
 async def cmd_import(services: Services, args: argparse.Namespace) -> int:
     if services.read_only:
         raise ReadOnlyViolation("dynamodb", "BatchWriteItem")
+    from ddbconsole.services.transfer import checkpoint_path
+
     table = await services.tables.describe(args.table)
+    if args.resume and not checkpoint_path(args.file).exists():
+        print(
+            f"no checkpoint {checkpoint_path(args.file)}: starting from the first record",
+            file=sys.stderr,
+        )
     progress = _Progress()
     result = await services.transfer.import_file(
         table,
@@ -113,8 +121,8 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
     return value
 
 
