@@ -36,11 +36,11 @@ _FUNCS = (
 
 
 class FilterSyntaxError(UserInputError):
-    def __init__(self, message: str, text: str, pos: int) -> None:
+    def __init__(self, message: str, text: str, pos: int, what: str = "Filter") -> None:
         pointer = f"at column {pos + 1}" + (
             f" ('{text[pos : pos + 12]}')" if pos < len(text) else " (end)"
         )
-        super().__init__(f"Filter: {message}", pointer, code="FilterSyntax")
+        super().__init__(f"{what}: {message}", pointer, code="FilterSyntax")
         self.column = pos + 1
 
 
@@ -51,12 +51,13 @@ class Filter:
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, what: str = "Filter") -> None:
         self.text = text
         self.pos = 0
+        self.what = what  # names the field in error titles
 
     def fail(self, message: str) -> FilterSyntaxError:
-        return FilterSyntaxError(message, self.text, self.pos)
+        return FilterSyntaxError(message, self.text, self.pos, self.what)
 
     def ws(self) -> None:
         self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
@@ -216,7 +217,7 @@ def sort_condition(op: str, key_type: str, value: str, value2: str = "") -> Sort
         raise UserInputError(
             "Sort key condition", f"unknown operator {op!r}; use one of {', '.join(SORT_OPS)}"
         )
-    second = key_value(value2, key_type, "sort key (second value)") if op == "between" else None
+    second = key_value(value2, key_type, "second sort key") if op == "between" else None
     if op == "between" and second is None:
         raise UserInputError("Sort key condition", "between needs a second value")
     first = key_value(value, key_type, "sort key")
@@ -235,7 +236,7 @@ def key_value(text: str, key_type: str, what: str = "key") -> dict[str, object] 
     stripped = text.strip()
     if key_type == "S":
         if stripped.startswith('"'):
-            value = codec.loads_value(stripped)
+            value = _loads_key(stripped, what)
             if codec.type_of(value) != "S":
                 raise UserInputError(f"The {what} is a string (S)", f"got {stripped}")
             return value
@@ -248,18 +249,26 @@ def key_value(text: str, key_type: str, what: str = "key") -> dict[str, object] 
         return {"N": stripped}
     if key_type == "B":
         literal = stripped if stripped.startswith("{") else json.dumps({"$B": stripped})
-        value = codec.loads_value(literal)
+        value = _loads_key(literal, what)
         if codec.type_of(value) != "B":
             raise UserInputError(f"The {what} is binary (B)", "give it as base64")
         return value
     raise UserInputError(f"Unknown key type {key_type!r}", "expected S, N or B")
 
 
+def _loads_key(literal: str, what: str) -> dict[str, object]:
+    """codec.loads_value, its errors titled by the field ("Invalid sort key value"), not as items."""
+    try:
+        return codec.loads_value(literal)
+    except codec.CodecError as exc:
+        raise UserInputError(f"Invalid {what} value", exc.advice, code=exc.code) from None
+
+
 def parse_projection(text: str) -> tuple[AttributePath, ...]:
     """`a, b.c, d[0]` -> paths."""
     if not text.strip():
         return ()
-    r = _Reader(text)
+    r = _Reader(text, "Projection")
     paths = [r.path()]
     while r.accept(","):
         paths.append(r.path())

@@ -94,3 +94,33 @@ def test_sort_condition_and_projection() -> None:
     assert parse_projection("a, b.c , d[2]") == ("a", ("b", "c"), ("d", 2))
     with pytest.raises(FilterSyntaxError):
         parse_projection("a b")
+
+
+@pytest.mark.parametrize(
+    ("text", "key_type", "what", "words"),
+    [
+        ("AA", "B", "sort key", 'Invalid sort key value: line 1: $B: invalid base64 "AA"'),
+        ('{"$B": 1}', "B", "partition key", "Invalid partition key value: "),
+        ('"unclosed', "S", "sort key", "Invalid sort key value: "),
+        ("twelve", "N", "partition key", "The partition key is a number (N)"),
+    ],
+)
+def test_key_value_errors_name_the_key(text: str, key_type: str, what: str, words: str) -> None:
+    with pytest.raises(UserInputError) as err:
+        key_value(text, key_type, what)
+    assert str(err.value).startswith(words), str(err.value)
+    assert "item JSON" not in str(err.value)
+
+
+def test_projection_errors_say_projection() -> None:
+    with pytest.raises(UserInputError) as err:
+        parse_projection("a b")
+    assert str(err.value).startswith("Projection: expected ','"), str(err.value)
+    assert "column 3" in str(err.value)
+    with pytest.raises(UserInputError) as err:
+        parse_projection("a, ")
+    assert str(err.value).startswith("Projection: expected an attribute name")
+    # The filter's own errors keep their title.
+    with pytest.raises(FilterSyntaxError) as err:
+        parse_filter("a ~ 1")
+    assert str(err.value).startswith("Filter: ")
