@@ -90,15 +90,22 @@ def parse_sort(text: str, key: KeyAttribute) -> SortCondition:
     """
     from ddbconsole.filters import SORT_OPS, sort_condition
 
-    lexer = shlex.shlex(text, posix=False)
-    lexer.whitespace_split = True
-    tokens = list(lexer)
+    tokens = text.split(maxsplit=1)
     if not tokens:
         raise UserInputError("Empty sort key condition", "write e.g. --sk 'begins_with 2026-'")
     op = "=" if tokens[0] == "==" else tokens[0].lower()
     if op not in SORT_OPS:
         op, value, value2 = "=", text, ""
     elif op == "between":
+        # Only here are quotes grouping ("a b" is one bound); elsewhere the value is as typed.
+        lexer = shlex.shlex(text, posix=False)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:  # shlex: "No closing quotation"
+            raise UserInputError(
+                "Invalid sort key condition", f"unbalanced quote in {text.strip()!r}"
+            ) from None
         bounds = [t for t in tokens[1:] if t.lower() != "and"]
         if len(bounds) != 2:
             raise UserInputError("Invalid sort key condition", "write 'between LOW and HIGH'")

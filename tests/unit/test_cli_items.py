@@ -305,3 +305,63 @@ def test_sort_values_follow_the_key_type() -> None:
     for bad in ("between 1", "> abc", ">"):
         with pytest.raises(UserInputError):
             parse_sort(bad, n)
+
+
+def test_sort_quotes_do_not_crash() -> None:
+    s, b = KeyAttribute("k", "S", "RANGE"), KeyAttribute("k", "B", "RANGE")
+    # After an operator the value is the text as typed: a lone quote is part of the string.
+    assert parse_sort("= 'x", s) == SortCondition("=", {"S": "'x"})
+    assert parse_sort("'x", s) == SortCondition("=", {"S": "'x"})
+    assert parse_sort("begins_with O'Brien", s) == SortCondition("begins_with", {"S": "O'Brien"})
+    assert parse_sort('between "a b" and "c"', s) == SortCondition(
+        "between", {"S": "a b"}, {"S": "c"}
+    )
+    cases = [
+        (
+            'begins_with "ORD',
+            s,
+            "Invalid sort key value: line 1, column 1: this string is never closed",
+        ),
+        ("between 'a and b", s, "Invalid sort key condition: unbalanced quote"),
+        ('between "a and b', s, "Invalid sort key condition: unbalanced quote"),
+        ("= 'x", b, "Invalid sort key value: "),
+    ]
+    for text, key, words in cases:
+        with pytest.raises(UserInputError) as err:
+            parse_sort(text, key)
+        assert str(err.value).startswith(words), (text, str(err.value))
+
+
+def test_key_and_projection_errors_name_the_argument(
+    moto_url: str, boto: Any, tables: list[str]
+) -> None:
+    name = make_table(boto, "N", "B")
+    tables.append(name)
+    cases = [
+        (("query", name, "--pk", "1", "--sk", "begins_with AA"), "Invalid sort key value: "),
+        (("query", name, "--pk", "1", "--sk", "= 'x"), "Invalid sort key value: "),
+        (("query", name, "--pk", "1", "--sk", 'begins_with "ORD'), "Invalid sort key value: "),
+        (("query", name, "--pk", "1", "--sk", "between 'a and b"), "unbalanced quote"),
+        (("query", name, "--pk", "1", "--sk", "between A and 'b"), "unbalanced quote"),
+        (("query", name, "--pk", "x"), "The partition key is a number (N)"),
+        (("get", name, '{"pk": 1, "sk": {"$B": "AA"}}'), "Invalid item JSON in the argument"),
+        (("scan", name, "--projection", "a b"), "Projection: expected ','"),
+        (("query", name, "--pk", "1", "--projection", "a,"), "Projection: "),
+    ]
+    for args, message in cases:
+        out = ddb(moto_url, *args)
+        assert out.returncode == 2, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ddbconsole: "), out.stderr
+        assert message in lines[0], lines[0]
+
+
+def test_sort_value_with_a_quote_queries_it(moto_url: str, boto: Any, tables: list[str]) -> None:
+    name = make_table(boto, "S", "S")
+    tables.append(name)
+    for sk in ("'x", "O'Brien", "x"):
+        boto.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"S": sk}})
+    for sk, expected in [("= 'x", ["'x"]), ("begins_with O'", ["O'Brien"])]:
+        out = ddb(moto_url, "query", name, "--pk", "p", "--sk", sk)
+        assert out.returncode == 0, out.stderr
+        assert [i["sk"] for i in json.loads(out.stdout)] == expected
