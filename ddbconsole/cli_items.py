@@ -24,6 +24,7 @@ Errors print one line on stderr with a non-zero exit code; in read-only mode wri
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import shlex
 import sys
@@ -59,19 +60,32 @@ def _form(name: str) -> codec.Form:
 
 
 def read_text(arg: str) -> tuple[str, str]:
-    """The text of an argument that may be `@FILE` or `@-` (stdin); also a name for messages."""
+    """The text of an argument that may be `@FILE` or `@-` (stdin); also a name for messages.
+
+    Files and stdin are UTF-8 whatever the locale (a leading BOM is dropped)."""
     if not arg.startswith("@"):
         return arg, "the argument"
     path = arg[1:]
-    if path == "-":
-        return sys.stdin.read(), "stdin"
+    source = "stdin" if path == "-" else path
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read(), path
+        if path == "-":
+            data = _read_stdin()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
     except OSError as exc:
-        raise UserInputError(f"Cannot read {path}", exc.strerror or str(exc)) from None
-    except UnicodeDecodeError:
-        raise UserInputError(f"Cannot read {path}", "the file is not UTF-8 text") from None
+        raise UserInputError(f"Cannot read {source}", exc.strerror or str(exc)) from None
+    body = data.removeprefix(codecs.BOM_UTF8)  # as "utf-8-sig", keeping byte offsets right
+    try:
+        return body.decode("utf-8"), source
+    except UnicodeDecodeError as exc:
+        byte = len(data) - len(body) + exc.start + 1
+        raise UserInputError(f"Cannot read {source}", f"not UTF-8 text (byte {byte})") from None
+
+
+def _read_stdin() -> bytes:
+    """All of stdin, as bytes."""
+    return sys.stdin.buffer.read()
 
 
 def parse_item(arg: str, form: codec.Form = "plain") -> Item:

@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from ddbconsole import codec
-from ddbconsole.cli_items import parse_filters, parse_sort
+from ddbconsole.cli_items import parse_filters, parse_sort, read_text
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.errors import UserInputError
 from ddbconsole.models import FilterCondition, KeyAttribute, SortCondition
@@ -365,3 +365,62 @@ def test_sort_value_with_a_quote_queries_it(moto_url: str, boto: Any, tables: li
         out = ddb(moto_url, "query", name, "--pk", "p", "--sk", sk)
         assert out.returncode == 0, out.stderr
         assert [i["sk"] for i in json.loads(out.stdout)] == expected
+
+
+def put_bytes(url: str, table: str, arg: str, data: bytes, env: dict[str, str]) -> Any:
+    return subprocess.run(
+        ["ddbconsole", "--endpoint-url", url, "--region", "us-east-1", "put", table, arg],
+        capture_output=True,
+        timeout=60,
+        input=data,
+        env={**os.environ, **env},
+    )
+
+
+# A strict decoder (UnicodeDecodeError) and C.UTF-8 (surrogateescape: a lone surrogate).
+LOCALES = [{"PYTHONIOENCODING": "utf-8:strict"}, {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""}]
+
+
+@pytest.mark.parametrize("env", LOCALES)
+def test_put_input_that_is_not_utf8(
+    moto_url: str, boto: Any, tables: list[str], tmp_path: Path, env: dict[str, str]
+) -> None:
+    name = make_table(boto)
+    tables.append(name)
+    latin1 = '{"pk": "k", "city": "Málaga"}'.encode("latin-1")
+    path = tmp_path / "latin1.json"
+    path.write_bytes(latin1)
+    for arg, source in [("@-", "stdin"), (f"@{path}", str(path))]:
+        out = put_bytes(moto_url, name, arg, latin1, env)
+        assert out.returncode == 2, out.stderr
+        lines = out.stderr.decode().strip().splitlines()
+        assert lines == [f"ddbconsole: Cannot read {source}: not UTF-8 text (byte 23)"], lines
+    assert "Item" not in boto.get_item(TableName=name, Key={"pk": {"S": "k"}})
+
+
+@pytest.mark.parametrize("env", LOCALES)
+def test_put_accepts_a_utf8_bom(
+    moto_url: str, boto: Any, tables: list[str], tmp_path: Path, env: dict[str, str]
+) -> None:
+    name = make_table(boto)
+    tables.append(name)
+    text = '\ufeff{"pk": "k", "city": "Málaga ✓"}'.encode()
+    path = tmp_path / "bom.json"
+    path.write_bytes(text)
+    for arg in (f"@{path}", "@-"):
+        boto.delete_item(TableName=name, Key={"pk": {"S": "k"}})
+        out = put_bytes(moto_url, name, arg, text, env)
+        assert out.returncode == 0, out.stderr
+        item = boto.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]
+        assert item == {"pk": {"S": "k"}, "city": {"S": "Málaga ✓"}}
+
+
+def test_read_text_decodes_utf8_and_drops_a_bom(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(b'\xef\xbb\xbf{"a": "\xc3\xa9"}')
+    assert read_text(f"@{path}") == ('{"a": "é"}', str(path))
+    path.write_bytes(b'\xef\xbb\xbf{"a": "\xe9"}')  # latin-1 é: byte 11 (3 of BOM, 7 of `{"a": "`)
+    with pytest.raises(UserInputError) as err:
+        read_text(f"@{path}")
+    assert str(err.value) == f"Cannot read {path}: not UTF-8 text (byte 11)"
+    assert read_text('{"a": 1}') == ('{"a": 1}', "the argument")
