@@ -111,6 +111,24 @@ def _quiet_libraries() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The console script. Every subcommand ends the same way on a closed stdout (`| head`: quietly,
+    exit 141 as if killed by SIGPIPE) and on Ctrl-C (exit 130), without a traceback."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        # Later flushes (at exit) must not fail again: point stdout at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     _quiet_libraries()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -156,8 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_tui(settings)
     except DdbConsoleError as exc:
         return _fail(exc)
-    except KeyboardInterrupt:
-        return 130
     finally:
         if server is not None:
             server.stop()

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import os
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -84,8 +85,20 @@ def read_text(arg: str) -> tuple[str, str]:
 
 
 def _read_stdin() -> bytes:
-    """All of stdin, as bytes."""
-    return sys.stdin.buffer.read()
+    """All of stdin. Ctrl-C while waiting interrupts at once: under asyncio.run the first Ctrl-C
+    only cancels the command at its next await, which a blocking read never reaches."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (
+        None,
+        signal.SIG_IGN,
+        signal.default_int_handler,
+    ):
+        return sys.stdin.buffer.read()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return sys.stdin.buffer.read()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def parse_item(arg: str, form: codec.Form = "plain") -> Item:
@@ -270,22 +283,16 @@ async def _pages(
 
 
 async def _emit(args: argparse.Namespace, fetch: Callable[[Item | None, int | None], Any]) -> int:
+    # A closed stdout (`| head`) raises BrokenPipeError here: cli.main stops quietly (exit 141).
     printer = Printer(args.output)
     shown = 0
-    try:
-        async for page in _pages(fetch, args.limit, args.page_size):
-            for item in page.items:
-                if args.limit is not None and shown >= args.limit:
-                    break
-                printer.item(item)
-                shown += 1
-        printer.close()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    async for page in _pages(fetch, args.limit, args.page_size):
+        for item in page.items:
+            if args.limit is not None and shown >= args.limit:
+                break
+            printer.item(item)
+            shown += 1
+    printer.close()
     return 0
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
+import time
 from pathlib import Path
+
+import pytest
 
 from ddbconsole import __version__
 
@@ -137,3 +142,94 @@ def test_unknown_aws_profile(isolated_env: Path) -> None:
     out = run("--profile", "ghost", "--region", "us-east-1", "tables")
     assert out.returncode == 4
     assert "ghost" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tables",),
+        ("describe", "Orders"),
+        ("get", "Users", '{"UserId": "user-0001"}'),
+        ("scan", "Users"),
+        ("query", "Users", "--pk", "user-0001"),
+    ],
+)
+def test_closed_stdout_exits_141_quietly(moto_url: str, args: tuple[str, ...]) -> None:
+    """`ddbconsole tables | head -0`: the reader is gone before anything is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = subprocess.run(
+            ["ddbconsole", "--endpoint-url", moto_url, "--region", "us-east-1", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        os.close(write)
+    assert out.returncode == 141
+    assert out.stderr == ""
+
+
+def _default_sigint() -> None:
+    # A shell starts background jobs with SIGINT ignored; the child should get the usual Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.stderr is not None
+    return proc.returncode, proc.stderr.read()
+
+
+def test_ctrl_c_during_a_request_exits_130() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        proc = subprocess.Popen(
+            ["ddbconsole", "--endpoint-url", url, "--region", "us-east-1", "tables"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_default_sigint,
+        )
+        server.settimeout(30)
+        conn, _ = server.accept()  # the request is in flight, never answered
+        with conn:
+            code, stderr = _interrupt(proc)
+    assert code == 130
+    assert stderr == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
+def test_ctrl_c_while_reading_stdin_exits_130(moto_url: str) -> None:
+    """`ddbconsole put T @-` waiting for input: the first Ctrl-C stops it."""
+    proc = subprocess.Popen(
+        ["ddbconsole", "--endpoint-url", moto_url, "--region", "us-east-1", "put", "Users", "@-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        wchan = Path(f"/proc/{proc.pid}/wchan")
+        while "pipe" not in wchan.read_text():  # blocked reading stdin
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        code, stderr = _interrupt(proc)
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+    assert code == 130
+    assert stderr == ""
