@@ -7,6 +7,7 @@ file. Settings are frozen; switching profile at run time builds a new Settings w
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -79,6 +80,23 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
 # Keys of one region under `prices` (USD): the cost what-if of the capacity tab.
 PRICE_KEYS = ("on_demand_read_per_million", "on_demand_write_per_million", "rcu_hour", "wcu_hour")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+# An AWS region name (eu-west-1, us-gov-west-1, us-isob-east-1); with an endpoint URL (DynamoDB Local,
+# emulators) any name the AWS SDK accepts (a host label, e.g. "local").
+REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_ANY_REGION_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+
+
+def check_region(region: str, source: str = "", *, custom_endpoint: bool = False) -> str:
+    """`region` if it is a region name; ConfigError (exit 2) saying so if not, before any request."""
+    pattern = _ANY_REGION_RE if custom_endpoint else REGION_RE
+    if not pattern.fullmatch(region):
+        where = f"{source}: " if source else ""
+        raise ConfigError(
+            f"{where}'{region}' is not a region name (like eu-west-1)", code="ConfigRegion"
+        )
+    return region
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -250,9 +268,13 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         profile = profiles.get(DEFAULT_PROFILE_NAME, Profile())
     if aws_profile_env and not flags.profile:
         profile = replace(profile, aws_profile=aws_profile_env)
+    region_source = f"{path}: key 'profiles.{profile.name}.region'"
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     if region:
         profile = replace(profile, region=region)
+        region_source = "environment: " + (
+            "AWS_REGION" if env.get("AWS_REGION") else "AWS_DEFAULT_REGION"
+        )
     if env.get("AWS_ENDPOINT_URL"):
         profile = replace(profile, endpoint_url=env["AWS_ENDPOINT_URL"])
     if env.get("AWS_ENDPOINT_URL_DYNAMODB"):
@@ -261,12 +283,16 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         )
     if flags.region:
         profile = replace(profile, region=flags.region)
+        region_source = "--region"
     if flags.endpoint_url:
         # Like the AWS CLI flag, --endpoint-url wins over everything, for every client.
         profile = replace(profile, endpoint_url=flags.endpoint_url, endpoints={})
     for url in [profile.endpoint_url, *profile.endpoints.values()]:
         if url and not url.startswith(("http://", "https://")):
             raise ConfigError(f"endpoint URL {url!r} must start with http:// or https://", "")
+    if profile.region:
+        custom = bool(profile.endpoint_url or profile.endpoints)
+        check_region(profile.region, region_source, custom_endpoint=custom)
 
     read_only = (
         flags.read_only

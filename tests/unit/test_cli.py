@@ -144,6 +144,14 @@ def test_unknown_aws_profile(isolated_env: Path) -> None:
     assert "ghost" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_bad_region_is_a_config_error() -> None:
+    out = run("--region", "bad region!", "--endpoint-url", "http://127.0.0.1:9", "tables")
+    assert out.returncode == 2, out.stderr
+    assert out.stderr == (
+        "ddbconsole: --region: 'bad region!' is not a region name (like eu-west-1)\n"
+    )
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -168,3 +168,40 @@ def test_prices_are_validated_and_loaded(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as err:
             load_settings(Flags(config=str(write(tmp_path, text))), environ={})
         assert word in str(err.value) and err.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "source"),
+    [
+        (Flags(region="bad region!"), {}, "--region"),
+        (Flags(region="euwest1"), {}, "--region"),
+        (Flags(), {"AWS_REGION": "eu west 1"}, "AWS_REGION"),
+        (Flags(), {"AWS_DEFAULT_REGION": "EU-WEST-1"}, "AWS_DEFAULT_REGION"),
+        # A local endpoint takes any region its client can sign for, but not spaces or '!'.
+        (Flags(region="bad region!", endpoint_url="http://localhost:8000"), {}, "--region"),
+    ],
+)
+def test_bad_region_is_a_config_error(flags: Flags, env: dict[str, str], source: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(flags, environ=env)
+    message = str(err.value)
+    assert source in message and "is not a region name (like eu-west-1)" in message
+    assert err.value.exit_code == 2
+
+
+def test_bad_region_in_the_file_names_the_profile(tmp_path: Path) -> None:
+    path = write(tmp_path, "profiles:\n  p:\n    region: Frankfurt\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(Flags(config=str(path), profile="p"), environ={})
+    assert str(path) in str(err.value) and "profiles.p.region" in str(err.value)
+    assert "'Frankfurt' is not a region name" in str(err.value)
+
+
+def test_region_names_that_are_accepted() -> None:
+    for region in ("eu-west-1", "us-gov-west-1", "us-isob-east-1", "cn-northwest-1"):
+        assert load_settings(Flags(region=region), environ={}).profile.region == region
+    # DynamoDB Local and emulators accept made-up regions: allowed with an endpoint URL.
+    local = load_settings(Flags(region="local", endpoint_url="http://localhost:8000"), environ={})
+    assert local.profile.region == "local"
+    with pytest.raises(ConfigError):
+        load_settings(Flags(region="local"), environ={})

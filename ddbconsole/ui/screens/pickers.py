@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ddbconsole.config import Profile
+from ddbconsole.config import Profile, check_region
+from ddbconsole.errors import ConfigError
 
 REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
@@ -21,7 +20,6 @@ REGIONS = (
     "ap-southeast-3", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1",
     "me-south-1", "me-central-1", "af-south-1", "il-central-1",
 )  # fmt: skip
-REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 PICKER_CSS = """
 {name} {{ align: center middle; }}
@@ -95,14 +93,11 @@ class RegionPicker(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#region")
     def typed(self, event: Input.Submitted) -> None:
-        region = event.value.strip()
-        if REGION_RE.match(region):
-            self.dismiss(region)
-        else:
+        try:
+            self.dismiss(check_region(event.value.strip()))
+        except ConfigError as exc:
             # Keep what was typed; say what is wrong.
-            self.query_one("#region-error", Label).update(
-                f"'{region}' is not a region name (like eu-west-1)"
-            )
+            self.query_one("#region-error", Label).update(exc.title)
 
     @on(OptionList.OptionSelected, "#regions")
     def chosen(self, event: OptionList.OptionSelected) -> None:
