@@ -246,6 +246,6 @@ async def test_export_refuses_segments_for_a_query_and_too_many(
     query = QuerySpec(partition_value={"S": "user-0001"})
     with pytest.raises(UserInputError, match="whole-table scan"):
         await services.transfer.export(info, tmp_path / "x", query=query, segments=4)
-    with pytest.raises(UserInputError, match="1 .. 1000 segments"):
+    with pytest.raises(UserInputError, match=r"1 \.\. 1000 segments"):
         await services.transfer.export(info, tmp_path / "x", segments=1001)
     assert not (tmp_path / "x").exists()
