@@ -133,7 +133,7 @@ class DdbConsoleApp(App[int]):
         await old.close()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
-                screen.reconnect()
+                await screen.reconnect()
         self.notify(
             f"Connected: profile {settings.profile.name}, region {settings.profile.region or 'default'}"
         )

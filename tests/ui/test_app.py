@@ -189,3 +189,31 @@ async def test_help_in_read_only_leaves_out_write_keys(
         assert "Item editor" in text and "Plain/DynamoDB JSON" in text
         for words in ("editor_save", "Save conflict", "New table", "Capacity and settings forms"):
             assert words not in text
+
+
+async def test_region_switch_drops_the_old_regions_rows(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    """Rows of the old region must not stay on screen, where a delete or an edit would go to
+    the same key in the new region."""
+    from textual.widgets import DataTable
+
+    from tests.ui.test_items import open_items
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, "Users")
+        assert pane.query_one(DataTable).row_count > 0
+        app._region_chosen("eu-west-1")
+        await wait_for(pilot, lambda: app.settings.profile.region == "eu-west-1")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(
+            pilot, lambda: screen.items_pane is not None and screen.items_pane is not pane
+        )
+        fresh = screen.items_pane
+        assert fresh is not None and fresh.table is None
+        assert fresh.query_one(DataTable).row_count == 0
+        await pilot.press("d")  # nothing to delete: no confirmation appears
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)

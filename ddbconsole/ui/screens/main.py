@@ -268,12 +268,22 @@ class MainScreen(WorkerErrors, Screen[None]):
         if name in names and name in table_list.visible_names():
             table_list.option_list.highlighted = table_list.visible_names().index(name)
 
-    def reconnect(self) -> None:
-        """After a profile or region switch: start over with the new connection."""
+    async def reconnect(self) -> None:
+        """After a profile or region switch: start over with the new connection.
+
+        The Items, Capacity and Metrics panes are dropped and built afresh: nothing shown from the
+        old connection (rows, capacity, a pager that would fetch) may be acted on through the new
+        one, where the same key could be another item in another region or account."""
         self.selected_table = None
         self.table_info = None
         if self.metrics_pane is not None:
             self.metrics_pane.clear_table()  # stop polling the old connection's table
+        for tab in LAZY_PANES:
+            if (pane := self.pane(tab)) is not None:
+                await pane.remove()
+        active = self.query_one(TabbedContent).active
+        if active in LAZY_PANES:
+            await self._build_pane(active)
         self.query_one(TableList).set_names((), False)
         self.query_one(TableDetails).show_message("Select a table to see its description.")
         self.refresh_status()
