@@ -29,11 +29,11 @@ APP_ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark", "help", "Help", "Show help", "List every key and command"),
     Action(
         "command_palette",
-        "colon",
+        "colon,ctrl+p",  # the id is Textual's own palette binding's: its ctrl+p must stay
         "command_palette",
         "Commands",
         "Open command palette",
-        "Run any action by name (also ctrl+p)",
+        "Run any action by name",
     ),
     Action(
         "switch_profile",

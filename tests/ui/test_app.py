@@ -217,3 +217,16 @@ async def test_region_switch_drops_the_old_regions_rows(
         await pilot.press("d")  # nothing to delete: no confirmation appears
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_palette_opens_with_colon_and_ctrl_p(app_for: Callable[..., DdbConsoleApp]) -> None:
+    from textual.command import CommandPalette
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Users" in _table_names(app))
+        for key in ("colon", "ctrl+p"):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))

@@ -88,8 +88,6 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
                 continue
             key = keymap.get(binding.id, binding.key) if binding.id else binding.key
             table.add_row(_key_display(key), binding.description, "", binding.id or "")
-    table.add_row("", "", "", "")
-    table.add_row("ctrl+p", "Command palette", "Every command by name", "")
     return table
 
 
