@@ -6,6 +6,7 @@ this module stays cheap to import.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -142,6 +143,18 @@ def _profile_hint(profile: str | None) -> str:
     return f" --profile {profile}" if profile else ""
 
 
+def _one_line(message: str) -> str:
+    """An error message fit for one line: an HTML error page (a proxy's, or a local server's 500)
+    becomes its title; anything else its first 300 characters, whitespace folded."""
+    text = message.strip()
+    if text[:1] == "<" and re.search(r"<html|<!doctype", text[:200], re.IGNORECASE):
+        found = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        title = " ".join(found.group(1).split()) if found else "an HTML error page"
+        return f"{title} (the endpoint answered with an HTML page, not an AWS error)"
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleError:
     """Turn any exception from the AWS stack into a DdbConsoleError with a title and advice."""
     if isinstance(exc, DdbConsoleError):
@@ -152,7 +165,7 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
         response: dict[str, Any] = getattr(exc, "response", {}) or {}
         error = response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")).strip()
+        message = _one_line(str(error.get("Message", "")))
         operation = str(getattr(exc, "operation_name", ""))
         if code in {"ExpiredTokenException", "ExpiredToken"}:
             return ConnectionProblem(
