@@ -19,6 +19,7 @@ from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projecti
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Pager
+from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import ITEM_ACTIONS
@@ -102,6 +103,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.table: TableInfo | None = None
         self.pager: Pager | None = None
         self.source = ""  # what the current pager reads: "Scan Orders", "PartiQL", ...
+        self.replayable = True  # False for a PartiQL write: reloading must not send it again
         self.row_items: list[dict[str, Any]] = []
         self.marked: dict[str, dict[str, Any]] = {}  # canonical key -> key, across pages
         self.loaded_for: str | None = None
@@ -259,8 +261,11 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         self.start_pager(source, fetch)
 
-    def start_pager(self, source: str, fetch: Callable[[Any], Awaitable[Page]]) -> None:
+    def start_pager(
+        self, source: str, fetch: Callable[[Any], Awaitable[Page]], *, replayable: bool = True
+    ) -> None:
         self.source = source
+        self.replayable = replayable
         self.pager = Pager(fetch)
         self._page_worker("first")
 
@@ -359,7 +364,14 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             self._page_worker("prev")
 
     def reload_page(self) -> None:
-        if self.pager:
+        if self.pager and not self.replayable:
+            self.notify(
+                "The grid shows the result of a PartiQL write; it is not sent again. "
+                "Press f and Enter to scan the table.",
+                title="Not re-run",
+                severity="warning",
+            )
+        elif self.pager:
             self._page_worker("reload")
         self.post_message(self.Changed())
 
@@ -564,4 +576,4 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return await items.execute_statement(statement, parameters, token, remember=remember)
 
         label = " ".join(statement.split())
-        self.start_pager(f"PartiQL {label[:60]}", fetch)
+        self.start_pager(f"PartiQL {label[:60]}", fetch, replayable=is_select(statement))

@@ -1,0 +1,68 @@
+"""Pilot tests of Items-tab fixes found in review: refresh, PartiQL writes, editor, form, cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import boto3
+from textual.widgets import DataTable, TextArea
+
+from ddbconsole.demo.server import MotoProcess
+from ddbconsole.ui.app import DdbConsoleApp
+from ddbconsole.ui.screens.partiql import PartiQLScreen
+from ddbconsole.ui.widgets.items_pane import ItemsPane
+from tests.helpers import wait_for
+from tests.ui.test_items import SIZE, events_table, open_items
+
+__all__ = ["events_table"]  # the fixture, shared with test_items
+
+
+def statements_sent(moto_server: MotoProcess) -> int:
+    return [r["operation"] for r in moto_server.requests()].count("ExecuteStatement")
+
+
+async def run_partiql(app: DdbConsoleApp, pilot: object, pane: ItemsPane, statement: str) -> None:
+    pane.query_one(DataTable).focus()
+    await pilot.press("x")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, PartiQLScreen))  # type: ignore[arg-type]
+    app.screen.query_one("#statement", TextArea).load_text(statement)
+    await pilot.press("ctrl+r")  # type: ignore[attr-defined]
+
+
+async def test_refresh_does_not_resend_a_partiql_write(
+    app_for: Callable[..., DdbConsoleApp],
+    events_table: str,
+    moto_url: str,
+    moto_server: MotoProcess,
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        await run_partiql(
+            app, pilot, pane, f"INSERT INTO \"{events_table}\" VALUE {{'pk': 'once', 'sk': 1}}"
+        )
+        await wait_for(
+            pilot, lambda: pane.source.startswith("PartiQL INSERT") and pane.pager is not None
+        )
+        await wait_for(pilot, lambda: pane.pager is not None and pane.pager.current is not None)
+        assert "Item" in client.get_item(
+            TableName=events_table, Key={"pk": {"S": "once"}, "sk": {"N": "1"}}
+        )
+        moto_server.reset_requests()
+        pane.query_one(DataTable).focus()
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: any("not sent again" in n.message for n in app._notifications)
+        )
+        await pilot.pause(0.5)
+        assert statements_sent(moto_server) == 0
+        assert not app.errors  # a resent INSERT would fail: the item exists
+        # A SELECT result still reloads with one request.
+        await run_partiql(app, pilot, pane, f"SELECT * FROM \"{events_table}\" WHERE pk = 'once'")
+        await wait_for(
+            pilot, lambda: pane.source.startswith("PartiQL SELECT") and len(pane.row_items) == 1
+        )
+        moto_server.reset_requests()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: statements_sent(moto_server) == 1)
