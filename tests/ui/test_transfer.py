@@ -145,3 +145,34 @@ async def test_export_the_query_result(
         await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
     keys = sorted(json.loads(line)["sk"] for line in out.read_text().splitlines())
     assert keys == [i for i in range(30) if i % 3 == 1]  # exactly the partition's items
+
+
+async def test_export_asks_before_overwriting_and_follows_the_extension(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, tmp_path: Path
+) -> None:
+    from ddbconsole.ui.screens.confirm import ConfirmScreen
+
+    existing = tmp_path / "keep.csv"
+    existing.write_text("precious\n")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferScreen))
+        screen = app.screen
+        assert isinstance(screen, TransferScreen)
+        screen.query_one("#transfer-path", Input).value = str(existing)
+        await pilot.pause()
+        assert screen.query_one("#transfer-format", Select).value == "csv"
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")  # keep the file
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert not screen.running and existing.read_text() == "precious\n"
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
+        assert screen.query_one(ProgressBar).percentage == 1.0
+    assert existing.read_text().splitlines()[0].startswith("pk:S,sk:N")

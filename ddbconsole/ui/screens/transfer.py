@@ -87,6 +87,12 @@ class TransferScreen(ModalScreen[str]):
                 )
             else:
                 yield Input(placeholder="rate limit in WCU/s (default: none)", id="transfer-extra")
+            if self.mode == "import":
+                yield Static(
+                    "[dim]Each record is a PutItem: an item with the same key is replaced whole "
+                    "(attributes not in the record are gone).[/dim]",
+                    id="transfer-note",
+                )
             yield ProgressBar(total=None, show_eta=False, id="transfer-bar")
             yield Static("", id="transfer-status")
             with Horizontal():
@@ -132,12 +138,29 @@ class TransferScreen(ModalScreen[str]):
             if number <= 0:
                 self._status("[red]Give a positive number[/red]")
                 return
+        target = Path(path).expanduser()
+        if self.mode == "export" and target.exists():
+            from ddbconsole.ui.screens.confirm import ConfirmScreen
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._begin(target, fmt, number)
+
+            body = f"{target} exists; the export replaces it once it is complete."
+            self.app.push_screen(
+                ConfirmScreen(f"Overwrite {target.name}?", body, confirm_label="Overwrite"),
+                answered,
+            )
+            return
+        self._begin(target, fmt, number)
+
+    def _begin(self, target: Path, fmt: Format, number: float | None) -> None:
         self.running = True
         self.query_one("#transfer-start", Button).disabled = True
         self.query_one("#transfer-cancel", Button).disabled = False
         self._status("Validating…" if self.mode == "import" else "Scanning…")
-        self.path = Path(path).expanduser()
-        self.run_transfer(self.path, fmt, number)
+        self.path = target
+        self.run_transfer(target, fmt, number)
 
     def _progress(self, progress: TransferProgress) -> None:
         self.last_progress = progress
@@ -181,7 +204,21 @@ class TransferScreen(ModalScreen[str]):
             text = f"[red]{exc}[/red]"
         self.finish(text)
 
+    @on(Input.Changed, "#transfer-path")
+    def path_changed(self, event: Input.Changed) -> None:
+        # The format follows the file's extension when it names one.
+        suffix = Path(event.value.strip()).suffix.lower()
+        chosen = self.query_one("#transfer-format", Select)
+        if suffix == ".csv":
+            chosen.value = "csv"
+        elif suffix in (".jsonl", ".ndjson", ".json") and chosen.value == "csv":
+            chosen.value = "jsonl"
+
     def finish(self, text: str) -> None:
+        if self.last_progress is not None and not text.startswith(("Cancelled", "[red]")):
+            bar = self.query_one("#transfer-bar", ProgressBar)
+            done = max(1, self.last_progress.items)
+            bar.update(total=done, progress=done)  # complete (a query's total was unknown)
         self.running = False
         self.result_text = text
         self._status(text)
