@@ -9,9 +9,10 @@ from textual.widgets import DataTable, TextArea
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
+from ddbconsole.ui.screens.confirm import ConfirmScreen
 from ddbconsole.ui.screens.partiql import PartiQLScreen
 from ddbconsole.ui.widgets.items_pane import ItemsPane
-from tests.helpers import wait_for
+from tests.helpers import static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items
 
 __all__ = ["events_table"]  # the fixture, shared with test_items
@@ -42,6 +43,8 @@ async def test_refresh_does_not_resend_a_partiql_write(
         await run_partiql(
             app, pilot, pane, f"INSERT INTO \"{events_table}\" VALUE {{'pk': 'once', 'sk': 1}}"
         )
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await wait_for(
             pilot, lambda: pane.source.startswith("PartiQL INSERT") and pane.pager is not None
         )
@@ -66,3 +69,27 @@ async def test_refresh_does_not_resend_a_partiql_write(
         moto_server.reset_requests()
         await pilot.press("r")
         await wait_for(pilot, lambda: statements_sent(moto_server) == 1)
+
+
+async def test_partiql_write_asks_first_and_cancel_keeps_the_statement(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, moto_url: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    key = {"pk": {"S": "asked"}, "sk": {"N": "7"}}
+    statement = f"INSERT INTO \"{events_table}\" VALUE {{'pk': 'asked', 'sk': 7}}"
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        await run_partiql(app, pilot, pane, statement)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = static_text(app.screen.query_one("#confirm-body"))
+        assert "ExecuteStatement" in body and "'pk': 'asked'" in body
+        await pilot.press("n")  # cancel: back in the editor, statement kept, nothing sent
+        await wait_for(pilot, lambda: isinstance(app.screen, PartiQLScreen))
+        assert app.screen.query_one("#statement", TextArea).text == statement
+        assert "Item" not in client.get_item(TableName=events_table, Key=key)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Item" in client.get_item(TableName=events_table, Key=key))
+        assert not app.errors

@@ -17,6 +17,8 @@ from textual.widgets.option_list import Option
 
 from ddbconsole import codec
 from ddbconsole.errors import UserInputError
+from ddbconsole.services.readonly import is_select
+from ddbconsole.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from ddbconsole.models import StatementRecord
@@ -107,7 +109,21 @@ class PartiQLScreen(ModalScreen[Request | None]):
         except UserInputError as exc:
             self.query_one("#partiql-error", Label).update(Text(str(exc)))
             return
-        self.dismiss((statement, params))
+        if is_select(statement) or self.ddb_app.settings.read_only:
+            self.dismiss((statement, params))  # read-only: the client hook refuses a write
+            return
+        request: dict[str, Any] = {"Statement": statement}
+        if params:
+            request["Parameters"] = params
+        body = Text("ExecuteStatement\n", style="bold")
+        body.append(json.dumps(request, indent=2, ensure_ascii=False))
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.dismiss((statement, params))
+
+        screen = ConfirmScreen("Run this PartiQL write?", body, confirm_label="Run")
+        self.app.push_screen(screen, done)
 
     @on(Input.Submitted, "#params")
     def params_submitted(self) -> None:
