@@ -10,6 +10,8 @@ from textual.widgets import DataTable, TextArea
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.item_editor import ItemEditorScreen
+from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.partiql import PartiQLScreen
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 from tests.helpers import static_text, wait_for
@@ -93,3 +95,33 @@ async def test_partiql_write_asks_first_and_cancel_keeps_the_statement(
         await pilot.press("y")
         await wait_for(pilot, lambda: "Item" in client.get_item(TableName=events_table, Key=key))
         assert not app.errors
+
+
+async def test_escape_leaves_the_editor_after_asking_to_discard(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, moto_url: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        item = pane.current_item()
+        assert item is not None
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        area = app.screen.query_one(TextArea)
+        assert area.has_focus and not area.read_only
+        await pilot.press("z", "z")
+        assert "zz" in area.text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.title_text == "Discard changes?"  # type: ignore[attr-defined]
+        await pilot.press("n")  # keep editing
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        assert "zz" in app.screen.query_one(TextArea).text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert client.get_item(TableName=events_table, Key=key)["Item"] == item

@@ -43,7 +43,8 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
     ItemEditorScreen #problem.ok { color: $success; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Back", id="editor_close"),
+        # priority: the TextArea (tab_behavior="indent") would take Esc and the screen never close.
+        Binding("escape", "close", "Back", id="editor_close", priority=True),
         Binding("e", "start_edit", "Edit", id="editor_edit"),
         Binding("ctrl+t", "toggle_form", "Plain/DynamoDB JSON", id="editor_toggle_form"),
         Binding("ctrl+s", "save", "Save", id="editor_save"),
