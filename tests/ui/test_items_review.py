@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import boto3
-from textual.widgets import DataTable, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
@@ -15,7 +15,7 @@ from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.partiql import PartiQLScreen
 from ddbconsole.ui.widgets.items_pane import ItemsPane
 from tests.helpers import static_text, wait_for
-from tests.ui.test_items import SIZE, events_table, open_items
+from tests.ui.test_items import SIZE, events_table, open_items, rows
 
 __all__ = ["events_table"]  # the fixture, shared with test_items
 
@@ -125,3 +125,27 @@ async def test_escape_leaves_the_editor_after_asking_to_discard(
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert client.get_item(TableName=events_table, Key=key)["Item"] == item
+
+
+async def test_failed_page_request_restores_the_info_line(
+    app_for: Callable[..., DdbConsoleApp], events_table: str
+) -> None:
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        shown = rows(pane)
+        pane.query_one("#index", Select).value = "ByKind"
+        await pilot.pause()
+        pane.query_one("#consistent", Checkbox).value = True
+        box = pane.query_one("#pk", Input)
+        box.value = "click"
+        box.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(app.errors))
+        assert "Consistent read is not available on ByKind" in app.errors[-1].title
+        await pilot.pause(0.2)
+        info = static_text(pane.query_one("#page-info", Static), width=300)
+        assert "loading" not in info
+        assert f"Scan {events_table}" in info and "page 1" in info  # what the grid still shows
+        assert "failed: Consistent read is not available on ByKind" in info
+        assert pane.source == f"Scan {events_table}" and rows(pane) == shown

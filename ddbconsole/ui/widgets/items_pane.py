@@ -21,7 +21,7 @@ from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Pager
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
-from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import ITEM_ACTIONS
 from ddbconsole.ui.screens.confirm import ConfirmScreen
 
@@ -107,6 +107,8 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.row_items: list[dict[str, Any]] = []
         self.marked: dict[str, dict[str, Any]] = {}  # canonical key -> key, across pages
         self.loaded_for: str | None = None
+        # What the grid shows (source, pager, replayable, page): put back when a request fails.
+        self._shown: tuple[str, Pager | None, bool, Page | None] = ("", None, True, None)
 
     @property
     def ddb_app(self) -> DdbConsoleApp:
@@ -157,6 +159,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if not changed:
             return
         self.marked.clear()
+        self._shown = ("", None, True, None)  # the grid's rows are of the old table
         index = self.query_one("#index", Select)
         index.set_options(
             [("table", TABLE)] + [(f"{i.kind} {i.name}", i.name) for i in info.indexes]
@@ -275,16 +278,31 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if pager is None:
             return
         self.query_one("#page-info", Static).update(Text(f"{self.source}: loading…", style="dim"))
-        if direction == "first":
-            page: Page | None = await pager.first()
-        elif direction == "next":
-            page = await pager.next()
-        elif direction == "prev":
-            page = await pager.prev()
-        else:
-            page = await pager.reload()
+        try:
+            if direction == "first":
+                page: Page | None = await pager.first()
+            elif direction == "next":
+                page = await pager.next()
+            elif direction == "prev":
+                page = await pager.prev()
+            else:
+                page = await pager.reload()
+        except Exception as exc:
+            if pager is self.pager:
+                self._page_failed(exc)
+            raise  # reported by WorkerErrors
         if page is not None and pager is self.pager:
             self.show_page(page)
+
+    def _page_failed(self, exc: Exception) -> None:
+        """The grid keeps what it showed: put back its source, pager and info line, plus the error."""
+        source, page = self.source, None
+        if self._shown[1] is not None:  # else nothing is shown yet: r retries the failed request
+            self.source, self.pager, self.replayable, page = self._shown
+        err = describe_error(exc, self.ddb_app.settings.profile.aws_profile)
+        info = self._info_text(page) or Text()
+        info.append(f"{'  ' if info else ''}{source} failed: {err.title}", style="bold red")
+        self.query_one("#page-info", Static).update(info)
 
     def show_page(self, page: Page) -> None:
         table = self.query_one(DataTable)
@@ -302,13 +320,19 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             table.add_row(
                 *cells, key=str(i), label=Text("●", style="bold red") if marked else Text(" ")
             )
+        self._shown = (self.source, self.pager, self.replayable, page)
         self._update_info(page)
 
     def _update_info(self, page: Page | None = None) -> None:
+        info = self._info_text(page)
+        if info is not None:
+            self.query_one("#page-info", Static).update(info)
+
+    def _info_text(self, page: Page | None = None) -> Text | None:
         pager = self.pager
         page = page or (pager.current if pager else None)
         if pager is None or page is None:
-            return
+            return None
         info = Text(f"{self.source}  ", style="bold")
         info.append(f"page {pager.index + 1}  ")
         info.append(f"Count {page.count}")
@@ -320,7 +344,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             info.append("  [ prev", style="dim")
         if self.marked:
             info.append(f"  {len(self.marked)} marked", style="bold red")
-        self.query_one("#page-info", Static).update(info)
+        return info
 
     # --- selection ----------------------------------------------------------------------------
 
