@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import boto3
@@ -14,7 +15,8 @@ from ddbconsole.ui.screens.item_editor import ItemEditorScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.partiql import PartiQLScreen
 from ddbconsole.ui.widgets.items_pane import ItemsPane
-from tests.helpers import static_text, wait_for
+from ddbconsole.ui.widgets.table_list import TableList
+from tests.helpers import create_table_with_gsi, static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items, rows
 
 __all__ = ["events_table"]  # the fixture, shared with test_items
@@ -149,3 +151,37 @@ async def test_failed_page_request_restores_the_info_line(
         assert f"Scan {events_table}" in info and "page 1" in info  # what the grid still shows
         assert "failed: Consistent read is not available on ByKind" in info
         assert pane.source == f"Scan {events_table}" and rows(pane) == shown
+
+
+async def test_query_form_is_cleared_for_another_table(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, moto_url: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    other = create_table_with_gsi(client, f"Other-{uuid.uuid4().hex[:8]}", "ByS", on_demand=True)
+    client.put_item(TableName=other, Item={"pk": {"S": "p1"}, "s": {"S": "x"}})
+    try:
+        app = app_for()
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_items(app, pilot, events_table)
+            pane.query_one("#pk", Input).value = "dev-1"
+            pane.query_one("#sk-op", Select).value = ">="
+            pane.query_one("#sk", Input).value = "3"
+            pane.query_one("#projection", Input).value = "pk, sk"
+            box = pane.query_one("#filter", Input)
+            box.value = 'kind = "click"'
+            box.focus()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: pane.source.startswith("Query") and bool(rows(pane)))
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            table_list = screen.query_one(TableList)
+            await wait_for(pilot, lambda: other in table_list.names)
+            table_list.filter_input.value = other
+            await wait_for(pilot, lambda: table_list.visible_names() == [other])
+            await wait_for(pilot, lambda: pane.source == f"Scan {other}" and bool(rows(pane)))
+            for name in ("#pk", "#sk", "#sk2", "#filter", "#projection"):
+                assert pane.query_one(name, Input).value == "", name
+            assert pane.query_one("#sk-op", Select).value == "="
+            assert rows(pane) == [{"pk": {"S": "p1"}, "s": {"S": "x"}}]
+    finally:
+        client.delete_table(TableName=other)

@@ -165,6 +165,9 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             [("table", TABLE)] + [(f"{i.kind} {i.name}", i.name) for i in info.indexes]
         )
         index.value = TABLE
+        for box in self.query("#query-bar Input").results(Input):
+            box.value = ""  # another table's filter or key would be wrong here
+        self.query_one("#sk-op", Select).value = "="
         self.query_one("#mode", Select).value = "scan"
         self._update_key_hints()
         self.loaded_for = None
