@@ -185,3 +185,33 @@ async def test_query_form_is_cleared_for_another_table(
             assert rows(pane) == [{"pk": {"S": "p1"}, "s": {"S": "x"}}]
     finally:
         client.delete_table(TableName=other)
+
+
+async def test_cursor_stays_on_the_saved_item(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, moto_url: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        grid = pane.query_one(DataTable)
+        grid.focus()
+        await pilot.press("down", "down", "down")
+        assert grid.cursor_row == 3
+        item = pane.current_item()
+        assert item is not None
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        area = app.screen.query_one(TextArea)
+        area.load_text(area.text.replace('"kind": "', '"note": "saved",\n  "kind": "'))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(
+            pilot, lambda: "note" in client.get_item(TableName=events_table, Key=key)["Item"]
+        )
+        await wait_for(pilot, lambda: any("note" in r for r in rows(pane)))
+        assert grid.cursor_row == 3
+        current = pane.current_item()
+        assert current is not None and current["note"] == {"S": "saved"}
+        assert {"pk": current["pk"], "sk": current["sk"]} == key

@@ -281,6 +281,8 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if pager is None:
             return
         self.query_one("#page-info", Static).update(Text(f"{self.source}: loading…", style="dim"))
+        selected = self.current_item() if direction == "reload" else None
+        row = self.query_one(DataTable).cursor_row
         try:
             if direction == "first":
                 page: Page | None = await pager.first()
@@ -296,6 +298,16 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             raise  # reported by WorkerErrors
         if page is not None and pager is self.pager:
             self.show_page(page)
+            if selected is not None:  # same page again: stay on the item (or the row) shown
+                self._move_to(selected, row)
+
+    def _move_to(self, item: dict[str, Any], row: int) -> None:
+        key_id = self._key_id(item)
+        ids = [self._key_id(i) for i in self.row_items]
+        if key_id is not None and key_id in ids:
+            row = ids.index(key_id)
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, min(row, table.row_count - 1)))
 
     def _page_failed(self, exc: Exception) -> None:
         """The grid keeps what it showed: put back its source, pager and info line, plus the error."""
