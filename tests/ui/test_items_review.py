@@ -215,3 +215,23 @@ async def test_cursor_stays_on_the_saved_item(
         current = pane.current_item()
         assert current is not None and current["note"] == {"S": "saved"}
         assert {"pk": current["pk"], "sk": current["sk"]} == key
+
+
+async def test_read_only_footers_show_no_write_keys(
+    app_for: Callable[..., DdbConsoleApp], events_table: str
+) -> None:
+    app = app_for(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        pane.query_one(DataTable).focus()
+        await pilot.pause()
+        listed = {b.binding.action for b in app.active_bindings.values()}  # shown, even dimmed
+        assert "next_page" in listed and "mark_item" not in listed
+        await pilot.press("space")
+        assert not pane.marked
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await pilot.pause()
+        listed = {b.binding.action for b in app.active_bindings.values()}
+        assert "close" in listed and "toggle_form" in listed
+        assert not listed & {"start_edit", "save", "external_editor"}

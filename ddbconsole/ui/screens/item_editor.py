@@ -87,11 +87,12 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         self.query_one(TextArea).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        read_only = self.ddb_app.settings.read_only
+        if action in ("save", "external_editor", "start_edit") and self.ddb_app.settings.read_only:
+            return False  # hidden: nothing can be written in read-only mode
         if action in ("save", "external_editor"):
-            return True if self.editing and not read_only else None
+            return True if self.editing else None
         if action == "start_edit":
-            return True if not self.editing and not read_only else None
+            return True if not self.editing else None
         return True
 
     def _show_title(self) -> None:

@@ -77,7 +77,8 @@ def column_label(name: str, items: tuple[dict[str, Any], ...]) -> Text:
 
 
 class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
-    WRITE_ACTIONS = write_actions(ITEM_ACTIONS)
+    # Marking is only for the batch delete: hidden with it in read-only mode.
+    WRITE_ACTIONS = write_actions(ITEM_ACTIONS) | {"mark_item"}
     DEFAULT_CSS = """
     ItemsPane { height: 1fr; }
     ItemsPane #query-bar { height: auto; }
