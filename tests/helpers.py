@@ -61,3 +61,20 @@ def create_table_with_gsi(
         **capacity,
     )
     return name
+
+
+async def show_table(app: Any, pilot: Pilot[Any], table: str, tab_key: str) -> Any:
+    """Filter the table list down to `table`, wait until it is described, then press `tab_key`
+    (1 Items, 2 Capacity, 3 Metrics, 4 Settings). Returns the main screen."""
+    from ddbconsole.ui.screens.main import MainScreen
+    from ddbconsole.ui.widgets.table_list import TableList
+
+    await wait_for(pilot, lambda: table in app.screen.query_one(TableList).names)
+    table_list = app.screen.query_one(TableList)
+    table_list.filter_input.value = table
+    await wait_for(pilot, lambda: table_list.visible_names() == [table])
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
+    await pilot.press(tab_key)
+    return screen

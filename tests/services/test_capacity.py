@@ -76,6 +76,27 @@ def policies(aas: Any, table: str) -> list[dict[str, Any]]:
     return out
 
 
+def assert_provisioned_with_autoscaling_restored(
+    ddb: Any, aas: Any, table: str, before: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """Back on provisioned at 7 R (table) and 4 W (GSI), with the 4 targets as `before` and their
+    target-tracking policies (70 %, cooldowns in 60 s / out 30 s) re-created."""
+    desc = ddb.describe_table(TableName=table)["Table"]
+    assert desc["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
+    assert desc["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+    after = targets(aas, table)
+    assert {k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in after.items()} == {
+        k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in before.items()
+    }
+    restored = policies(aas, table)
+    assert len(restored) == 4
+    for p in restored:
+        config = p["TargetTrackingScalingPolicyConfiguration"]
+        assert config["TargetValue"] == 70.0
+        assert (config["ScaleInCooldown"], config["ScaleOutCooldown"]) == (60, 30)
+
+
 def writes(moto_server: MotoProcess) -> list[tuple[str, str]]:
     reads = ("Describe", "List", "Get")
     return [
@@ -188,20 +209,7 @@ async def test_on_demand_and_back_restores_autoscaling(
         table, Throughput(7, 8), {GSI: Throughput(3, 4)}, True, confirmed=plan
     )
     assert sent.calls == plan
-    desc = ddb.describe_table(TableName=table)["Table"]
-    assert desc["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
-    assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
-    assert desc["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
-    after = targets(aas, table)
-    assert {k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in after.items()} == {
-        k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in before.items()
-    }
-    restored = policies(aas, table)
-    assert len(restored) == 4
-    for p in restored:
-        config = p["TargetTrackingScalingPolicyConfiguration"]
-        assert config["TargetValue"] == 70.0
-        assert (config["ScaleInCooldown"], config["ScaleOutCooldown"]) == (60, 30)
+    assert_provisioned_with_autoscaling_restored(ddb, aas, table, before)
     assert await services.capacity.remembered_autoscaling(table) is None  # forgotten once restored
 
 

@@ -33,8 +33,12 @@ from ddbconsole.ui.screens.capacity_switch import OnDemandSwitchForm, Provisione
 from ddbconsole.ui.screens.confirm import ConfirmScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.widgets.capacity_pane import CapacityPane
-from ddbconsole.ui.widgets.table_list import TableList
-from tests.helpers import create_table_with_gsi, static_text, wait_for
+from tests.helpers import create_table_with_gsi, show_table, static_text, wait_for
+from tests.services.test_capacity import (
+    assert_provisioned_with_autoscaling_restored,
+    policies,
+    targets,
+)
 
 SIZE = (180, 50)
 GSI = "ByStatus"
@@ -53,10 +57,6 @@ def ddb(moto_url: str) -> Any:
 @pytest.fixture
 def aas(moto_url: str) -> Any:
     return _client(moto_url, "application-autoscaling")
-
-
-def _rids(table: str) -> list[tuple[str, str]]:
-    return [(f"table/{table}", "table"), (f"table/{table}/index/{GSI}", "index")]
 
 
 @pytest.fixture
@@ -89,20 +89,6 @@ def make_table(ddb: Any, aas: Any) -> Iterator[Factory]:
         ddb.delete_table(TableName=name)
 
 
-def targets(aas: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
-    ids = [rid for rid, _ in _rids(table)]
-    found = aas.describe_scalable_targets(ServiceNamespace="dynamodb", ResourceIds=ids)
-    return {(t["ResourceId"], t["ScalableDimension"]): t for t in found["ScalableTargets"]}
-
-
-def policies(aas: Any, table: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for rid, _ in _rids(table):
-        page = aas.describe_scaling_policies(ServiceNamespace="dynamodb", ResourceId=rid)
-        out += [p for p in page["ScalingPolicies"] if p["ResourceId"] == rid]  # moto: substring
-    return out
-
-
 def sent(moto_server: MotoProcess) -> list[str]:
     """The write operations that reached the server since the last reset."""
     reads = ("Describe", "List", "Get")
@@ -110,14 +96,7 @@ def sent(moto_server: MotoProcess) -> list[str]:
 
 
 async def open_capacity(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> CapacityPane:
-    await wait_for(pilot, lambda: table in app.screen.query_one(TableList).names)
-    table_list = app.screen.query_one(TableList)
-    table_list.filter_input.value = table
-    await wait_for(pilot, lambda: table_list.visible_names() == [table])
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
-    await pilot.press("2")
+    screen = await show_table(app, pilot, table, "2")
     await wait_for(pilot, lambda: screen.capacity_pane is not None)
     pane = screen.query_one(CapacityPane)
     await wait_for(pilot, lambda: pane.table_name == table)
@@ -210,20 +189,7 @@ async def test_on_demand_and_back_restores_autoscaling(
         )
         assert "Remembered auto scaling" not in summary(pane)  # forgotten once restored
 
-    desc = ddb.describe_table(TableName=table)["Table"]
-    assert desc["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
-    assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
-    assert desc["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
-    after = targets(aas, table)
-    assert {k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in after.items()} == {
-        k: (t["MinCapacity"], t["MaxCapacity"]) for k, t in before.items()
-    }
-    restored = policies(aas, table)
-    assert len(restored) == 4
-    for p in restored:
-        config = p["TargetTrackingScalingPolicyConfiguration"]
-        assert config["TargetValue"] == 70.0
-        assert (config["ScaleInCooldown"], config["ScaleOutCooldown"]) == (60, 30)
+    assert_provisioned_with_autoscaling_restored(ddb, aas, table, before)
 
 
 async def test_edit_gsi_throughput_with_validation(

@@ -17,8 +17,7 @@ from ddbconsole.ui.screens.item_editor import ItemEditorScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.partiql import PartiQLScreen
 from ddbconsole.ui.widgets.items_pane import ItemsPane
-from ddbconsole.ui.widgets.table_list import TableList
-from tests.helpers import static_text, wait_for
+from tests.helpers import show_table, static_text, wait_for
 
 SIZE = (180, 50)
 
@@ -69,14 +68,7 @@ def events_table(moto_url: str) -> Iterator[str]:
 
 
 async def open_items(app: DdbConsoleApp, pilot: object, table: str) -> ItemsPane:
-    await wait_for(pilot, lambda: table in app.screen.query_one(TableList).names)  # type: ignore[arg-type]
-    table_list = app.screen.query_one(TableList)
-    table_list.filter_input.value = table
-    await wait_for(pilot, lambda: table_list.visible_names() == [table])  # type: ignore[arg-type]
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)  # type: ignore[arg-type]
-    await pilot.press("1")  # type: ignore[attr-defined]
+    screen = await show_table(app, pilot, table, "1")  # type: ignore[arg-type]
     await wait_for(pilot, lambda: screen.items_pane is not None)  # type: ignore[arg-type]
     pane = screen.query_one(ItemsPane)
     await wait_for(pilot, lambda: pane.pager is not None and pane.pager.current is not None)  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ from ddbconsole.ui.screens.help import HelpScreen
 from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.widgets.metrics_pane import MetricsPane
 from ddbconsole.ui.widgets.table_list import TableList
-from tests.helpers import create_table_with_gsi, static_text, wait_for
+from tests.helpers import create_table_with_gsi, show_table, static_text, wait_for
 
 SIZE = (180, 56)
 GSI = "ByKind"
@@ -90,14 +90,7 @@ def gmd_calls(server: MotoProcess) -> int:
 
 
 async def open_metrics(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> MetricsPane:
-    await wait_for(pilot, lambda: table in app.screen.query_one(TableList).names)
-    table_list = app.screen.query_one(TableList)
-    table_list.filter_input.value = table
-    await wait_for(pilot, lambda: table_list.visible_names() == [table])
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
-    await pilot.press("3")
+    screen = await show_table(app, pilot, table, "3")
     await wait_for(pilot, lambda: screen.metrics_pane is not None)
     pane = screen.query_one(MetricsPane)
     await wait_for(pilot, lambda: pane.table is not None and pane.table.name == table)
