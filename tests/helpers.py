@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import time
 from collections.abc import Callable
@@ -78,3 +79,20 @@ async def show_table(app: Any, pilot: Pilot[Any], table: str, tab_key: str) -> A
     await wait_for(pilot, lambda: screen.table_info is not None and screen.table_info.name == table)
     await pilot.press(tab_key)
     return screen
+
+
+class SentWrites:
+    """A before-parameter-build hook recording every non-read call a client makes, as built."""
+
+    READS = ("Describe", "List", "Get")
+
+    def __init__(self) -> None:
+        from ddbconsole.models import PlannedRequest
+
+        self._request = PlannedRequest
+        self.calls: list[Any] = []
+
+    def hook(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if not model.name.startswith(self.READS):
+            service = model.service_model.service_name
+            self.calls.append(self._request(service, model.name, copy.deepcopy(params)))

@@ -4,10 +4,9 @@ the server (the request log) and what the client sent (a before-parameter-build 
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,8 +29,7 @@ from ddbconsole.services.capacity import (
     check_decrease,
     switch_budget,
 )
-from tests.conftest import FAST_RETRIES, make_settings
-from tests.helpers import create_table_with_gsi
+from tests.helpers import SentWrites, create_table_with_gsi
 
 GSI = "ByStatus"
 Hook = tuple[str, Callable[..., Any]]
@@ -106,37 +104,6 @@ def writes(moto_server: MotoProcess) -> list[tuple[str, str]]:
     ]
 
 
-class Sent:
-    """A before-parameter-build hook recording every non-read call the client makes."""
-
-    def __init__(self) -> None:
-        self.calls: list[PlannedRequest] = []
-
-    def hook(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if not model.name.startswith(("Describe", "List", "Get")):
-            service = model.service_model.service_name
-            self.calls.append(PlannedRequest(service, model.name, copy.deepcopy(params)))
-
-
-@pytest.fixture
-async def make_services(moto_url: str) -> AsyncIterator[Callable[..., Services]]:
-    made: list[Services] = []
-
-    def factory(*hooks: Hook, read_only: bool = False) -> Services:
-        svc = Services(
-            make_settings(moto_url, read_only=read_only),
-            retries=FAST_RETRIES,
-            hooks=list(hooks),
-            oplog_file=False,
-        )
-        made.append(svc)
-        return svc
-
-    yield factory
-    for svc in made:
-        await svc.close()
-
-
 async def test_state(services: Services, ddb: Any, aas: Any) -> None:
     table = make_table(ddb)
     add_autoscaling(aas, table)
@@ -160,7 +127,7 @@ async def test_state(services: Services, ddb: Any, aas: Any) -> None:
 async def test_on_demand_and_back_restores_autoscaling(
     make_services: Callable[..., Services], ddb: Any, aas: Any
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     table = make_table(ddb)
     add_autoscaling(aas, table)
@@ -383,7 +350,7 @@ async def test_switch_refused_while_a_gsi_is_not_active(
 async def test_enable_and_disable_autoscaling_on_table_and_gsi(
     make_services: Callable[..., Services], ddb: Any, aas: Any
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     table = make_table(ddb)
     plan = await services.capacity.plan_enable_autoscaling(

@@ -4,11 +4,10 @@ sent is exactly the plan (a before-parameter-build hook)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import shlex
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -45,7 +44,7 @@ from ddbconsole.services.table_rules import (
     check_not_busy,
     name_problem,
 )
-from tests.conftest import FAST_RETRIES, make_settings
+from tests.helpers import SentWrites
 
 Hook = tuple[str, Callable[..., Any]]
 READS = ("Describe", "List", "Get")
@@ -60,38 +59,6 @@ def ddb(moto_url: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-
-
-class Sent:
-    """Records every non-read call the client makes, as the client built it."""
-
-    def __init__(self) -> None:
-        self.calls: list[PlannedRequest] = []
-
-    def hook(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if not model.name.startswith(READS):
-            service = model.service_model.service_name
-            self.calls.append(PlannedRequest(service, model.name, copy.deepcopy(params)))
-
-
-@pytest.fixture
-async def make_services(moto_url: str) -> AsyncIterator[Callable[..., Services]]:
-    made: list[Services] = []
-
-    def factory(*hooks: Hook, read_only: bool = False) -> Services:
-        svc = Services(
-            make_settings(moto_url, read_only=read_only),
-            retries=FAST_RETRIES,
-            hooks=list(hooks),
-            oplog_file=False,
-        )
-        svc.admin.poll_interval = 0.02
-        made.append(svc)
-        return svc
-
-    yield factory
-    for svc in made:
-        await svc.close()
 
 
 def writes(moto_server: MotoProcess) -> list[str]:
@@ -354,7 +321,7 @@ def test_busy_rule() -> None:
 async def test_create_sends_the_plan_and_follows_to_active(
     make_services: Callable[..., Services], moto_server: MotoProcess, ddb: Any
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     s = spec(unique(), gsis=(GSI,), lsis=(LSI,), deletion_protection=True, tags=(("a", "b"),))
     plan = services.admin.plan_create(s)
@@ -393,7 +360,7 @@ async def test_changed_plan_is_refused(
 async def test_delete_refused_while_protected_then_deleted(
     make_services: Callable[..., Services], moto_server: MotoProcess
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     name = unique()
     await services.admin.create(spec(name, deletion_protection=True))
@@ -423,7 +390,7 @@ async def test_delete_refused_while_protected_then_deleted(
 async def test_settings_plans_are_what_is_sent(
     make_services: Callable[..., Services], moto_server: MotoProcess, ddb: Any
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     admin = services.admin
     name = unique()
@@ -481,7 +448,7 @@ async def test_settings_plans_are_what_is_sent(
 async def test_gsi_add_and_delete(
     make_services: Callable[..., Services], moto_server: MotoProcess, ddb: Any
 ) -> None:
-    sent = Sent()
+    sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     admin = services.admin
     name = unique()
