@@ -6,6 +6,7 @@ file. Settings are frozen; switching profile at run time builds a new Settings w
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -52,9 +53,10 @@ class Settings:
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
-        """A copy connected through another profile; read-only never weakens within a run."""
-        ro = self.read_only if read_only is None else read_only
-        return replace(self, profile=profile, read_only=ro or profile.read_only)
+        """A copy connected through another profile; read-only never weakens within a run:
+        `read_only=True` (or a read-only profile) switches it on, nothing switches it off."""
+        ro = self.read_only or bool(read_only) or profile.read_only
+        return replace(self, profile=profile, read_only=ro)
 
 
 # --- schema -----------------------------------------------------------------------------------
@@ -199,6 +201,40 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
     return out
 
 
+@functools.cache
+def _unique_key_loader() -> type[Any]:
+    """A yaml.SafeLoader that refuses a key given twice in one mapping, at every level.
+
+    PyYAML keeps the last of duplicate keys, so `read_only: true` followed by `read_only: false`
+    (or a profile defined twice) would silently undo the first. Merge keys (`<<: *base`) are not
+    duplicates: an explicit key overrides a merged one, as YAML says."""
+    import yaml  # lazy: keep startup light
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}  # key -> the line it was first given on
+                for key_node, _value in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = seen.get(key)
+                    except TypeError:  # an unhashable key: the base class reports it
+                        break
+                    if first is not None:
+                        raise yaml.constructor.ConstructorError(
+                            None,
+                            None,
+                            f"duplicate key '{key}' (first given on line {first})",
+                            key_node.start_mark,
+                        )
+                    seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
 def _read_file(path: Path) -> Any:
     import yaml  # lazy: keep startup light
 
@@ -211,7 +247,7 @@ def _read_file(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file", exc.strerror or str(exc)) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -294,6 +330,9 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         custom = bool(profile.endpoint_url or profile.endpoints)
         check_region(profile.region, region_source, custom_endpoint=custom)
 
+    # Read-only is an OR over every source, never an override: once the file (top level or the
+    # chosen profile), DDBCONSOLE_READ_ONLY or --read-only asks for it, no later source switches it
+    # off (DDBCONSOLE_READ_ONLY=0 only means "not asked here"; there is no --no-read-only).
     read_only = (
         flags.read_only
         or _truthy(env.get("DDBCONSOLE_READ_ONLY", ""), "DDBCONSOLE_READ_ONLY")

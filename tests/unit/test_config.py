@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ddbconsole.config import Flags, load_settings
+from ddbconsole.config import Flags, Profile, load_settings
 from ddbconsole.errors import ConfigError
 
 GOOD = """
@@ -205,3 +207,114 @@ def test_region_names_that_are_accepted() -> None:
     assert local.profile.region == "local"
     with pytest.raises(ConfigError):
         load_settings(Flags(region="local"), environ={})
+
+
+# --- duplicate keys and read-only that nothing later can weaken ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        # A later `read_only: false` must not silently undo an earlier `true`.
+        ("read_only: true\npage_size: 5\nread_only: false\n", "read_only", 3),
+        # A profile defined twice: the second (without read_only) would replace the first.
+        (
+            "profiles:\n  prod:\n    read_only: true\n  local: {}\n  prod:\n    region: eu-west-1\n",
+            "prod",
+            5,
+        ),
+        ("profiles:\n  prod:\n    read_only: true\n    read_only: false\n", "read_only", 4),
+        ("prices:\n  eu-west-1: {rcu_hour: 1, rcu_hour: 2}\n", "rcu_hour", 2),
+    ],
+)
+def test_duplicate_yaml_keys_are_refused(tmp_path: Path, text: str, key: str, line: int) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(Flags(config=str(path)), environ={})
+    message = str(err.value)
+    assert str(path) in message and f"duplicate key '{key}'" in message
+    assert f"line {line}" in message
+    assert err.value.exit_code == 2 and "\n" not in message
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
+    text = (
+        "profiles:\n"
+        "  base: &base {region: eu-west-1, read_only: true}\n"
+        "  prod:\n    <<: *base\n    region: us-east-1\n"
+    )
+    s = load_settings(Flags(config=str(write(tmp_path, text)), profile="prod"), environ={})
+    assert s.profile.region == "us-east-1" and s.read_only
+
+
+# Everything that comes later in the chain (file < environment < flags) and could touch the profile
+# or read-only, none of which may switch read-only off once a source asked for it.
+LATER_ENV = [
+    {"DDBCONSOLE_READ_ONLY": "0"},
+    {"DDBCONSOLE_READ_ONLY": "false"},
+    {"DDBCONSOLE_READ_ONLY": ""},
+    {"AWS_PROFILE": "someone-else"},
+    {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-west-1"},
+    {"AWS_ENDPOINT_URL": "http://localhost:8000"},
+    {"AWS_ENDPOINT_URL_DYNAMODB": "http://localhost:8001"},
+]
+LATER_FLAGS = [
+    Flags(),
+    Flags(region="ap-south-1"),
+    Flags(endpoint_url="http://localhost:8002"),
+    Flags(demo=True),
+]
+
+
+def _every_later_source(config: str | None = None, profile: str | None = None) -> list[Any]:
+    out = []
+    for env in [{}, *LATER_ENV, {k: v for e in LATER_ENV for k, v in e.items()}]:
+        for f in LATER_FLAGS:
+            out.append(load_settings(replace(f, config=config, profile=profile), environ=env))
+    return out
+
+
+def _writable_profile() -> Profile:
+    return Profile(name="scratch", region="eu-west-1", read_only=False)
+
+
+def test_read_only_from_the_file_top_level_survives_every_later_source(tmp_path: Path) -> None:
+    text = "read_only: true\nprofiles:\n  rw:\n    read_only: false\n"
+    path = str(write(tmp_path, text))
+    for profile in (None, "rw", "an-aws-profile"):
+        for s in _every_later_source(path, profile):
+            assert s.read_only, s
+            assert s.with_profile(_writable_profile()).read_only
+            assert s.with_profile(_writable_profile(), read_only=False).read_only
+
+
+def test_read_only_from_a_profile_survives_every_later_source(tmp_path: Path) -> None:
+    text = "default_profile: prod\nprofiles:\n  prod:\n    read_only: true\n"
+    path = str(write(tmp_path, text))
+    for profile in (None, "prod"):
+        for s in _every_later_source(path, profile):
+            assert s.read_only, s
+            assert s.with_profile(_writable_profile()).read_only
+            assert s.with_profile(_writable_profile(), read_only=False).read_only
+
+
+def test_read_only_from_the_environment_survives_every_later_source(tmp_path: Path) -> None:
+    path = str(write(tmp_path, "read_only: false\nprofiles:\n  rw:\n    read_only: false\n"))
+    for value in ("1", "true", "yes", "on"):
+        for f in LATER_FLAGS:
+            for profile in (None, "rw"):
+                flags = replace(f, config=path, profile=profile)
+                s = load_settings(flags, environ={"DDBCONSOLE_READ_ONLY": value})
+                assert s.read_only, (value, flags)
+                assert s.with_profile(_writable_profile(), read_only=False).read_only
+
+
+def test_read_only_from_the_flag_survives_every_later_source(tmp_path: Path) -> None:
+    path = str(write(tmp_path, "read_only: false\nprofiles:\n  rw:\n    read_only: false\n"))
+    for env in [{}, *LATER_ENV]:
+        for profile in (None, "rw"):
+            flags = Flags(config=path, profile=profile, read_only=True)
+            s = load_settings(flags, environ=env)
+            assert s.read_only, (env, profile)
+            assert s.with_profile(_writable_profile()).read_only
+            assert s.with_profile(_writable_profile(), read_only=False).read_only
