@@ -101,6 +101,44 @@ def check_region(region: str, source: str = "", *, custom_endpoint: bool = False
     return region
 
 
+# One label of a host name, as botocore accepts it (no underscore): it refuses anything else with a
+# bare ValueError at client creation, after the UI has started.
+_HOST_LABEL_RE = re.compile(r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+PORT_RULE = "the port must be a number from 1 to 65535"
+
+
+def check_endpoint_url(url: str, source: str = "") -> str:
+    """`url` if an AWS client can be opened on it; ConfigError (exit 2) naming `source` if not."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    def bad(problem: str) -> ConfigError:
+        where = f"{source}: " if source else ""
+        return ConfigError(f"{where}{url!r} is not a valid endpoint URL", problem, code="ConfigURL")
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise bad("it must start with http:// or https://")
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port  # .port raises ValueError for a bad port
+    except ValueError as exc:  # 'http://[::1': Invalid IPv6 URL; 'http://h:x': a bad port
+        raise bad(PORT_RULE if "Port" in str(exc) else str(exc)) from None
+    if not host:
+        raise bad("it has no host name")
+    if port == 0:
+        raise bad(PORT_RULE)
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise bad(f"'{host}' is not an IPv6 address") from None
+    elif len(host) > 253 or not all(
+        _HOST_LABEL_RE.fullmatch(label) for label in host.removesuffix(".").split(".")
+    ):
+        raise bad(f"'{host}' is not a host name (letters, digits, '-' and '.')")
+    return url
+
+
 def _type_name(types: tuple[type, ...]) -> str:
     names = [_TYPE_NAMES.get(t, "a mapping" if t is dict else "null") for t in types]
     return " or ".join(dict.fromkeys(names))
@@ -140,6 +178,9 @@ def _parse_profile(name: str, raw: Any, source: str) -> Profile:
         if service not in SERVICES:
             raise _unknown(f"{where}.endpoints.{service}", dict.fromkeys(SERVICES), source)
         _check(url, (str,), f"{where}.endpoints.{service}", source)
+        check_endpoint_url(url, f"{source}: key '{where}.endpoints.{service}'")
+    if raw.get("endpoint_url") is not None:
+        check_endpoint_url(raw["endpoint_url"], f"{source}: key '{where}.endpoint_url'")
     return Profile(
         name=name,
         aws_profile=raw.get("aws_profile"),
@@ -311,21 +352,22 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         region_source = "environment: " + (
             "AWS_REGION" if env.get("AWS_REGION") else "AWS_DEFAULT_REGION"
         )
-    if env.get("AWS_ENDPOINT_URL"):
-        profile = replace(profile, endpoint_url=env["AWS_ENDPOINT_URL"])
-    if env.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        profile = replace(
-            profile, endpoints={**profile.endpoints, "dynamodb": env["AWS_ENDPOINT_URL_DYNAMODB"]}
-        )
+    # Endpoint URLs are checked where they come from (the file's in parse_config), so a bad one
+    # names its flag, variable or key; the environment's are not used (nor checked) under the flag.
+    if env.get("AWS_ENDPOINT_URL") and not flags.endpoint_url:
+        url = check_endpoint_url(env["AWS_ENDPOINT_URL"], "environment: AWS_ENDPOINT_URL")
+        profile = replace(profile, endpoint_url=url)
+    if env.get("AWS_ENDPOINT_URL_DYNAMODB") and not flags.endpoint_url:
+        source = "environment: AWS_ENDPOINT_URL_DYNAMODB"
+        url = check_endpoint_url(env["AWS_ENDPOINT_URL_DYNAMODB"], source)
+        profile = replace(profile, endpoints={**profile.endpoints, "dynamodb": url})
     if flags.region:
         profile = replace(profile, region=flags.region)
         region_source = "--region"
     if flags.endpoint_url:
         # Like the AWS CLI flag, --endpoint-url wins over everything, for every client.
-        profile = replace(profile, endpoint_url=flags.endpoint_url, endpoints={})
-    for url in [profile.endpoint_url, *profile.endpoints.values()]:
-        if url and not url.startswith(("http://", "https://")):
-            raise ConfigError(f"endpoint URL {url!r} must start with http:// or https://", "")
+        url = check_endpoint_url(flags.endpoint_url, "--endpoint-url")
+        profile = replace(profile, endpoint_url=url, endpoints={})
     if profile.region:
         custom = bool(profile.endpoint_url or profile.endpoints)
         check_region(profile.region, region_source, custom_endpoint=custom)

@@ -173,6 +173,16 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
                 f"refresh them (for SSO: aws sso login{_profile_hint(profile)})",
                 code=code,
             )
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        if status == 404 and code not in _CODES:
+            # AWS APIs answer errors with 400 or 5xx and a JSON or XML code: a bare 404 comes from
+            # a web server (or a proxy) that does not serve the API at all.
+            return ConnectionProblem(
+                "The endpoint URL answered 404 Not Found",
+                "it is not a DynamoDB endpoint (check --endpoint-url, AWS_ENDPOINT_URL "
+                "or endpoint_url in the config)",
+                code=code,
+            )
         title, advice = _CODES.get(code, (code, ""))
         if message and (not advice or code in {"ValidationException", "LimitExceededException"}):
             advice = message if not advice else f"{message} ({advice})"

@@ -318,3 +318,65 @@ def test_read_only_from_the_flag_survives_every_later_source(tmp_path: Path) -> 
             assert s.read_only, (env, profile)
             assert s.with_profile(_writable_profile()).read_only
             assert s.with_profile(_writable_profile(), read_only=False).read_only
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "text", "source", "problem"),
+    [
+        (Flags(endpoint_url="http://[::1"), {}, "", "--endpoint-url", "Invalid IPv6 URL"),
+        (Flags(endpoint_url="http://h:99999"), {}, "", "--endpoint-url", "port"),
+        (Flags(endpoint_url="http://h:0"), {}, "", "--endpoint-url", "port"),
+        (Flags(endpoint_url="http://h:x"), {}, "", "--endpoint-url", "port"),
+        (Flags(endpoint_url="http://"), {}, "", "--endpoint-url", "no host"),
+        (Flags(endpoint_url="http://dynamodb_local"), {}, "", "--endpoint-url", "host name"),
+        (Flags(endpoint_url="ftp://h"), {}, "", "--endpoint-url", "http://"),
+        (Flags(), {"AWS_ENDPOINT_URL": "http://a b"}, "", "AWS_ENDPOINT_URL", "host name"),
+        (
+            Flags(),
+            {"AWS_ENDPOINT_URL_DYNAMODB": "http://[::1"},
+            "",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "IPv6",
+        ),
+        (
+            Flags(),
+            {},
+            "profiles:\n  p:\n    endpoint_url: 'http://[::1'\n",
+            "key 'profiles.p.endpoint_url'",
+            "IPv6",
+        ),
+        (
+            Flags(),
+            {},
+            "profiles:\n  p:\n    endpoints:\n      cloudwatch: http://h:70000\n",
+            "key 'profiles.p.endpoints.cloudwatch'",
+            "port",
+        ),
+    ],
+)
+def test_bad_endpoint_url_names_its_source(
+    tmp_path: Path, flags: Flags, env: dict[str, str], text: str, source: str, problem: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(replace(flags, config=str(path)), environ=env)
+    message = str(err.value)
+    assert source in message and "endpoint URL" in message and problem in message
+    assert err.value.exit_code == 2 and "\n" not in message
+    if text:
+        assert str(path) in message
+
+
+def test_endpoint_urls_that_are_accepted() -> None:
+    for url in (
+        "http://localhost:8000",
+        "https://dynamodb.eu-west-1.amazonaws.com",
+        "http://127.0.0.1:4566/",
+        "http://[::1]:8000",
+        "HTTP://LOCALHOST:8000",
+    ):
+        assert load_settings(Flags(endpoint_url=url), environ={}).profile.endpoint_url == url
+    # A flag replaces the environment's endpoints, so a bad one there is not used, nor refused.
+    env = {"AWS_ENDPOINT_URL": "http://[::1", "AWS_ENDPOINT_URL_DYNAMODB": "nope"}
+    s = load_settings(Flags(endpoint_url="http://localhost:8000"), environ=env)
+    assert s.profile.endpoint_for("dynamodb") == "http://localhost:8000"
