@@ -205,8 +205,10 @@ class _Writer:
         self.thread.start()
 
     def _open(self) -> IO[str]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return self.path.open("a", encoding="utf-8")
+        from ddbconsole import locations
+
+        locations.ensure_parent_dir(self.path)  # 0700: other users must not read the log
+        return locations.open_private(self.path, "a")
 
     def _run(self) -> None:
         stream: IO[str] | None = None

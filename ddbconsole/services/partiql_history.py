@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ddbconsole import codec
+from ddbconsole import codec, locations
 from ddbconsole.codec import AttributeValue
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import StatementRecord
@@ -30,9 +30,7 @@ class StatementHistory:
     def path(self) -> Path:
         if self._path is not None:
             return self._path
-        from ddbconsole.locations import state_dir
-
-        return state_dir() / self.FILE_NAME
+        return locations.state_dir() / self.FILE_NAME
 
     def load(self) -> list[StatementRecord]:
         """Newest first. Unreadable lines are skipped."""
@@ -82,9 +80,12 @@ class StatementHistory:
                     kept.append(line)
             kept.append(json.dumps(entry, ensure_ascii=False))
             kept = kept[-self.limit :]
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Statements hold literal values: the file is 0600 in a 0700 directory (the rename
+            # replaces an older, more open file too).
+            locations.ensure_parent_dir(path)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
+            with locations.open_private(tmp, "w") as stream:
+                stream.write("\n".join(kept) + "\n")
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("cannot write PartiQL history: %s", exc)
