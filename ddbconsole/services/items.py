@@ -3,10 +3,11 @@
 Items are DynamoDB's wire form (see ddbconsole/codec.py), so nothing is converted on the way through.
 Every expression is built with placeholders only (services/expressions.py).
 
-Writes follow DESIGN.md rule 3: a create is conditional on the key not existing; a save is
-conditional on every attribute being what was loaded (ItemConflict carries the server's current
-version, read consistently); an unchanged save sends nothing; a key change is a delete + put in one
-transaction. Batch deletes go 25 keys per BatchWriteItem and retry UnprocessedItems with exponential
+Writes never silently overwrite: a create is conditional on the key not existing; a save is
+conditional on every attribute being what was loaded, and an overwrite after a conflict on the
+version the user was shown there (ItemConflict carries the server's current version, read
+consistently). An unchanged save sends nothing; a key change is a delete + put in one transaction.
+Batch deletes go 25 keys per BatchWriteItem and retry UnprocessedItems with exponential
 backoff and full jitter, then report exactly which keys failed.
 """
 
@@ -365,30 +366,31 @@ class ItemService:
     async def save(
         self,
         table: TableInfo,
-        original: Mapping[str, AttributeValue],
+        original: Mapping[str, AttributeValue] | None,
         new: Mapping[str, AttributeValue],
-        *,
-        overwrite: bool = False,
     ) -> SaveResult:
-        """Save an edited item.
+        """Save an edited item, conditional on the server still holding `original`.
+
+        `original` is what the user loaded or, after a conflict, the server's version they chose
+        to overwrite (None: the item was deleted, so the write is conditional on it still being
+        absent). If it no longer holds, ItemConflict carries the newer version and nothing is
+        written: no write ever replaces a version the user has not seen.
 
         Sends nothing when `new` equals `original`. Otherwise one UpdateItem (SET changed, REMOVE
         dropped attributes) conditional on every attribute of `original`; an attribute someone else
         added meanwhile is kept and reported in `kept_attributes`. A changed key is one
         TransactWriteItems: delete the original (same condition) + put the new item (if its key is
-        free). Raises ItemConflict (with the server's current item) or ItemExists; nothing is
-        written then. `overwrite=True` replaces the item without the condition on `original`.
+        free). Raises ItemConflict (with the server's current item) or ItemExists.
         """
         self._check_writable("UpdateItem")
         validate_item(table, new)
+        if original is None:
+            return await self._recreate(table, new)
         if codec.same_item(original, new):
             return SaveResult(written=False, item=dict(original))
         old_key, new_key = key_of(table, original), key_of(table, new)
         if not codec.same_item(old_key, new_key):
-            return await self._move(table, original, new, old_key, new_key, overwrite=overwrite)
-        if overwrite:
-            await self._call("put_item", TableName=table.name, Item=dict(new))
-            return SaveResult(written=True, item=dict(new), operation="PutItem")
+            return await self._move(table, original, new, old_key, new_key)
         expr = Expressions()
         condition = equals_all(expr, original)
         sets = [
@@ -423,6 +425,15 @@ class ItemService:
         kept = tuple(n for n in stored if n not in new)
         return SaveResult(written=True, item=stored, operation="UpdateItem", kept_attributes=kept)
 
+    async def _recreate(self, table: TableInfo, new: Mapping[str, AttributeValue]) -> SaveResult:
+        """Save over an item that was deleted: a put conditional on its key still being free. If
+        someone created it again, that is a conflict (with their item), not ItemExists."""
+        try:
+            await self.put_new(table, new)
+        except ItemExists:
+            raise await self._conflict(table, None, new, "PutItem") from None
+        return SaveResult(written=True, item=dict(new), operation="PutItem")
+
     async def _move(
         self,
         table: TableInfo,
@@ -430,14 +441,14 @@ class ItemService:
         new: Mapping[str, AttributeValue],
         old_key: Item,
         new_key: Item,
-        *,
-        overwrite: bool,
     ) -> SaveResult:
         delete_expr, put_expr = Expressions(), Expressions()
-        delete: dict[str, Any] = {"TableName": table.name, "Key": old_key}
-        if not overwrite:
-            delete["ConditionExpression"] = equals_all(delete_expr, original)
-            delete.update(delete_expr.params())
+        delete: dict[str, Any] = {
+            "TableName": table.name,
+            "Key": old_key,
+            "ConditionExpression": equals_all(delete_expr, original),
+            **delete_expr.params(),
+        }
         put: dict[str, Any] = {
             "TableName": table.name,
             "Item": dict(new),
@@ -464,14 +475,15 @@ class ItemService:
     async def _conflict(
         self,
         table: TableInfo,
-        original: Mapping[str, AttributeValue],
+        original: Mapping[str, AttributeValue] | None,
         new: Mapping[str, AttributeValue],
         operation: str,
     ) -> ItemConflict:
-        current = await self.get_item(table.name, key_of(table, original), consistent=True)
+        key = key_of(table, original if original is not None else new)
+        current = await self.get_item(table.name, key, consistent=True)
         return ItemConflict(
             table.name,
-            original=dict(original),
+            original=dict(original or {}),
             attempted=dict(new),
             current=current,
             operation=operation,

@@ -414,10 +414,73 @@ async def test_conflict_carries_the_current_version(
     assert [r["operation"] for r in moto_server.requests()] == ["UpdateItem", "GetItem"]
     assert sent.last("GetItem")["ConsistentRead"] is True
     assert _get(boto, table.name, key) == theirs  # nothing written
-    # The deliberate overwrite.
-    result = await svc.items.save(table, FIDELITY, mine, overwrite=True)
+    # The deliberate overwrite: conditional on the version the conflict showed.
+    sent.clear()
+    result = await svc.items.save(table, err.value.current, mine)
+    assert result.written and result.operation == "UpdateItem"
+    assert "ConditionExpression" in sent.last("UpdateItem")
+    assert _get(boto, table.name, key) == mine
+
+
+async def test_overwrite_after_a_conflict_never_replaces_an_unseen_version(
+    svc: Services, boto: Any, table: TableInfo, moto_server: MotoProcess
+) -> None:
+    key = {"pk": FIDELITY["pk"], "sk": FIDELITY["sk"]}
+    _put(boto, table.name, FIDELITY)
+    mine = {**FIDELITY, "uni": {"S": "mine"}}
+    _put(boto, table.name, {**FIDELITY, "uni": {"S": "theirs-1"}})
+    with pytest.raises(ItemConflict) as first:
+        await svc.items.save(table, FIDELITY, mine)
+    shown = first.value.current
+    assert shown is not None and shown["uni"] == {"S": "theirs-1"}
+    # It changes again before the user chooses to overwrite what they were shown.
+    second = {**FIDELITY, "uni": {"S": "theirs-2"}}
+    _put(boto, table.name, second)
+    moto_server.reset_requests()
+    with pytest.raises(ItemConflict) as again:
+        await svc.items.save(table, shown, mine)
+    assert again.value.current == second
+    assert [r["operation"] for r in moto_server.requests()] == ["UpdateItem", "GetItem"]
+    assert _get(boto, table.name, key) == second
+    assert (await svc.items.save(table, second, mine)).written
+    assert _get(boto, table.name, key) == mine
+
+
+async def test_overwrite_of_a_deleted_item_is_conditional_on_it_being_gone(
+    svc: Services, boto: Any, table: TableInfo, sent: Sent
+) -> None:
+    key = {"pk": FIDELITY["pk"], "sk": FIDELITY["sk"]}
+    mine = {**FIDELITY, "uni": {"S": "mine"}}
+    recreated = {**key, "v": {"S": "recreated"}}
+    _put(boto, table.name, recreated)  # the conflict showed it deleted; someone created it again
+    with pytest.raises(ItemConflict) as err:
+        await svc.items.save(table, None, mine)
+    assert err.value.current == recreated and err.value.operation == "PutItem"
+    assert "attribute_not_exists" in sent.last("PutItem")["ConditionExpression"]
+    assert _get(boto, table.name, key) == recreated
+    boto.delete_item(TableName=table.name, Key=key)
+    result = await svc.items.save(table, None, mine)
     assert result.written and result.operation == "PutItem"
     assert _get(boto, table.name, key) == mine
+
+
+async def test_moving_over_a_conflict_is_conditional_on_the_version_shown(
+    svc: Services, boto: Any, table: TableInfo, sent: Sent
+) -> None:
+    a = {"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"S": "1"}}
+    moved = {**a, "pk": {"S": "m"}}
+    _put(boto, table.name, {**a, "v": {"S": "theirs-1"}})
+    with pytest.raises(ItemConflict) as first:
+        await svc.items.save(table, a, moved)
+    second = {**a, "v": {"S": "theirs-2"}}
+    _put(boto, table.name, second)
+    with pytest.raises(ItemConflict) as again:
+        await svc.items.save(table, first.value.current, moved)
+    assert again.value.current == second
+    delete = sent.last("TransactWriteItems")["TransactItems"][0]["Delete"]
+    assert "ConditionExpression" in delete
+    assert _get(boto, table.name, {"pk": {"S": "a"}, "sk": {"N": "1"}}) == second
+    assert _get(boto, table.name, {"pk": {"S": "m"}, "sk": {"N": "1"}}) is None
 
 
 async def test_conflict_when_deleted_meanwhile(svc: Services, boto: Any, table: TableInfo) -> None:
@@ -681,7 +744,7 @@ async def test_read_only_refuses_every_write_before_sending(
         ro_services.items.put_new(table, {**FIDELITY, "sk": {"N": "9"}}),
         ro_services.items.put(table, changed),
         ro_services.items.save(table, FIDELITY, changed),
-        ro_services.items.save(table, FIDELITY, changed, overwrite=True),
+        ro_services.items.save(table, None, changed),
         ro_services.items.delete_item(table.name, key),
         ro_services.items.batch_delete(table.name, [key]),
         ro_services.items.execute_statement(f"DELETE FROM \"{table.name}\" WHERE pk = 'x'"),

@@ -166,7 +166,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         body = Text("Your edits have not been saved and will be lost.")
         self.app.push_screen(ConfirmScreen("Discard changes?", body, confirm_label="Discard"), done)
 
-    def action_save(self, overwrite: bool = False) -> None:
+    def action_save(self) -> None:
         try:
             item = self.parse()
             validate_item(self.table, item)
@@ -174,22 +174,22 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
             self.validate_now()
             self.ddb_app.report_error(exc)
             return
-        self._save(item, overwrite)
+        self._save(item, self.original)
 
     @work(exclusive=True, exit_on_error=False, group="save")
-    async def _save(self, item: dict[str, Any], overwrite: bool) -> None:
+    async def _save(self, item: dict[str, Any], expected: dict[str, Any] | None) -> None:
+        """Create the item (new, duplicate), or save it conditional on the server still holding
+        `expected`: the item as loaded, or the version a conflict dialog showed (None: deleted)."""
         items = self.ddb_app.services.items
         try:
-            if self.original is None:
+            if self.mode in ("new", "duplicate"):
                 await items.put_new(self.table, item)
                 self.notify("Item created", title="PutItem")
                 self.dismiss(True)
                 return
-            result = await items.save(self.table, self.original, item, overwrite=overwrite)
+            result = await items.save(self.table, expected, item)
         except ItemConflict as conflict:
-            self.app.push_screen(
-                ConflictScreen(self.table.name, item, conflict.current), self._conflict_choice
-            )
+            self._show_conflict(item, conflict.current)
             return
         except ItemExists as exc:
             self.ddb_app.report_error(exc)
@@ -204,11 +204,16 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         self.notify(note, title="Saved")
         self.dismiss(True)
 
-    def _conflict_choice(self, choice: Choice | None) -> None:
-        if choice == "overwrite":
-            self.action_save(overwrite=True)
-        elif choice == "reload":
-            self._reload()
+    def _show_conflict(self, mine: dict[str, Any], theirs: dict[str, Any] | None) -> None:
+        def chosen(choice: Choice | None) -> None:
+            if choice == "overwrite":
+                # Conditional on the version the dialog showed: if it changed again meanwhile,
+                # nothing is written and the dialog comes back with the newer version.
+                self._save(mine, theirs)
+            elif choice == "reload":
+                self._reload()
+
+        self.app.push_screen(ConflictScreen(self.table.name, mine, theirs), chosen)
 
     @work(exclusive=True, exit_on_error=False, group="save")
     async def _reload(self) -> None:
