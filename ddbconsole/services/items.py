@@ -106,8 +106,17 @@ def key_of(table: TableInfo, item: Mapping[str, AttributeValue]) -> Item:
 
 
 def validate_key(table: TableInfo, given: Mapping[str, AttributeValue]) -> Item:
-    """The primary key from `given` (a key or a whole item), checked for presence and types."""
+    """The primary key `given` by the user, checked for presence and types. Other attributes are
+    an error, as in DynamoDB: dropping them would get or delete an item the user did not describe."""
     key = key_of(table, given)
+    extra = [name for name in given if name not in key]
+    if extra:
+        raise UserInputError(
+            "The key has attributes that are not part of the table's key: " + ", ".join(extra),
+            f"the key of {table.name} is "
+            + " and ".join(f"{k.name} ({TYPE_NAMES.get(k.type, k.type)})" for k in table.keys),
+            code="KeyExtraAttributes",
+        )
     for k in table.keys:
         _check_key_value(k.name, key[k.name], k.type, "as the table's key,")
     return key

@@ -196,6 +196,38 @@ def test_delete(moto_url: str, boto: Any, tables: list[str]) -> None:
     assert "Item" not in boto.get_item(TableName=name, Key={"pk": {"N": BIG}})
 
 
+def test_get_and_delete_refuse_a_key_with_other_attributes(
+    moto_url: str, boto: Any, tables: list[str], moto_server: MotoProcess
+) -> None:
+    name = make_table(boto, "S", "N")
+    tables.append(name)
+    key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+    boto.put_item(TableName=name, Item={**key, "v": {"N": "1"}})
+    moto_server.reset_requests()
+    cases = [
+        ('{"pk": "a", "sk": 1, "v": 999}', "not part of the table's key: v"),
+        ('{"pk": "a", "sk": 1, "v": 999, "w": ""}', "not part of the table's key: v, w"),
+        ('{"pk": "a"}', "Missing key attribute sk"),
+        ('{"pk": "a", "v": 999}', "Missing key attribute sk"),
+    ]
+    for command in ("delete", "get"):
+        for text, message in cases:
+            out = ddb(moto_url, command, name, text)
+            assert out.returncode == 2, (command, text, out.stderr)
+            lines = out.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("ddbconsole: "), out.stderr
+            assert message in lines[0], lines[0]
+            assert out.stdout == ""
+    assert (
+        "The key has attributes that are not part of the table's key: v"
+        in ddb(moto_url, "delete", name, '{"pk": "a", "sk": 1, "v": 999}').stderr
+    )
+    # Refused before any item request was sent; the item is still there.
+    sent = {r["operation"] for r in moto_server.requests()}
+    assert not sent & {"DeleteItem", "GetItem"}, sent
+    assert boto.get_item(TableName=name, Key=key)["Item"] == {**key, "v": {"N": "1"}}
+
+
 @pytest.fixture
 def orders(boto: Any, tables: list[str]) -> str:
     name = f"cli-orders-{uuid.uuid4().hex[:8]}"
