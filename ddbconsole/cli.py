@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ddbconsole import __version__
 from ddbconsole.config import Flags, Profile, Settings, load_settings
@@ -101,6 +104,61 @@ async def _run_command(settings: Settings, args: argparse.Namespace) -> int:
         await services.close()
 
 
+# After the first Ctrl-C, how long cancellation may take before the process exits anyway.
+CANCEL_GRACE = 5.0
+
+
+def run_interruptible(coro: Coroutine[Any, Any, int], grace: float = CANCEL_GRACE) -> int:
+    """Run a subcommand; Ctrl-C cancels it (its cleanup runs: an import saves its checkpoint).
+
+    Cancellation must always finish, whatever the retry state of a client: if it has not after
+    `grace` seconds, or at a second Ctrl-C, the process exits at once with 130. Raises
+    KeyboardInterrupt when the command was cancelled (main turns that into exit 130).
+    """
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(coro)
+    interrupts = 0
+
+    def force_exit(why: str) -> None:
+        print(f"\nddbconsole: {why}; exiting now", file=sys.stderr, flush=True)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(130)
+
+    def still_cancelling() -> None:
+        if not task.done():
+            print("ddbconsole: cancelling… (Ctrl-C again to exit now)", file=sys.stderr, flush=True)
+
+    def on_sigint() -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 1:
+            force_exit("interrupted again")
+        task.cancel()
+        loop.call_later(0.5, still_cancelling)
+        loop.call_later(grace, force_exit, f"cancelling took more than {grace:g} s")
+
+    handled = threading.current_thread() is threading.main_thread()
+    if handled:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    try:
+        return loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+    finally:
+        # Tasks the command left behind get the same bounded chance to finish.
+        others = asyncio.all_tasks(loop)
+        for other in others:
+            other.cancel()
+        if others:
+            loop.run_until_complete(asyncio.wait(others, timeout=grace))
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)
+        loop.close()
+
+
 def _quiet_libraries() -> None:
     """botocore logs SSO refresh failures with tracebacks; we report them ourselves, in one line."""
     import logging
@@ -170,7 +228,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 return 1
             settings = _demo_settings(settings, server)
         if args.command is not None:
-            return asyncio.run(_run_command(settings, args))
+            return run_interruptible(_run_command(settings, args))
         return _run_tui(settings)
     except DdbConsoleError as exc:
         return _fail(exc)

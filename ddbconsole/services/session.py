@@ -1,8 +1,16 @@
 """One aiobotocore session per console session; clients opened once, on first use, and closed on exit.
 
-Every client gets the same retry configuration (mode `adaptive` by default) and, when read-only is on,
-the read-only guard hook. Extra event hooks (the operation log, tests' fault injection) are registered
-on every client through `hooks`.
+Every client gets the same retry configuration and, when read-only is on, the read-only guard hook.
+Extra event hooks (the operation log, tests' fault injection) are registered on every client through
+`hooks`.
+
+Retries (docs/ARCHITECTURE.md, "Retries"): botocore's `standard` mode, never `adaptive`. Adaptive mode's
+client-side rate limiter (aiobotocore's async token bucket) can be left locked by a cancelled call:
+cancelling an import after throttling then never finished, and the client's next BatchWriteItem got
+no answer. Standard mode retries throttling and 5xx with capped exponential backoff and cancels
+cleanly. Bulk work (import, export, batch delete) owns its retries instead: it asks for clients with
+botocore's retries off (`retry=False`), so attempts are not multiplied (botocore's 4 times ours),
+and it paces itself (backoff on UnprocessedItems and throttling, the import's WCU/s token bucket).
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from ddbconsole.services import readonly
 
 Hook = tuple[str, Callable[..., Any]]
 
-DEFAULT_RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 4}
+DEFAULT_RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 4}
+# For callers that retry themselves (see the module docstring): one attempt per call.
+NO_RETRIES: dict[str, Any] = {"mode": "standard", "total_max_attempts": 1}
 
 
 def config_kwargs(
@@ -101,21 +111,21 @@ class AwsSession:
         loader.load_data("partitions")
         return session
 
-    def _config(self, *, validate: bool = True) -> Any:
+    def _config(self, *, validate: bool = True, retry: bool = True) -> Any:
         from aiobotocore.config import AioConfig
 
-        return AioConfig(
-            **config_kwargs(self._retries, *self._timeouts), parameter_validation=validate
-        )
+        retries = self._retries if retry else NO_RETRIES
+        return AioConfig(**config_kwargs(retries, *self._timeouts), parameter_validation=validate)
 
-    async def client(self, service: str, *, validate: bool = True) -> Any:
-        """The one client for `service`, opened on first use.
+    async def client(self, service: str, *, validate: bool = True, retry: bool = True) -> Any:
+        """The one client for `service` (and these options), opened on first use.
 
-        `validate=False` gives a second client without botocore's parameter validation, for bulk
+        `validate=False` gives a client without botocore's parameter validation, for bulk
         writes whose items the caller has already validated (it walks every attribute value again
-        and costs more client time than serialising the request). It has the same hooks and guard.
+        and costs more client time than serialising the request). `retry=False` gives one whose
+        calls are sent once, for callers with their own retry loop. Same hooks and guard for all.
         """
-        name = service if validate else f"{service}/unvalidated"
+        name = service + ("" if validate else "/unvalidated") + ("" if retry else "/once")
         existing = self._clients.get(name)
         if existing is not None:
             return existing
@@ -128,7 +138,7 @@ class AwsSession:
                     self._session = await asyncio.wrap_future(self._session_future)
                 except Exception as exc:  # ProfileNotFound and friends
                     raise translate(exc, profile=self.profile.aws_profile) from exc
-            kwargs: dict[str, Any] = {"config": self._config(validate=validate)}
+            kwargs: dict[str, Any] = {"config": self._config(validate=validate, retry=retry)}
             endpoint = self.profile.endpoint_for(service)
             if endpoint:
                 kwargs["endpoint_url"] = endpoint
@@ -149,12 +159,18 @@ class AwsSession:
             return client
 
     async def call(
-        self, service: str, operation: str, *, validate: bool = True, **params: Any
+        self,
+        service: str,
+        operation: str,
+        *,
+        validate: bool = True,
+        retry: bool = True,
+        **params: Any,
     ) -> dict[str, Any]:
         """Call `operation` (snake_case method name) and translate any failure into DdbConsoleError.
 
-        `validate=False`: see `client`. (AWS parameter names are CamelCase, so no clash.)"""
-        client = await self.client(service, validate=validate)
+        `validate`, `retry`: see `client`. (AWS parameter names are CamelCase, so no clash.)"""
+        client = await self.client(service, validate=validate, retry=retry)
         try:
             result: dict[str, Any] = await getattr(client, operation)(**params)
         except Exception as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -27,6 +29,7 @@ from ddbconsole.ui.screens.main import MainScreen
 from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
 
 ServicesFactory = Callable[[Settings], Services]
+CLOSE_TIMEOUT = 5.0  # seconds the clients get to close at exit
 
 
 class DdbConsoleApp(App[int]):
@@ -61,7 +64,10 @@ class DdbConsoleApp(App[int]):
         self.push_screen(MainScreen())
 
     async def on_unmount(self) -> None:
-        await self.services.close()
+        # Closing the clients must never keep the console from exiting (a connection stuck in
+        # a half-open state, say): give it a few seconds, then leave anyway.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.services.close(), CLOSE_TIMEOUT)
 
     # --- errors -------------------------------------------------------------------------------
 

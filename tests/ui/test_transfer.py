@@ -176,3 +176,41 @@ async def test_export_asks_before_overwriting_and_follows_the_extension(
         await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
         assert screen.query_one(ProgressBar).percentage == 1.0
     assert existing.read_text().splitlines()[0].startswith("pk:S,sk:N")
+
+
+async def test_cancel_while_throttled_then_import_again_and_quit(
+    moto_url: str, tmp_path: Path
+) -> None:
+    """With the console's own retry configuration, through a proxy that throttles every write:
+    Esc cancels the import at once, the same session then imports in full, and q exits."""
+    from ddbconsole.services import Services
+    from ddbconsole.ui.app import make_app
+    from tests.conftest import make_settings
+    from tests.faultproxy import FaultProxy
+
+    target = make_table(moto_url)
+    source = write_lines(tmp_path / "in.jsonl", plain_lines(300))
+    with FaultProxy(moto_url) as proxy:
+        app = make_app(make_settings(proxy.url), Services)
+        async with app.run_test(size=SIZE) as pilot:
+            info = await app.services.tables.describe(target)
+            screen = TransferScreen(app.services, info, "import")
+            await app.push_screen(screen)
+            screen.query_one("#transfer-path", Input).value = str(source)
+            proxy.throttle = {"BatchWriteItem"}
+            await pilot.click("#transfer-start")
+            await wait_for(pilot, lambda: proxy.throttled["BatchWriteItem"] >= 20)
+            assert screen.running
+            await pilot.click("#transfer-cancel")
+            assert screen.result_text.startswith("Cancelled after 0 records")
+            # The cancelled worker is really gone within a few seconds.
+            await wait_for(pilot, lambda: not screen.workers, timeout=5)
+            proxy.throttle = set()
+            await pilot.click("#transfer-start")
+            await wait_for(pilot, lambda: screen.result_text.startswith("Imported 300 of 300"))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is not screen)
+            await pilot.press("q")
+            await wait_for(pilot, lambda: not app.is_running, timeout=5)
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    assert client.scan(TableName=target, Select="COUNT")["Count"] == 300
