@@ -16,7 +16,8 @@ Formats (one item per line or row):
 Export streams: N segment readers put pages on a bounded queue; one writer formats and writes them
 from a thread, so memory stays flat and the event loop never blocks on the file. It writes
 ``FILE.partial`` and renames it to FILE when complete, so a failed or cancelled export never damages
-an earlier FILE and leaves what it read in ``FILE.partial``. Transient failures
+an earlier FILE and leaves what it read in ``FILE.partial``; a symlink is written through to its
+target, and a pipe, a device or ``-`` (standard output) is written directly. Transient failures
 (throttling, 500s, dropped connections) are retried from the same ExclusiveStartKey, so the file holds
 every item exactly once.
 
@@ -41,16 +42,19 @@ import base64
 import bisect
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
 import os
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import IO, Any, Literal, TypeVar
 
 from ddbconsole import codec
@@ -81,6 +85,7 @@ MAX_CONCURRENCY = 256
 CHECKPOINT_SUFFIX = ".import-checkpoint.json"
 _CHUNK_LINES = 2000  # records read per thread hop
 _CHECKPOINT_EVERY = 1.0  # seconds between checkpoint saves
+MAX_IMPORT_SECONDS = 86_400  # a --rate that needs longer than a day is surely a typo
 
 ProgressFn = Callable[["TransferProgress"], object]
 T = TypeVar("T")
@@ -111,6 +116,79 @@ async def _writing(target: Path, operation: Awaitable[T]) -> T:
 def _close_quietly(handle: IO[str]) -> None:
     with contextlib.suppress(OSError):
         handle.close()
+
+
+STDOUT = "-"  # export to standard output, as Unix tools read "-"
+
+
+class _ExportFile:
+    """Where an export writes, opened in a thread.
+
+    A regular file, or a symlink to one (written through to its target, the link kept), is written
+    as `TARGET.partial` and renamed to TARGET when complete: an earlier file is never damaged. A
+    pipe, a character device (a terminal, /dev/null) or `-` (standard output) is written directly:
+    renaming would replace the pipe or device node itself, and its reader would get nothing.
+    CSV rows go to a temporary body file first, because the header (one column per name and type)
+    is known only at the end.
+    """
+
+    def __init__(self, path: str | Path, fmt: Format) -> None:
+        self.stdout = str(path) == STDOUT
+        self.direct = self.stdout
+        if not self.stdout:
+            try:
+                mode: int | None = os.stat(path).st_mode  # follows symlinks
+            except FileNotFoundError:
+                mode = None  # a new file, or a symlink to one yet to be created
+            if mode is not None and S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, "it is a directory")
+            self.direct = mode is not None and not S_ISREG(mode)
+        self.target = Path(path) if self.direct else Path(os.path.realpath(path))
+        self._out = self._open_out()
+        self._body: Path | None = None
+        self.rows: IO[str] = self._out
+        if fmt == "csv":
+            folder = None if self.direct else self.target.parent
+            fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".body", dir=folder)
+            self._body = Path(name)
+            self.rows = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def _open_out(self) -> IO[str]:
+        if self.stdout:
+            sys.stdout.flush()
+            return os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", newline="")
+        where = self.target if self.direct else partial_path(self.target)
+        return open(where, "w", encoding="utf-8", newline="")
+
+    def _write_csv(self, formatter: _Formatter) -> int:
+        """The header, then the body file's rows; returns the characters written."""
+        assert self._body is not None
+        self.rows.close()
+        size = self._out.write(formatter.header())
+        with open(self._body, encoding="utf-8", newline="") as src:
+            while chunk := src.read(1 << 20):
+                size += self._out.write(chunk)
+        self._body.unlink()
+        return size
+
+    def finish(self, formatter: _Formatter) -> int:
+        """Complete the file (CSV: header first); returns the CSV's size (else 0)."""
+        size = self._write_csv(formatter) if self._body is not None else 0
+        self._out.close()
+        if not self.direct:
+            os.replace(partial_path(self.target), self.target)
+        return size
+
+    def abort(self, formatter: _Formatter) -> None:
+        """Keep what was written (CSV: the rows so far, with their header), without the rename."""
+        with contextlib.suppress(OSError):
+            if self._body is not None:
+                self._write_csv(formatter)
+        if self._body is not None:
+            with contextlib.suppress(OSError):
+                self._body.unlink(missing_ok=True)
+        _close_quietly(self.rows)
+        _close_quietly(self._out)
 
 
 def checkpoint_path(source: str | Path) -> Path:
@@ -492,7 +570,8 @@ class TransferService:
         self._items = items
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return await self._session.call("dynamodb", operation, **params)
+        # Sent once: `_retrying` owns the retries (session.py, "Retries").
+        return await self._session.call("dynamodb", operation, retry=False, **params)
 
     async def _retrying(
         self, progress: TransferProgress, operation: str, max_attempts: int, **params: Any
@@ -525,8 +604,10 @@ class TransferService:
     ) -> ExportResult:
         """Write every item of `table` (or of `query`) to `path`; returns the exact count.
 
-        The items go to `path.partial`, renamed to `path` at the end, so a failed or cancelled
-        export never damages an earlier file; it leaves `path.partial` (whole lines or rows).
+        A regular file (or a symlink to one) is written as `FILE.partial`, renamed to FILE at the
+        end, so a failed or cancelled export never damages an earlier file; it leaves
+        `FILE.partial` (whole lines or rows). A pipe, a device or "-" (standard output) is
+        written directly (see `_ExportFile`).
         """
         if fmt not in FORMATS:
             raise UserInputError(f"Unknown format {fmt!r}", "use " + ", ".join(FORMATS))
@@ -534,7 +615,7 @@ class TransferService:
             raise UserInputError(
                 "Segments split a whole-table scan", "a query is read in order: drop the segments"
             )
-        target = Path(path)
+        target = Path(path)  # until opened: then where the items really go
         n = 1 if query is not None else (segments or default_segments(table))
         if not 1 <= n <= MAX_EXPLICIT_SEGMENTS:
             raise UserInputError(
@@ -569,17 +650,12 @@ class TransferService:
                     return
 
         formatter = _Formatter(fmt)
-        partial = partial_path(target)
-        # CSV rows go to a body file first: the header (one column per name and type) is known
-        # only at the end.
-        body_path = target.with_name(target.name + ".body.tmp") if fmt == "csv" else partial
-        handle = await _writing(
-            target, asyncio.to_thread(open, body_path, "w", encoding="utf-8", newline="")
-        )
+        out = await _writing(target, asyncio.to_thread(_ExportFile, path, fmt))
+        target = out.target
 
         def write(items: list[Item]) -> int:
             text = formatter.lines(items)
-            handle.write(text)
+            out.rows.write(text)
             return len(text.encode("utf-8")) if fmt != "csv" else len(text)
 
         async def writer() -> None:
@@ -602,17 +678,11 @@ class TransferService:
             for task in (*readers, writer_task):
                 task.cancel()
             await asyncio.gather(*readers, writer_task, return_exceptions=True)
-            await asyncio.to_thread(_close_quietly, handle)
-            if fmt == "csv":  # the rows so far, with their header, as for JSON lines
-                with contextlib.suppress(OSError):
-                    await asyncio.to_thread(_finish_csv, partial, body_path, formatter)
+            await asyncio.to_thread(out.abort, formatter)
             raise
-        await _writing(target, asyncio.to_thread(handle.close))
+        written = await _writing(target, asyncio.to_thread(out.finish, formatter))
         if fmt == "csv":
-            state.bytes = await _writing(
-                target, asyncio.to_thread(_finish_csv, partial, body_path, formatter)
-            )
-        await _writing(target, asyncio.to_thread(os.replace, partial, target))
+            state.bytes = written
         if progress is not None:
             progress(state)
         return ExportResult(
@@ -688,6 +758,13 @@ class TransferService:
             done = await asyncio.to_thread(_load_checkpoint, cp_path, fingerprint)
         # Validation pass: the whole file, in a thread, before anything is written.
         total, invalid = await asyncio.to_thread(_validate_file, table, source, fmt)
+        if rate is not None and (total - len(invalid)) / rate > MAX_IMPORT_SECONDS:
+            # Every put costs at least one WCU: a rate this low would run for days.
+            raise UserInputError(
+                "Rate too low",
+                f"{rate:g} WCU/s needs more than a day for {total:,} records: give at least "
+                f"{math.ceil(total / MAX_IMPORT_SECONDS * 1000) / 1000:g}",
+            )
         state = TransferProgress(total=total)
         skipped = 0  # counted while reading
         read = 0  # records the writing pass read (must equal the validation pass's total)
@@ -805,6 +882,7 @@ class TransferService:
                         "dynamodb",
                         "batch_write_item",
                         validate=False,
+                        retry=False,  # this loop retries (session.py, "Retries")
                         RequestItems={
                             table.name: [{"PutRequest": {"Item": r.item}} for r in pending]
                         },
@@ -816,6 +894,16 @@ class TransferService:
                         state.retries += 1
                         await _sleep(_backoff(attempt, 0.05, 5.0))
                         continue
+                    if isinstance(exc, ConnectionProblem):
+                        # Unreachable through every retry: an outage, not a refusal. The failure
+                        # file is for records DynamoDB refused; stop the whole import instead
+                        # (the checkpoint is saved on the way out) so --resume continues.
+                        raise ConnectionProblem(
+                            exc.title,
+                            f"{exc.advice + '; ' if exc.advice else ''}the import stopped; what "
+                            f"was written is in {cp_path.name}: resume once it is back",
+                            code=exc.code,
+                        ) from exc
                     if len(pending) > 1 and not _transient(exc):
                         # DynamoDB refused the whole request for one item's sake (say a GSI
                         # key too long): write them one by one so only that one fails.
@@ -920,19 +1008,6 @@ class TransferService:
 
 
 # --- helpers run in threads -----------------------------------------------------------------------
-
-
-def _finish_csv(target: Path, body: Path, formatter: _Formatter) -> int:
-    header = formatter.header()
-    with (
-        open(target, "w", encoding="utf-8", newline="") as out,
-        open(body, encoding="utf-8", newline="") as src,
-    ):
-        out.write(header)
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    body.unlink()
-    return target.stat().st_size
 
 
 def _split_unprocessed(

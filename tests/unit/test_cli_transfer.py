@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+import boto3
 
 from ddbconsole.demo.server import MotoProcess
 from tests.services.test_transfer import FIDELITY, canonical_lines, make_table, plain_lines
@@ -38,9 +41,10 @@ def test_import_failures_exit_1(moto_url: str, tmp_path: Path) -> None:
 
 def test_query_export(moto_url: str, tmp_path: Path) -> None:
     out = tmp_path / "q.jsonl"
-    done = ddb(moto_url, "export", "Orders", "-o", str(out), "--pk", "user-0001")
+    done = ddb(moto_url, "export", "Orders", "-o", str(out), "--pk", "USER#user-0001")
     assert done.returncode == 0, done.stderr
-    assert all('"user-0001"' in line for line in out.read_text().splitlines())
+    lines = out.read_text().splitlines()  # the seed's partition keys are USER#user-NNNN
+    assert lines and all('"USER#user-0001"' in line for line in lines)
 
 
 def test_import_read_only_exit_3(moto_server: MotoProcess, tmp_path: Path) -> None:
@@ -50,3 +54,40 @@ def test_import_read_only_exit_3(moto_server: MotoProcess, tmp_path: Path) -> No
     done = ddb(moto_server.url, "--read-only", "import", "Users", str(source))
     assert done.returncode == 3, done.stderr
     assert moto_server.requests() == []
+
+
+def test_export_to_standard_output(moto_url: str, tmp_path: Path) -> None:
+    """`-o -` is standard output, as for Unix tools: no file named '-' appears."""
+    import subprocess
+
+    work = tmp_path / "work"
+    work.mkdir()
+    for target in ("-", "/dev/fd/1"):
+        command = ["ddbconsole", "--endpoint-url", moto_url, "--region", "us-east-1"]
+        done = subprocess.run(
+            [*command, "export", "Orders", "-o", target, "--pk", "USER#user-0001"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=work,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines and all('"USER#user-0001"' in line for line in lines)
+        assert "exported" in done.stderr  # the summary goes to stderr, the items to stdout
+    assert list(work.iterdir()) == []
+
+
+def test_a_rate_that_would_take_days_is_refused(moto_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(plain_lines(10)) + "\n", encoding="utf-8")
+    name = make_table(moto_url)
+    started = time.monotonic()
+    done = ddb(moto_url, "import", name, str(source), "--rate", "1e-300")
+    assert done.returncode == 2
+    assert "Rate too low" in done.stderr and "give at least 0.001" in done.stderr
+    assert time.monotonic() - started < 30
+    # Nothing was written, and a sane rate then imports the file.
+    table = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    assert table.scan(TableName=name, Select="COUNT")["Count"] == 0
+    assert ddb(moto_url, "import", name, str(source), "--rate", "0.5").returncode == 0

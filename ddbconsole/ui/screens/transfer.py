@@ -128,6 +128,11 @@ class TransferScreen(ModalScreen[str]):
         if not path:
             self._status("[red]Give a file path[/red]")
             return
+        if path == "-":  # standard output is the console's own screen here
+            self._status(
+                "[red]'-' (standard output) is for the command line: give a file path[/red]"
+            )
+            return
         number: float | None = None
         if extra:
             try:
