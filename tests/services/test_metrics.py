@@ -244,3 +244,29 @@ def test_calls_bound() -> None:
     assert calls_bound(500) == 1 and calls_bound(501) == 2
     assert calls_bound(500, 1440) == 8  # 70 full series per 100,800-datapoint page
     assert len(table_queries("T")) == 38 and len(table_queries("T", ["A", "B"])) == 50
+
+
+def test_embedded_moto_takes_gzipped_put_metric_data(moto_server: MotoProcess) -> None:
+    """botocore gzips a PutMetricData body over 10 KiB (the demo's backfill batches are); moto 5.2's
+    server alone answered those with a 500 (it gunzipped them twice), ddbconsole.demo._child decodes."""
+    cw = _cw(moto_server.url)
+    encodings: list[str] = []
+
+    def sent(request: Any, **_: Any) -> None:
+        value = request.headers.get("Content-Encoding") or b""
+        encodings.append(value.decode() if isinstance(value, bytes) else value)
+
+    cw.meta.events.register("before-send.cloudwatch.PutMetricData", sent)
+    table = f"gz-{uuid.uuid4().hex[:8]}"
+    _put(cw, "ConsumedWriteCapacityUnits", {"TableName": table}, _minute(2), *[1.0] * 400)
+    assert encodings == ["gzip"]
+    stats = cw.get_metric_statistics(
+        Namespace=NS,
+        MetricName="ConsumedWriteCapacityUnits",
+        Dimensions=[{"Name": "TableName", "Value": table}],
+        StartTime=_minute(10),
+        EndTime=_minute(-1),
+        Period=60,
+        Statistics=["Sum", "SampleCount"],
+    )["Datapoints"]
+    assert [(d["Sum"], d["SampleCount"]) for d in stats] == [(400.0, 400.0)]
