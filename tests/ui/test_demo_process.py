@@ -62,9 +62,14 @@ def _read_until(fd: int, needle: bytes, timeout: float, also: bytes = b"") -> by
         ready, _, _ = select.select([fd], [], [], 0.2)
         if ready:
             try:
-                seen += os.read(fd, 65536)
-            except OSError:
-                break
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the console exited and closed the terminal
+                chunk = b""
+            if not chunk:
+                raise AssertionError(
+                    f"the console exited before showing {needle!r}; saw {ANSI.sub(b'', seen)[-400:]!r}"
+                )
+            seen += chunk
     return seen
 
 
