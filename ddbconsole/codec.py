@@ -695,7 +695,9 @@ def from_python(data: Mapping[str, Any]) -> Item:
 # --- comparison and size -------------------------------------------------------------------------
 
 
-def _canonical(value: AttributeValue) -> Any:
+def canonical(value: AttributeValue) -> Any:
+    """A hashable form of `value`, equal for values DynamoDB sees as equal (numbers by value, sets
+    and maps regardless of order): for comparing items and keys, and as a dict or set key."""
     ((kind, raw),) = value.items()
     if kind == "N":
         return ("N", Decimal(raw))
@@ -706,15 +708,18 @@ def _canonical(value: AttributeValue) -> Any:
     if kind == "B":
         return ("B", bytes(raw))
     if kind == "M":
-        return ("M", frozenset((k, _canonical(v)) for k, v in raw.items()))
+        return ("M", frozenset((k, canonical(v)) for k, v in raw.items()))
     if kind == "L":
-        return ("L", tuple(_canonical(v) for v in raw))
+        return ("L", tuple(canonical(v) for v in raw))
     return (kind, raw)
+
+
+_canonical = canonical  # the name services/items.py still uses
 
 
 def same_value(a: AttributeValue, b: AttributeValue) -> bool:
     """Equal as DynamoDB sees it: numbers by value, sets and maps regardless of order."""
-    return bool(_canonical(a) == _canonical(b))
+    return bool(canonical(a) == canonical(b))
 
 
 def same_item(a: Mapping[str, AttributeValue], b: Mapping[str, AttributeValue]) -> bool:

@@ -14,7 +14,6 @@ backoff and full jitter, then report exactly which keys failed.
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -54,20 +53,13 @@ from ddbconsole.services.expressions import (
     projection_expression,
 )
 from ddbconsole.services.partiql_history import StatementHistory
+from ddbconsole.services.retry import THROTTLE_CODES
+from ddbconsole.services.retry import backoff as _backoff
 from ddbconsole.services.session import AwsSession
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
-THROTTLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 TYPE_NAMES = {"S": "a string (S)", "N": "a number (N)", "B": "binary (B)"}
 
 ProgressCallback = Callable[[int, int], object]
@@ -662,8 +654,3 @@ def _sort_condition(key: Any, attr: KeyAttribute, cond: SortCondition) -> Any:
     if method is None:
         raise UserInputError("Invalid sort key condition", f"unknown operator {cond.op!r}")
     return getattr(key, method)(cond.value)
-
-
-def _backoff(attempt: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter (AWS Architecture Blog)."""
-    return random.uniform(0, min(cap, base * (2**attempt)))
