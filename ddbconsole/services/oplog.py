@@ -21,7 +21,6 @@ import contextlib
 import json
 import logging
 import queue
-import shlex
 import threading
 import time
 from collections import deque
@@ -107,12 +106,6 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _kebab(name: str) -> str:
-    from botocore import xform_name
-
-    return str(xform_name(name, "-"))
-
-
 def cli_command(
     service: str,
     operation: str,
@@ -122,30 +115,13 @@ def cli_command(
     endpoint_url: str | None = None,
     profile: str | None = None,
 ) -> str:
-    """The AWS CLI command equivalent to a call; `params` should already be redacted."""
-    parts = ["aws", service, _kebab(operation)]
-    for name, value in params.items():
-        flag = _kebab(name)
-        if isinstance(value, bool):
-            parts.append(f"--{flag}" if value else f"--no-{flag}")
-        elif isinstance(value, int | float | Decimal):
-            parts += [f"--{flag}", str(value)]
-        elif isinstance(value, str):
-            parts += [f"--{flag}", shlex.quote(value)]
-        elif isinstance(value, datetime | date):
-            parts += [f"--{flag}", value.isoformat()]
-        else:
-            text = json.dumps(
-                value, default=_json_default, ensure_ascii=False, separators=(",", ":")
-            )
-            parts += [f"--{flag}", shlex.quote(text)]
-    if region:
-        parts += ["--region", region]
-    if endpoint_url:
-        parts += ["--endpoint-url", endpoint_url]
-    if profile:
-        parts += ["--profile", shlex.quote(profile)]
-    return " ".join(parts)
+    """The AWS CLI command equivalent to a call (one line); `params` should already be redacted.
+    The one renderer is services/plans.py `aws_cli`, which confirmations use too."""
+    from ddbconsole.services.plans import aws_cli  # lazy: start-up imports stay small
+
+    return aws_cli(
+        service, operation, params, region=region, endpoint_url=endpoint_url, profile=profile
+    )
 
 
 def _table_from_arn(arn: str) -> str | None:

@@ -1,11 +1,12 @@
 """Creating, deleting and configuring tables: TTL, point-in-time recovery, streams, deletion
 protection, table class, tags, and adding or deleting GSIs.
 
-Every change is first a plan, as in services/capacity.py: `plan_*` reads what it needs, checks the
-rules DynamoDB enforces (and moto does not; see services/table_rules.py) and returns the exact
-requests as `PlannedRequest`s. The executing methods build the plan again and send exactly it; pass
-the plan the user confirmed as `confirmed=` and a plan that changed meanwhile is refused
-(`PlanChanged`) with nothing sent. Refusals are UserInputError subclasses raised before any write.
+Every change is a Plan, shown before it is sent (services/plans.py): `plan_*` reads what it needs,
+checks the rules DynamoDB enforces (and moto does not; see services/table_rules.py) and returns the
+exact requests; `plans.execute` sends exactly them, re-planning first and refusing (`PlanChanged`,
+nothing sent) when the table changed meanwhile. The `set_*`/`create`/`delete` methods plan and send
+in one go (pass the plan the user confirmed as `confirmed=`). Refusals are UserInputError
+subclasses raised before any write.
 
 Deletion protection is never turned off implicitly: deleting a protected table is refused with the
 way to turn it off. AWS allows one TTL change per table per hour (a second UpdateTimeToLive within
@@ -16,21 +17,20 @@ sessions) and refuses a second one early.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from ddbconsole.errors import DdbConsoleError, NotFound, ReadOnlyViolation
+from ddbconsole.errors import NotFound
 from ddbconsole.models import (
     IndexSpec,
-    KeySpec,
-    KeyType,
     PlannedRequest,
     TableProgress,
     TableSpec,
 )
-from ddbconsole.services.capacity_rules import ChangeIncomplete, PlanChanged, check_confirmed
+from ddbconsole.services.capacity_rules import PlanChanged, check_confirmed
 from ddbconsole.services.capacity_store import ChangeLedger, table_key
+from ddbconsole.services.plans import Plan, execute, refuse_read_only, session_cli
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.table_rules import (
     DDB,
@@ -42,7 +42,6 @@ from ddbconsole.services.table_rules import (
     TableRuleError,
     TableUpdateInProgress,
     TtlRuleError,
-    aws_cli_command,
     check_attribute_name,
     check_definitions_match,
     check_index_counts,
@@ -53,9 +52,11 @@ from ddbconsole.services.table_rules import (
     check_tag,
     create_request,
     definitions,
+    existing_keys,
     index_request,
     stream_specification,
 )
+from ddbconsole.services.table_status import StatusCallback, WaitTimedOut, wait_status
 
 __all__ = [
     "AttributeDefinitionError",
@@ -72,20 +73,13 @@ __all__ = [
 ]
 
 TTL_CHANGE_INTERVAL = timedelta(hours=1)
+FOLLOW = "the table's status is followed until it is ACTIVE, then it is described again"
+NOT_BUSY = "DescribeTable: the table and its indexes ACTIVE (re-planned; refused if changed)"
 TTL_LEDGER_FILE = "ttl-changes.json"
-StatusCallback = Callable[[TableProgress], None]
 
 
 class TableExists(TableRuleError):
     pass
-
-
-class WaitTimedOut(DdbConsoleError):
-    """Following a table's status gave up; the change itself continues in AWS."""
-
-
-def _keys_of(raw: Mapping[str, Any]) -> list[str]:
-    return [k["AttributeName"] for k in raw.get("KeySchema", [])]
 
 
 class TableAdminService:
@@ -107,14 +101,7 @@ class TableAdminService:
 
     def aws_cli_command(self, plan: PlannedRequest, multiline: bool = True) -> str:
         """The AWS CLI command equivalent to `plan`, with this session's region/endpoint/profile."""
-        profile = self._session.profile
-        return aws_cli_command(
-            plan,
-            region=self._session.region,
-            endpoint_url=profile.endpoint_for(plan.service),
-            profile=profile.aws_profile,
-            multiline=multiline,
-        )
+        return session_cli(self._session, plan, multiline=multiline)
 
     async def wait_status(
         self,
@@ -128,70 +115,35 @@ class TableAdminService:
         """Poll DescribeTable until the table and its GSIs are ACTIVE (none backfilling), or until
         it is gone; `on_status` hears every poll. Cancel by cancelling the awaiting task; gives up
         with WaitTimedOut after `max_wait` seconds."""
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        step = self.poll_interval if interval is None else interval
-        limit = self.max_wait if max_wait is None else max_wait
-        polls = 0
-        while True:
-            polls += 1
-            elapsed = loop.time() - start
-            try:
-                desc = await self._describe(name)
-            except NotFound:
-                progress = TableProgress(name, "GONE", polls=polls, elapsed=elapsed)
-            else:
-                indexes = tuple(
-                    (
-                        g["IndexName"],
-                        str(g.get("IndexStatus", "ACTIVE")),
-                        bool(g.get("Backfilling")),
-                    )
-                    for g in desc.get("GlobalSecondaryIndexes", [])
-                )
-                status = str(desc.get("TableStatus", "ACTIVE"))
-                progress = TableProgress(name, status, indexes, polls=polls, elapsed=elapsed)
-            if on_status is not None:
-                on_status(progress)
-            if until == "GONE" and progress.status == "GONE":
-                return progress
-            if until == "ACTIVE":
-                if progress.status == "GONE":
-                    raise NotFound(f"{name} no longer exists", "it was deleted while followed")
-                if progress.settled:
-                    return progress
-            if elapsed + step > limit:
-                raise WaitTimedOut(
-                    f"Stopped following {name} after {elapsed:.0f} s ({progress.describe()})",
-                    "the change continues in AWS; refresh (r) later to see its status",
-                    code="WaitTimedOut",
-                )
-            await asyncio.sleep(step)
+        return await wait_status(
+            self._describe,
+            name,
+            until,
+            on_status,
+            interval=self.poll_interval if interval is None else interval,
+            max_wait=self.max_wait if max_wait is None else max_wait,
+        )
 
     # --- sending ------------------------------------------------------------------------------
 
-    def _refuse_read_only(self, operation: str) -> None:
-        if self._session.read_only:
-            raise ReadOnlyViolation(DDB, operation)
+    async def _apply(
+        self, operation: str, planning: Callable[[], Awaitable[Plan]], confirmed: Any
+    ) -> Plan:
+        """Refuse in read-only mode (before any request), plan, then send what was confirmed."""
+        refuse_read_only(self._session, DDB, operation)
+        plan = await planning()
+        await execute(self._session, plan, confirmed, recheck=False)
+        return plan
 
-    async def send(
-        self, plan: Sequence[PlannedRequest], confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[dict[str, Any]]:
-        """Send `plan` in order; refuse (sending nothing) if it differs from `confirmed`."""
-        if plan:
-            self._refuse_read_only(plan[0].operation)
-        check_confirmed(plan, confirmed)
-        results: list[dict[str, Any]] = []
-        for n, request in enumerate(plan):
-            try:
-                results.append(
-                    await self._session.call(request.service, request.method, **request.params)
-                )
-            except DdbConsoleError as exc:
-                if n == 0:
-                    raise
-                raise ChangeIncomplete(plan[:n], request, exc) from exc
-        return results
+    def _plan(
+        self,
+        title: str,
+        requests: Sequence[PlannedRequest],
+        refresh: Callable[[], Awaitable[Plan]],
+        **extra: Any,
+    ) -> Plan:
+        extra.setdefault("then", (FOLLOW,))
+        return Plan(title, tuple(requests), refresh=refresh, **extra)
 
     # --- create and delete --------------------------------------------------------------------
 
@@ -200,27 +152,43 @@ class TableAdminService:
         """The exact CreateTable request for `spec` (no I/O); refuses what DynamoDB would refuse."""
         return PlannedRequest(DDB, "CreateTable", create_request(spec))
 
-    async def create(
-        self, spec: TableSpec, *, confirmed: PlannedRequest | None = None
-    ) -> PlannedRequest:
-        """Create the table (returns at once; follow it with `wait_status`)."""
-        self._refuse_read_only("CreateTable")
-        plan = self.plan_create(spec)
-        check_confirmed([plan], None if confirmed is None else [confirmed])
-        try:
-            desc = await self._describe(spec.name)
-        except NotFound:
-            pass
-        else:
+    def plan_create_table(self, spec: TableSpec) -> Plan:
+        """The Plan creating `spec` (no I/O): the name is checked to be free just before sending."""
+        request = self.plan_create(spec)
+
+        async def check_free() -> Plan:
+            try:
+                desc = await self._describe(spec.name)
+            except NotFound:
+                return plan
             raise TableExists(
                 f"Table {spec.name} already exists ({desc.get('TableStatus', '?')})",
                 "choose another name; nothing was sent",
                 code="TableExists",
             )
-        await self.send([plan])
+
+        plan = Plan(
+            f"Create table {spec.name}?",
+            (request,),
+            checks=(f"DescribeTable: no table named {spec.name} yet",),
+            then=("DynamoDB creates the table in the background; its status is followed live",),
+            confirm_label="Create",
+            done=f"CreateTable sent for {spec.name}",
+            refresh=check_free,
+        )
         return plan
 
-    async def plan_delete(self, name: str) -> list[PlannedRequest]:
+    async def create(
+        self, spec: TableSpec, *, confirmed: PlannedRequest | None = None
+    ) -> PlannedRequest:
+        """Create the table (returns at once; follow it with `wait_status`)."""
+        refuse_read_only(self._session, DDB, "CreateTable")
+        plan = self.plan_create_table(spec)
+        check_confirmed(plan, None if confirmed is None else [confirmed])
+        await execute(self._session, plan)
+        return plan[0]
+
+    async def plan_delete(self, name: str) -> Plan:
         desc = await self._describe(name)
         if desc.get("DeletionProtectionEnabled"):
             raise DeletionProtected(
@@ -239,22 +207,31 @@ class TableAdminService:
                 else "it is already being deleted",
                 code="TableBusy",
             )
-        return [PlannedRequest(DDB, "DeleteTable", {"TableName": name})]
+        return self._plan(
+            f"Delete table {name}?",
+            [PlannedRequest(DDB, "DeleteTable", {"TableName": name})],
+            lambda: self.plan_delete(name),
+            checks=("DescribeTable: deletion protection off, the table ACTIVE",),
+            then=("the table is followed until it is gone",),
+            notes=(
+                f"Deletion protection: off. Deleting {name} removes all its items and indexes.",
+                "This cannot be undone (back up first if needed).",
+            ),
+            confirm_label="Delete table",
+            require_text=name,
+            done=f"DeleteTable sent for {name}",
+        )
 
-    async def delete(
-        self, name: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("DeleteTable")
-        plan = await self.plan_delete(name)
-        await self.send(plan, confirmed)
-        return plan
+    async def delete(self, name: str, *, confirmed: Sequence[PlannedRequest] | None = None) -> Plan:
+        return await self._apply("DeleteTable", lambda: self.plan_delete(name), confirmed)
 
     # --- settings -----------------------------------------------------------------------------
 
-    def _update(self, name: str, **params: Any) -> list[PlannedRequest]:
+    @staticmethod
+    def _update(name: str, **params: Any) -> Plan:
         return [PlannedRequest(DDB, "UpdateTable", {"TableName": name, **params})]
 
-    async def plan_ttl(self, name: str, enabled: bool, attribute: str) -> list[PlannedRequest]:
+    async def plan_ttl(self, name: str, enabled: bool, attribute: str) -> Plan:
         """UpdateTimeToLive. AWS allows one TTL change per table per hour, and an enabled TTL's
         attribute cannot be changed directly (disable it, wait the hour, enable again)."""
         desc = await self._describe(name)
@@ -293,11 +270,30 @@ class TableAdminService:
                 code="TtlChangeTooSoon",
             )
         spec = {"Enabled": enabled, "AttributeName": attribute}
-        return [
-            PlannedRequest(
-                DDB, "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": spec}
-            )
-        ]
+        key = table_key(desc["TableArn"])
+
+        async def record(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            await asyncio.to_thread(self.ttl_ledger.record, key, datetime.now(UTC))
+            return results
+
+        state = f"on ({attribute})" if enabled else "off"
+        return self._plan(
+            f"Turn TTL of {name} {state}?",
+            [
+                PlannedRequest(
+                    DDB, "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": spec}
+                )
+            ],
+            lambda: self.plan_ttl(name, enabled, attribute),
+            checks=(
+                "DescribeTimeToLive: TTL not changing, no TTL change through ddbconsole "
+                "in the last hour",
+            ),
+            notes=("AWS allows one TTL change per table per hour; the next one must wait.",),
+            confirm_label="Change TTL",
+            done=f"{name}: TTL {state}",
+            after=record,
+        )
 
     async def set_ttl(
         self,
@@ -306,16 +302,12 @@ class TableAdminService:
         attribute: str,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTimeToLive")
-        plan = await self.plan_ttl(name, enabled, attribute)
-        desc = await self._describe(name)
-        await self.send(plan, confirmed)
-        key = table_key(desc["TableArn"])
-        await asyncio.to_thread(self.ttl_ledger.record, key, datetime.now(UTC))
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTimeToLive", lambda: self.plan_ttl(name, enabled, attribute), confirmed
+        )
 
-    async def plan_pitr(self, name: str, enabled: bool) -> list[PlannedRequest]:
+    async def plan_pitr(self, name: str, enabled: bool) -> Plan:
         raw = await self._session.call(DDB, "describe_continuous_backups", TableName=name)
         pitr = (raw.get("ContinuousBackupsDescription") or {}).get(
             "PointInTimeRecoveryDescription"
@@ -325,23 +317,34 @@ class TableAdminService:
                 f"Point-in-time recovery of {name} is already {'on' if enabled else 'off'}"
             )
         spec = {"PointInTimeRecoveryEnabled": enabled}
-        return [
-            PlannedRequest(
-                DDB,
-                "UpdateContinuousBackups",
-                {"TableName": name, "PointInTimeRecoverySpecification": spec},
-            )
-        ]
+        on = "on" if enabled else "off"
+        return self._plan(
+            f"Turn point-in-time recovery {on} for {name}?",
+            [
+                PlannedRequest(
+                    DDB,
+                    "UpdateContinuousBackups",
+                    {"TableName": name, "PointInTimeRecoverySpecification": spec},
+                )
+            ],
+            lambda: self.plan_pitr(name, enabled),
+            checks=("DescribeContinuousBackups: recovery not already " + on,),
+            notes=(
+                ("Continuous backups are billed per GB-month.",)
+                if enabled
+                else ("Turning it off discards the restore window.",)
+            ),
+            done=f"{name}: change sent",
+        )
 
     async def set_pitr(
         self, name: str, enabled: bool, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateContinuousBackups")
-        plan = await self.plan_pitr(name, enabled)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateContinuousBackups", lambda: self.plan_pitr(name, enabled), confirmed
+        )
 
-    async def plan_stream(self, name: str, view_type: str | None) -> list[PlannedRequest]:
+    async def plan_stream(self, name: str, view_type: str | None) -> Plan:
         """Enable the stream with `view_type`, or disable it (None)."""
         desc = await self._describe(name)
         stream = desc.get("StreamSpecification") or {}
@@ -359,7 +362,15 @@ class TableAdminService:
                 "the new view type (consumers move to the new stream ARN)",
             )
         check_not_busy(desc)
-        return self._update(name, StreamSpecification=spec)
+        what = f"enable the stream ({view_type})" if view_type else "disable the stream"
+        return self._plan(
+            f"{what.capitalize()} of {name}?",
+            self._update(name, StreamSpecification=spec),
+            lambda: self.plan_stream(name, view_type),
+            checks=(NOT_BUSY,),
+            confirm_label="Update",
+            done=f"{name}: {what} sent",
+        )
 
     async def set_stream(
         self,
@@ -367,47 +378,66 @@ class TableAdminService:
         view_type: str | None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTable")
-        plan = await self.plan_stream(name, view_type)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTable", lambda: self.plan_stream(name, view_type), confirmed
+        )
 
-    async def plan_deletion_protection(self, name: str, enabled: bool) -> list[PlannedRequest]:
+    async def plan_deletion_protection(self, name: str, enabled: bool) -> Plan:
         desc = await self._describe(name)
         if bool(desc.get("DeletionProtectionEnabled")) == enabled:
             raise NothingToChange(
                 f"Deletion protection of {name} is already {'on' if enabled else 'off'}"
             )
         check_not_busy(desc)
-        return self._update(name, DeletionProtectionEnabled=enabled)
+        on = "on" if enabled else "off"
+        return self._plan(
+            f"Turn deletion protection {on} for {name}?",
+            self._update(name, DeletionProtectionEnabled=enabled),
+            lambda: self.plan_deletion_protection(name, enabled),
+            checks=(NOT_BUSY,),
+            notes=(
+                ("While on, DeleteTable is refused.",)
+                if enabled
+                else ("With protection off, the table can be deleted.",)
+            ),
+            done=f"{name}: change sent",
+        )
 
     async def set_deletion_protection(
         self, name: str, enabled: bool, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTable")
-        plan = await self.plan_deletion_protection(name, enabled)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTable", lambda: self.plan_deletion_protection(name, enabled), confirmed
+        )
 
-    async def plan_table_class(self, name: str, table_class: str) -> list[PlannedRequest]:
+    async def plan_table_class(self, name: str, table_class: str) -> Plan:
         check_table_class(table_class)
         desc = await self._describe(name)
         current = (desc.get("TableClassSummary") or {}).get("TableClass", "STANDARD")
         if current == table_class:
             raise NothingToChange(f"{name} is already {table_class}")
         check_not_busy(desc)
-        return self._update(name, TableClass=table_class)
+        return self._plan(
+            f"Change the table class of {name} to {table_class}?",
+            self._update(name, TableClass=table_class),
+            lambda: self.plan_table_class(name, table_class),
+            checks=(NOT_BUSY,),
+            notes=(
+                "STANDARD_INFREQUENT_ACCESS: cheaper storage, dearer reads and writes.",
+                "Table class changes are limited (two per 30 days in AWS).",
+            ),
+            done=f"{name}: change sent",
+        )
 
     async def set_table_class(
         self, name: str, table_class: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTable")
-        plan = await self.plan_table_class(name, table_class)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTable", lambda: self.plan_table_class(name, table_class), confirmed
+        )
 
-    async def plan_tags(self, name: str, desired: Mapping[str, str]) -> list[PlannedRequest]:
+    async def plan_tags(self, name: str, desired: Mapping[str, str]) -> Plan:
         """TagResource for added or changed tags, UntagResource for removed ones."""
         if len(desired) > MAX_TAGS:
             raise TableRuleError(f"Too many tags ({len(desired)})", f"at most {MAX_TAGS} per table")
@@ -425,16 +455,25 @@ class TableAdminService:
             params["NextToken"] = page["NextToken"]
         changed = [{"Key": k, "Value": v} for k, v in desired.items() if current.get(k) != v]
         removed = sorted(k for k in current if k not in desired)
-        plan: list[PlannedRequest] = []
+        requests: list[PlannedRequest] = []
         if changed:
-            plan.append(PlannedRequest(DDB, "TagResource", {"ResourceArn": arn, "Tags": changed}))
+            requests.append(
+                PlannedRequest(DDB, "TagResource", {"ResourceArn": arn, "Tags": changed})
+            )
         if removed:
-            plan.append(
+            requests.append(
                 PlannedRequest(DDB, "UntagResource", {"ResourceArn": arn, "TagKeys": removed})
             )
-        if not plan:
+        if not requests:
             raise NothingToChange(f"The tags of {name} are already these")
-        return plan
+        return self._plan(
+            f"Change the tags of {name}?",
+            requests,
+            lambda: self.plan_tags(name, desired),
+            checks=("ListTagsOfResource: the current tags (re-planned; refused if changed)",),
+            confirm_label="Update tags",
+            done=f"{name}: tags updated",
+        )
 
     async def set_tags(
         self,
@@ -442,17 +481,12 @@ class TableAdminService:
         desired: Mapping[str, str],
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("TagResource")
-        plan = await self.plan_tags(name, desired)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply("TagResource", lambda: self.plan_tags(name, desired), confirmed)
 
     # --- secondary indexes --------------------------------------------------------------------
 
-    async def plan_add_gsi(
-        self, name: str, index: IndexSpec, *, local: bool = False
-    ) -> list[PlannedRequest]:
+    async def plan_add_gsi(self, name: str, index: IndexSpec, *, local: bool = False) -> Plan:
         """UpdateTable creating one GSI (AttributeDefinitions: every key attribute of the table
         and its indexes, so they match the key schemas exactly). LSIs are refused: DynamoDB only
         creates them with the table."""
@@ -479,19 +513,7 @@ class TableAdminService:
         mode = (desc.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
         create = index_request(index, mode, local=False)
         check_not_busy(desc)
-        types = {a["AttributeName"]: a["AttributeType"] for a in desc["AttributeDefinitions"]}
-        keys: list[tuple[KeySpec, str]] = []
-        for where, raw in [
-            ("the table", desc),
-            *((f"index {i['IndexName']}", i) for i in (*gsis, *lsis)),
-        ]:
-            for attr in _keys_of(raw):
-                if attr not in types:
-                    raise AttributeDefinitionError(
-                        f"No type known for {attr} ({where})",
-                        "DescribeTable did not define it; refresh and try again",
-                    )
-                keys.append((KeySpec(attr, cast(KeyType, types[attr])), where))
+        keys = existing_keys(desc)
         keys.append((index.partition_key, f"the partition key of GSI {index.name}"))
         if index.sort_key is not None:
             keys.append((index.sort_key, f"the sort key of GSI {index.name}"))
@@ -504,10 +526,22 @@ class TableAdminService:
                 "LocalSecondaryIndexes": lsis,
             }
         )
-        return self._update(
-            name,
-            AttributeDefinitions=attribute_definitions,
-            GlobalSecondaryIndexUpdates=[{"Create": create}],
+        return self._plan(
+            f"Add GSI {index.name} to {name}?",
+            self._update(
+                name,
+                AttributeDefinitions=attribute_definitions,
+                GlobalSecondaryIndexUpdates=[{"Create": create}],
+            ),
+            lambda: self.plan_add_gsi(name, index, local=local),
+            checks=(NOT_BUSY,),
+            then=("the index's backfill is followed live until it is ACTIVE",),
+            notes=(
+                "DynamoDB backfills the index from the table's items; the table takes no "
+                "other update until the index is ACTIVE.",
+            ),
+            confirm_label="Add GSI",
+            done=f"{name}: GSI {index.name} is being created (backfill followed live)",
         )
 
     async def add_gsi(
@@ -517,13 +551,12 @@ class TableAdminService:
         *,
         local: bool = False,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTable")
-        plan = await self.plan_add_gsi(name, index, local=local)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTable", lambda: self.plan_add_gsi(name, index, local=local), confirmed
+        )
 
-    async def plan_delete_gsi(self, name: str, index: str) -> list[PlannedRequest]:
+    async def plan_delete_gsi(self, name: str, index: str) -> Plan:
         desc = await self._describe(name)
         gsis = [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])]
         if index in [i["IndexName"] for i in desc.get("LocalSecondaryIndexes", [])]:
@@ -537,12 +570,19 @@ class TableAdminService:
                 "global secondary indexes: " + (", ".join(gsis) or "none"),
             )
         check_not_busy(desc)
-        return self._update(name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index}}])
+        return self._plan(
+            f"Delete GSI {index} of {name}?",
+            self._update(name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index}}]),
+            lambda: self.plan_delete_gsi(name, index),
+            checks=(NOT_BUSY,),
+            notes=("Queries using this index will fail once it is gone.",),
+            confirm_label="Delete GSI",
+            done=f"{name}: GSI {index} is being deleted",
+        )
 
     async def delete_gsi(
         self, name: str, index: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only("UpdateTable")
-        plan = await self.plan_delete_gsi(name, index)
-        await self.send(plan, confirmed)
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            "UpdateTable", lambda: self.plan_delete_gsi(name, index), confirmed
+        )

@@ -6,14 +6,12 @@ Every refusal is a `TableRuleError` (a UserInputError) with a title and one line
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ddbconsole.errors import UserInputError
-from ddbconsole.models import IndexSpec, KeySpec, PlannedRequest, TableSpec, Throughput
+from ddbconsole.models import IndexSpec, KeySpec, KeyType, PlannedRequest, TableSpec, Throughput
 
 DDB = "dynamodb"
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -417,13 +415,24 @@ def check_not_busy(desc: Mapping[str, Any]) -> None:
         )
 
 
+def existing_keys(desc: Mapping[str, Any]) -> list[tuple[KeySpec, str]]:
+    """Every key attribute of a described table and its indexes, typed from its
+    AttributeDefinitions, with where it is used (for `definitions`)."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in desc["AttributeDefinitions"]}
+    indexes = (*desc.get("GlobalSecondaryIndexes", []), *desc.get("LocalSecondaryIndexes", []))
+    keys: list[tuple[KeySpec, str]] = []
+    for where, raw in [("the table", desc), *((f"index {i['IndexName']}", i) for i in indexes)]:
+        for attr in [k["AttributeName"] for k in raw.get("KeySchema", [])]:
+            if attr not in types:
+                raise AttributeDefinitionError(
+                    f"No type known for {attr} ({where})",
+                    "DescribeTable did not define it; refresh and try again",
+                )
+            keys.append((KeySpec(attr, cast(KeyType, types[attr])), where))
+    return keys
+
+
 # --- the AWS CLI equivalent ---------------------------------------------------------------------
-
-
-def _kebab(name: str) -> str:
-    from botocore import xform_name  # lazy: botocore is heavy
-
-    return str(xform_name(name, "-"))
 
 
 def aws_cli_command(
@@ -434,26 +443,16 @@ def aws_cli_command(
     profile: str | None = None,
     multiline: bool = True,
 ) -> str:
-    """The `aws <service> <operation> ...` command equivalent to `plan`, shell-quoted (JSON
-    arguments as single-quoted compact JSON). Multi-line with `\\` continuations by default."""
-    parts: list[str] = []
-    for key, value in plan.params.items():
-        flag = _kebab(key)
-        if isinstance(value, bool):
-            parts.append(f"--{flag}" if value else f"--no-{flag}")
-        elif isinstance(value, str):
-            parts.append(f"--{flag} {shlex.quote(value)}")
-        elif isinstance(value, int | float):
-            parts.append(f"--{flag} {value}")
-        else:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            parts.append(f"--{flag} {shlex.quote(text)}")
-    if region:
-        parts.append(f"--region {shlex.quote(region)}")
-    if endpoint_url:
-        parts.append(f"--endpoint-url {shlex.quote(endpoint_url)}")
-    if profile:
-        parts.append(f"--profile {shlex.quote(profile)}")
-    head = f"aws {plan.service} {_kebab(plan.operation)}"
-    sep = " \\\n  " if multiline else " "
-    return sep.join([head, *parts])
+    """The `aws <service> <operation> ...` command equivalent to `plan` (services/plans.py
+    `aws_cli`, the one renderer), multi-line with `\\` continuations by default."""
+    from ddbconsole.services.plans import aws_cli
+
+    return aws_cli(
+        plan.service,
+        plan.operation,
+        plan.params,
+        region=region,
+        endpoint_url=endpoint_url,
+        profile=profile,
+        multiline=multiline,
+    )
