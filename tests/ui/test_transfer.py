@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -82,10 +81,12 @@ async def test_cancel_import_keeps_checkpoint(
             await wait_for(
                 pilot, lambda: screen.last_progress is not None and screen.last_progress.items > 0
             )
+            transfers = [w for w in app.workers if w.group == "transfer"]
+            assert transfers
             await pilot.click("#transfer-cancel")
             assert screen.result_text.startswith("Cancelled after")
-            await asyncio.sleep(0.3)
-            await pilot.pause()
+            # The cancelled import saves its checkpoint on the way out: wait for it to end.
+            await wait_for(pilot, lambda: all(w.is_finished for w in transfers))
             assert not screen.running
     finally:
         transfer_module._CHECKPOINT_EVERY = saved
