@@ -1,11 +1,11 @@
 """Capacity: billing mode, provisioned throughput, on-demand maximums and auto scaling of a table and
 its GSIs, plus suggestions and the cost what-if from CloudWatch consumed capacity.
 
-Every change is first a plan: `plan_*` reads the current state, checks the rules AWS enforces (and
-moto does not), and returns the exact requests as `PlannedRequest(service, operation, params)`. The
-executing methods build the same plan and send it request by request, so what the UI shows is what
-is sent; pass the plan the user confirmed as `confirmed=` and a plan that changed meanwhile is
-refused (`PlanChanged`) instead of sent.
+Every change is a Plan, shown before it is sent (services/plans.py): `plan_*` reads the current
+state, checks the rules AWS enforces (and moto does not), and returns the exact requests.
+`plans.execute` re-plans from the current state and refuses (`PlanChanged`, nothing sent) a plan
+that changed meanwhile, then sends exactly it. The executing methods plan and send in one go; pass
+the plan the user confirmed as `confirmed=`.
 
 Rules checked before any request (each a `CapacityRuleError`, a UserInputError):
 
@@ -34,18 +34,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation, UserInputError
+from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.models import (
     AutoScalingSettings,
     CapacityLimits,
-    CapacityResource,
     CapacityState,
     CapacitySuggestion,
     CostEstimate,
     PlannedRequest,
     RememberedAutoScaling,
-    ResourceUsage,
-    ScalableTargetInfo,
     ScalingActivities,
     ScalingActivity,
     ScalingSide,
@@ -58,15 +55,12 @@ from ddbconsole.services.autoscaling import (
     NAMESPACE,
     AutoScalingService,
     resource_id,
-    scalable_dimension,
 )
+from ddbconsole.services.capacity_plans import CapacityPlanner
 from ddbconsole.services.capacity_rules import (
     AAS,
     DDB,
     DEFAULT_MIN_CAPACITY,
-    MAX_HISTORY_DAYS,
-    MAX_TARGET,
-    MIN_TARGET,
     NO_MAXIMUM,
     SWITCH_LIMIT,
     CapacityRuleError,
@@ -75,19 +69,10 @@ from ddbconsole.services.capacity_rules import (
     PlanChanged,
     SwitchLimitReached,
     TableBusy,
-    check_busy,
-    check_confirmed,
     check_decrease,
-    check_positive,
-    gsi_update,
-    on_demand_throughput,
     parse_resource,
     policy_name,
-    removal_requests,
     switch_budget,
-    target_requests,
-    tracking_policy,
-    units,
     utc_or_none,
 )
 from ddbconsole.services.capacity_store import (
@@ -95,11 +80,15 @@ from ddbconsole.services.capacity_store import (
     SwitchLedger,
     table_key,
 )
-from ddbconsole.services.metrics import MetricQuery, MetricsService, Window
+from ddbconsole.services.capacity_usage import hourly_usage
+from ddbconsole.services.metrics import MetricsService
+from ddbconsole.services.plans import Plan, execute, refuse_read_only
 from ddbconsole.services.session import AwsSession
 
+BUSY_CHECK = "DescribeTable: the table and its GSIs ACTIVE (re-planned; refused if it changed)"
 
-class CapacityService:
+
+class CapacityService(CapacityPlanner):
     def __init__(
         self,
         session: AwsSession,
@@ -246,56 +235,7 @@ class CapacityService:
         """Hourly consumed capacity (per-second averages) of the table and its GSIs over the last
         `days` whole hours-aligned days, in one GetMetricData call. Hours without datapoints
         (no traffic) count as 0."""
-        if not 1 <= days <= MAX_HISTORY_DAYS:
-            raise UserInputError(
-                "Invalid history length", f"choose 1 to {MAX_HISTORY_DAYS} days (got {days})"
-            )
-        desc = await self._describe(table)
-        indexes: list[str | None] = [None]
-        indexes += [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])]
-        queries: list[MetricQuery] = []
-        for index in indexes:
-            dims: tuple[tuple[str, str], ...] = (("TableName", table),)
-            if index:
-                dims += (("GlobalSecondaryIndexName", index),)
-            for side in ("Read", "Write"):
-                metric = f"Consumed{side}CapacityUnits"
-                queries.append(
-                    MetricQuery(
-                        key=f"{index or ''}:{side}",
-                        metric=metric,
-                        stat="Sum",
-                        dimensions=dims,
-                        label=f"{index or table} {side.lower()}",
-                        unit="RCU/s" if side == "Read" else "WCU/s",
-                        per_second=True,
-                        table=table,
-                        index=index,
-                    )
-                )
-        end_ts = int(datetime.now(UTC).timestamp()) // 3600 * 3600  # last whole hour
-        hours = days * 24
-        window = Window(
-            start=datetime.fromtimestamp(end_ts - hours * 3600, UTC),
-            end=datetime.fromtimestamp(end_ts, UTC),
-            period=3600,
-        )
-        snap = await self._metrics.fetch(queries, window)
-
-        def grid(key: str) -> tuple[float, ...]:
-            values = [0.0] * hours
-            series = snap.series.get(key)
-            for ts, value in zip(series.timestamps, series.values, strict=True) if series else ():
-                slot = int((ts - window.start).total_seconds() // 3600)
-                if 0 <= slot < hours:
-                    values[slot] = value
-            return tuple(values)
-
-        resources = tuple(
-            ResourceUsage(index=i, read=grid(f"{i or ''}:Read"), write=grid(f"{i or ''}:Write"))
-            for i in indexes
-        )
-        return TableUsage(table, window.start, window.end, resources, snap.messages)
+        return await hourly_usage(self._describe, self._metrics, table, days)
 
     async def suggest_provisioned(
         self,
@@ -346,299 +286,19 @@ class CapacityService:
             autoscaling=scaling,
         )
 
-    # --- planning ---------------------------------------------------------------------------------
-
-    async def plan_switch_to_on_demand(
-        self, table: str, max_read: int | None = None, max_write: int | None = None
-    ) -> list[PlannedRequest]:
-        return self._plan_on_demand(await self.state(table), max_read, max_write)
-
-    def _plan_on_demand(
-        self, state: CapacityState, max_read: int | None, max_write: int | None
-    ) -> list[PlannedRequest]:
-        if state.on_demand:
-            raise CapacityRuleError(f"{state.table} is already on-demand", "nothing to switch")
-        check_busy(state)
-        budget = state.switch_budget
-        if budget.remaining <= 0:
-            raise SwitchLimitReached(
-                f"No switch to on-demand left for {state.table}",
-                f"AWS allows {budget.limit} switches to on-demand per rolling 24 hours; "
-                + (
-                    f"the next frees up at {budget.next_free:%Y-%m-%d %H:%M} UTC"
-                    if budget.next_free
-                    else "try again later"
-                ),
-                code="SwitchLimit",
-            )
-        params: dict[str, Any] = {"TableName": state.table, "BillingMode": "PAY_PER_REQUEST"}
-        maximum = on_demand_throughput(state.table, max_read, max_write)
-        if maximum:
-            params["OnDemandThroughput"] = maximum
-        plan = [PlannedRequest(DDB, "UpdateTable", params)]
-        for target in state.autoscaling.targets:
-            plan += removal_requests(target)
-        return plan
-
-    async def plan_switch_to_provisioned(
-        self,
-        table: str,
-        table_throughput: Throughput,
-        gsi_throughputs: Mapping[str, Throughput] | None = None,
-        restore_autoscaling: bool = False,
-    ) -> list[PlannedRequest]:
-        state = await self.state(table)
-        return await self._plan_provisioned(
-            state, table_throughput, gsi_throughputs or {}, restore_autoscaling
-        )
-
-    async def _plan_provisioned(
-        self,
-        state: CapacityState,
-        table_throughput: Throughput,
-        gsi_throughputs: Mapping[str, Throughput],
-        restore: bool,
-    ) -> list[PlannedRequest]:
-        if not state.on_demand:
-            raise CapacityRuleError(f"{state.table} is already provisioned", "nothing to switch")
-        check_busy(state)
-        names = [g.index for g in state.gsis if g.index]
-        missing = [n for n in names if n not in gsi_throughputs]
-        unknown = [n for n in gsi_throughputs if n not in names]
-        if missing or unknown:
-            raise CapacityRuleError(
-                "Give a capacity for every global secondary index",
-                (f"missing: {', '.join(missing)}" if missing else "")
-                + ("; " if missing and unknown else "")
-                + (f"no such index: {', '.join(unknown)}" if unknown else ""),
-            )
-        read, write = check_positive("the table", table_throughput)
-        params: dict[str, Any] = {
-            "TableName": state.table,
-            "BillingMode": "PROVISIONED",
-            "ProvisionedThroughput": units(read, write),
-        }
-        updates = []
-        for name in names:
-            r, w = check_positive(name, gsi_throughputs[name])
-            updates.append(gsi_update(name, ProvisionedThroughput=units(r, w)))
-        if updates:
-            params["GlobalSecondaryIndexUpdates"] = updates
-        await self._check_limits({"the table": table_throughput, **gsi_throughputs})
-        plan = [PlannedRequest(DDB, "UpdateTable", params)]
-        if restore:
-            plan += self._restore_requests(state)
-        return plan
-
-    def _restore_requests(self, state: CapacityState) -> list[PlannedRequest]:
-        if state.remembered is None or not state.remembered.targets:
-            raise CapacityRuleError(
-                f"No remembered auto scaling for {state.table}",
-                "ddbconsole saves it only when it switches a table with auto scaling to on-demand",
-            )
-        names = {g.index for g in state.gsis}
-        plan: list[PlannedRequest] = []
-        for target in state.remembered.targets:
-            if target.index_name is None or target.index_name in names:  # skip deleted GSIs
-                plan += target_requests(target)
-        return plan
-
-    async def plan_restore_autoscaling(self, table: str) -> list[PlannedRequest]:
-        """Re-register remembered auto scaling on a table that is provisioned already."""
-        return self._plan_restore(await self.state(table))
-
-    def _plan_restore(self, state: CapacityState) -> list[PlannedRequest]:
-        if state.on_demand:
-            raise CapacityRuleError(
-                f"{state.table} is on-demand", "switch it to provisioned to restore auto scaling"
-            )
-        return self._restore_requests(state)
-
-    async def plan_update_throughput(
-        self, table: str, read: int | None, write: int | None, gsi: str | None = None
-    ) -> list[PlannedRequest]:
-        """New provisioned capacity for the table or one GSI; None keeps a side as it is."""
-        return await self._plan_throughput(await self.state(table), read, write, gsi)
-
-    async def _plan_throughput(
-        self, state: CapacityState, read: int | None, write: int | None, gsi: str | None
-    ) -> list[PlannedRequest]:
-        if state.on_demand:
-            raise CapacityRuleError(
-                f"{state.table} is on-demand",
-                "provisioned capacity applies to provisioned tables; edit the on-demand maximum",
-            )
-        res = self._resource(state, gsi)
-        check_busy(state)
-        current = res.provisioned or Throughput()
-        new = Throughput(
-            read if read is not None else current.read,
-            write if write is not None else current.write,
-        )
-        r, w = check_positive(res.label, new)
-        if (r, w) == (current.read, current.write):
-            raise CapacityRuleError(f"No change for {res.label}", f"it already has {r} R / {w} W")
-        if r < (current.read or 0) or w < (current.write or 0):
-            check_decrease(res, datetime.now(UTC))
-        await self._check_limits({res.label: new})
-        if gsi is None:
-            params: dict[str, Any] = {
-                "TableName": state.table,
-                "ProvisionedThroughput": units(r, w),
-            }
-        else:
-            params = {
-                "TableName": state.table,
-                "GlobalSecondaryIndexUpdates": [gsi_update(gsi, ProvisionedThroughput=units(r, w))],
-            }
-        return [PlannedRequest(DDB, "UpdateTable", params)]
-
-    async def plan_update_on_demand_max(
-        self, table: str, max_read: int | None, max_write: int | None, gsi: str | None = None
-    ) -> list[PlannedRequest]:
-        """New on-demand maximum throughput (request units per second) for the table or a GSI;
-        None keeps a side as it is, NO_MAXIMUM (-1) removes the maximum."""
-        state = await self.state(table)
-        if not state.on_demand:
-            raise CapacityRuleError(
-                f"{state.table} is provisioned",
-                "the maximum throughput applies to on-demand tables",
-            )
-        res = self._resource(state, gsi)
-        check_busy(state)
-        maximum = on_demand_throughput(res.label, max_read, max_write)
-        if not maximum:
-            raise CapacityRuleError(f"No change for {res.label}", "give a read or write maximum")
-        await self._check_limits(
-            {
-                res.label: Throughput(
-                    maximum.get("MaxReadRequestUnits"), maximum.get("MaxWriteRequestUnits")
-                )
-            }
-        )
-        if gsi is None:
-            params: dict[str, Any] = {"TableName": table, "OnDemandThroughput": maximum}
-        else:
-            params = {
-                "TableName": table,
-                "GlobalSecondaryIndexUpdates": [gsi_update(gsi, OnDemandThroughput=maximum)],
-            }
-        return [PlannedRequest(DDB, "UpdateTable", params)]
-
-    async def plan_enable_autoscaling(
-        self,
-        table: str,
-        side: ScalingSide,
-        min_capacity: int = DEFAULT_MIN_CAPACITY,
-        max_capacity: int = 100,
-        target: float = cost.DEFAULT_TARGET,
-        gsi: str | None = None,
-        scale_in_cooldown: int | None = None,
-        scale_out_cooldown: int | None = None,
-    ) -> list[PlannedRequest]:
-        """Register (or update) the scalable target and put (or update) its target-tracking policy.
-
-        An existing target-tracking policy keeps its name; a new one gets the console's name."""
-        state = await self.state(table)
-        if state.on_demand:
-            raise CapacityRuleError(
-                f"{state.table} is on-demand", "auto scaling applies to provisioned capacity"
-            )
-        res = self._resource(state, gsi)
-        if not 1 <= min_capacity <= max_capacity:
-            raise CapacityRuleError(
-                f"Invalid auto scaling range for {res.label}",
-                f"need 1 <= min <= max (got min {min_capacity}, max {max_capacity})",
-            )
-        if not MIN_TARGET <= target <= MAX_TARGET:
-            raise CapacityRuleError(
-                "Invalid target utilisation",
-                f"choose {MIN_TARGET:g} to {MAX_TARGET:g} percent (got {target:g})",
-            )
-        for name, value in (("scale-in", scale_in_cooldown), ("scale-out", scale_out_cooldown)):
-            if value is not None and value < 0:
-                raise CapacityRuleError(f"Invalid {name} cooldown", f"must be >= 0 (got {value})")
-        read_max = max_capacity if side == "read" else None
-        write_max = max_capacity if side == "write" else None
-        await self._check_limits({res.label: Throughput(read_max, write_max)})
-        existing = res.scaling(side)
-        tracking = existing.target_tracking if existing else None
-        policy = ScalableTargetInfo(
-            resource_id=resource_id(table, gsi),
-            dimension=scalable_dimension(side, index=gsi is not None),
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            policies=(
-                tracking_policy(
-                    tracking.name if tracking else policy_name(side, table, gsi),
-                    side,
-                    target,
-                    scale_in_cooldown,
-                    scale_out_cooldown,
-                ),
-            ),
-        )
-        return target_requests(policy)
-
-    async def plan_disable_autoscaling(
-        self, table: str, side: ScalingSide, gsi: str | None = None
-    ) -> list[PlannedRequest]:
-        state = await self.state(table)
-        res = self._resource(state, gsi)
-        target = res.scaling(side)
-        if target is None:
-            raise CapacityRuleError(
-                f"No {side} auto scaling on {res.label}", "there is nothing to disable"
-            )
-        return removal_requests(target)
-
-    @staticmethod
-    def _resource(state: CapacityState, gsi: str | None) -> CapacityResource:
-        try:
-            return state.resource(gsi)
-        except KeyError:
-            raise CapacityRuleError(
-                f"No index {gsi!r} on {state.table}",
-                "global secondary indexes: "
-                + (", ".join(str(g.index) for g in state.gsis) or "none"),
-            ) from None
-
     # --- executing --------------------------------------------------------------------------------
-
-    def _refuse_read_only(self, service: str, operation: str) -> None:
-        if self._session.read_only:
-            raise ReadOnlyViolation(service, operation)
 
     async def _apply(
         self,
         guard: tuple[str, str],
-        planning: Callable[[], Awaitable[list[PlannedRequest]]],
+        planning: Callable[[], Awaitable[Plan]],
         confirmed: Sequence[PlannedRequest] | None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         """Refuse in read-only mode (before any request), plan, then send what was confirmed."""
-        self._refuse_read_only(*guard)
+        refuse_read_only(self._session, *guard)
         plan = await planning()
-        await self.send(plan, confirmed)
+        await execute(self._session, plan, confirmed, recheck=False)
         return plan
-
-    async def send(
-        self, plan: Sequence[PlannedRequest], confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[dict[str, Any]]:
-        """Send `plan` request by request; refuse (sending nothing) if it differs from `confirmed`."""
-        check_confirmed(plan, confirmed)
-        sent: list[PlannedRequest] = []
-        results: list[dict[str, Any]] = []
-        for request in plan:
-            try:
-                results.append(
-                    await self._session.call(request.service, request.method, **request.params)
-                )
-            except DdbConsoleError as exc:
-                if not sent:
-                    raise
-                raise ChangeIncomplete(sent, request, exc) from exc
-            sent.append(request)
-        return results
 
     async def switch_to_on_demand(
         self,
@@ -647,22 +307,13 @@ class CapacityService:
         max_write: int | None = None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         """Switch to PAY_PER_REQUEST; auto scaling is saved to the state dir, then removed."""
-        self._refuse_read_only(DDB, "UpdateTable")
-        state = await self.state(table)
-        plan = self._plan_on_demand(state, max_read, max_write)
-        key = table_key(state.arn)
-        check_confirmed(plan, confirmed)
-        if state.autoscaling.targets:
-            await asyncio.to_thread(
-                self.memory.save, key, state.autoscaling.targets, datetime.now(UTC)
-            )
-        results = await self.send(plan, confirmed)
-        summary = (results[0].get("TableDescription") or {}).get("BillingModeSummary") or {}
-        at = utc_or_none(summary.get("LastUpdateToPayPerRequestDateTime")) or datetime.now(UTC)
-        await asyncio.to_thread(self.ledger.record, key, at)
-        return plan
+        return await self._apply(
+            (DDB, "UpdateTable"),
+            lambda: self.plan_switch_to_on_demand(table, max_read, max_write),
+            confirmed,
+        )
 
     async def switch_to_provisioned(
         self,
@@ -672,28 +323,25 @@ class CapacityService:
         restore_autoscaling: bool = False,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         """Switch to PROVISIONED with these capacities (every GSI needs one); optionally restore
         the remembered auto scaling, which is then forgotten."""
-        self._refuse_read_only(DDB, "UpdateTable")
-        state = await self.state(table)
-        plan = await self._plan_provisioned(
-            state, table_throughput, gsi_throughputs or {}, restore_autoscaling
+        return await self._apply(
+            (DDB, "UpdateTable"),
+            lambda: self.plan_switch_to_provisioned(
+                table, table_throughput, gsi_throughputs, restore_autoscaling
+            ),
+            confirmed,
         )
-        await self.send(plan, confirmed)
-        if restore_autoscaling:
-            await asyncio.to_thread(self.memory.forget, table_key(state.arn))
-        return plan
 
     async def restore_autoscaling(
         self, table: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> list[PlannedRequest]:
-        self._refuse_read_only(AAS, "RegisterScalableTarget")
-        state = await self.state(table)
-        plan = self._plan_restore(state)
-        await self.send(plan, confirmed)
-        await asyncio.to_thread(self.memory.forget, table_key(state.arn))
-        return plan
+    ) -> Plan:
+        return await self._apply(
+            (AAS, "RegisterScalableTarget"),
+            lambda: self.plan_restore_autoscaling(table),
+            confirmed,
+        )
 
     async def update_throughput(
         self,
@@ -703,7 +351,7 @@ class CapacityService:
         gsi: str | None = None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         return await self._apply(
             (DDB, "UpdateTable"),
             lambda: self.plan_update_throughput(table, read, write, gsi),
@@ -718,7 +366,7 @@ class CapacityService:
         gsi: str | None = None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         return await self._apply(
             (DDB, "UpdateTable"),
             lambda: self.plan_update_on_demand_max(table, max_read, max_write, gsi),
@@ -737,7 +385,7 @@ class CapacityService:
         scale_out_cooldown: int | None = None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         args = (table, side, min_capacity, max_capacity, target, gsi)
         return await self._apply(
             (AAS, "RegisterScalableTarget"),
@@ -752,7 +400,7 @@ class CapacityService:
         gsi: str | None = None,
         *,
         confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> list[PlannedRequest]:
+    ) -> Plan:
         return await self._apply(
             (AAS, "DeregisterScalableTarget"),
             lambda: self.plan_disable_autoscaling(table, side, gsi),

@@ -261,6 +261,14 @@ def _metric(side: ScalingSide) -> str:
     return f"DynamoDB{'Read' if side == 'read' else 'Write'}CapacityUtilization"
 
 
+def budget_text(budget: SwitchBudget) -> str:
+    """`3 of 4 switches to on-demand left in 24 h; next frees up at ...`."""
+    text = f"{budget.remaining} of {budget.limit} switches to on-demand left in 24 h"
+    if budget.next_free is not None:
+        text += f"; next frees up at {budget.next_free:%Y-%m-%d %H:%M} UTC"
+    return text
+
+
 def check_confirmed(
     plan: Sequence[PlannedRequest], confirmed: Sequence[PlannedRequest] | None
 ) -> None:

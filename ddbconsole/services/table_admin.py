@@ -228,7 +228,7 @@ class TableAdminService:
     # --- settings -----------------------------------------------------------------------------
 
     @staticmethod
-    def _update(name: str, **params: Any) -> Plan:
+    def _update(name: str, **params: Any) -> list[PlannedRequest]:
         return [PlannedRequest(DDB, "UpdateTable", {"TableName": name, **params})]
 
     async def plan_ttl(self, name: str, enabled: bool, attribute: str) -> Plan:

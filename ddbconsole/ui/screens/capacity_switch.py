@@ -12,7 +12,8 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Static
 
-from ddbconsole.models import CapacityState, CapacitySuggestion, SwitchBudget, Throughput
+from ddbconsole.models import CapacityState, CapacitySuggestion, Throughput
+from ddbconsole.services.capacity_rules import budget_text
 from ddbconsole.ui.screens.capacity_forms import (
     CapacityForm,
     Change,
@@ -27,14 +28,6 @@ FALLBACK_CAPACITY = 5  # when there is no consumed-capacity history to suggest f
 
 def utc(moment: datetime | None) -> str:
     return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def budget_text(budget: SwitchBudget) -> str:
-    """`3 of 4 switches to on-demand left in 24 h; next frees up at ...`."""
-    text = f"{budget.remaining} of {budget.limit} switches to on-demand left in 24 h"
-    if budget.next_free is not None:
-        text += f"; next frees up at {utc(budget.next_free)}"
-    return text
 
 
 def switch_rules(state: CapacityState) -> Text:
