@@ -14,18 +14,13 @@ backoff and full jitter, then report exactly which keys failed.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, Item
 from ddbconsole.errors import (
     AwsError,
-    ConditionFailed,
     ItemConflict,
-    ItemExists,
-    ItemMissing,
     ReadOnlyViolation,
     UserInputError,
 )
@@ -36,141 +31,35 @@ from ddbconsole.models import (
     FailedKey,
     KeyAttribute,
     Page,
+    PlannedRequest,
     QuerySpec,
     SaveResult,
     ScanSpec,
     SortCondition,
     TableInfo,
 )
+from ddbconsole.services import item_plans
 from ddbconsole.services.expressions import (
     COMPARISONS,
     Expressions,
-    check_length,
-    equals_all,
-    exists,
     filter_expression,
-    not_exists,
     projection_expression,
 )
+from ddbconsole.services.item_plans import BATCH_SIZE as BATCH_SIZE
+from ddbconsole.services.item_rules import _check_key_value
+from ddbconsole.services.item_rules import key_of as key_of
+from ddbconsole.services.item_rules import key_schema as key_schema
+from ddbconsole.services.item_rules import new_item_template as new_item_template
+from ddbconsole.services.item_rules import validate_item as validate_item
+from ddbconsole.services.item_rules import validate_key as validate_key
 from ddbconsole.services.partiql_history import StatementHistory
+from ddbconsole.services.plans import Plan, execute
 from ddbconsole.services.retry import THROTTLE_CODES
 from ddbconsole.services.retry import backoff as _backoff
 from ddbconsole.services.session import AwsSession
 
-BATCH_SIZE = 25  # BatchWriteItem's limit
-MAX_PARTITION_KEY_BYTES = 2048
-MAX_SORT_KEY_BYTES = 1024
-TYPE_NAMES = {"S": "a string (S)", "N": "a number (N)", "B": "binary (B)"}
-
 ProgressCallback = Callable[[int, int], object]
 _sleep = asyncio.sleep  # the backoff's sleep (tests replace it to record the delays)
-
-
-# --- validation -----------------------------------------------------------------------------------
-
-
-def key_schema(table: TableInfo, index: str | None) -> tuple[tuple[KeyAttribute, ...], str | None]:
-    """The key attributes (partition first) of the table or one of its indexes, and the index kind
-    (GSI, LSI, or None for the table). UserInputError naming the indexes if there is no such index."""
-    if index is None:
-        return table.keys, None
-    try:
-        info = table.index(index)
-    except KeyError:
-        known = ", ".join(i.name for i in table.indexes) or "none"
-        raise UserInputError(
-            f"No index {index!r} on {table.name}", f"indexes: {known}", code="UnknownIndex"
-        ) from None
-    return info.keys, info.kind
-
-
-def key_of(table: TableInfo, item: Mapping[str, AttributeValue]) -> Item:
-    """The primary key of `item` (its key attributes, in key schema order)."""
-    missing = [k.name for k in table.keys if k.name not in item]
-    if missing:
-        raise UserInputError(
-            f"Missing key attribute{'s' if len(missing) > 1 else ''} " + ", ".join(missing),
-            f"every item in {table.name} needs "
-            + " and ".join(f"{k.name} ({TYPE_NAMES.get(k.type, k.type)})" for k in table.keys),
-            code="MissingKey",
-        )
-    return {k.name: item[k.name] for k in table.keys}
-
-
-def validate_key(table: TableInfo, given: Mapping[str, AttributeValue]) -> Item:
-    """The primary key `given` by the user, checked for presence and types. Other attributes are
-    an error, as in DynamoDB: dropping them would get or delete an item the user did not describe."""
-    key = key_of(table, given)
-    extra = [name for name in given if name not in key]
-    if extra:
-        raise UserInputError(
-            "The key has attributes that are not part of the table's key: " + ", ".join(extra),
-            f"the key of {table.name} is "
-            + " and ".join(f"{k.name} ({TYPE_NAMES.get(k.type, k.type)})" for k in table.keys),
-            code="KeyExtraAttributes",
-        )
-    for k in table.keys:
-        _check_key_value(k.name, key[k.name], k.type, "as the table's key,")
-    return key
-
-
-def _check_key_value(name: str, value: AttributeValue, wanted: str, where: str) -> None:
-    got = codec.type_of(value)
-    if got != wanted:
-        raise UserInputError(
-            f"Key attribute {name!r} has the wrong type",
-            f"{where} it must be {TYPE_NAMES.get(wanted, wanted)}, not {TYPE_NAMES.get(got, got)}",
-            code="KeyType",
-        )
-    if wanted in ("S", "B") and len(value[wanted]) == 0:
-        raise UserInputError(
-            f"Key attribute {name!r} is empty",
-            "DynamoDB key values cannot be empty strings or empty binary",
-            code="KeyEmpty",
-        )
-
-
-def validate_item(table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
-    """Check an item before sending it: key attributes present and typed, index keys typed, size."""
-    key_of(table, item)
-    roles = {k.name: "the table's key" for k in table.keys}
-    for index in table.indexes:
-        for k in index.keys:
-            roles.setdefault(k.name, f"a key of index {index.name}")
-    for name, where in roles.items():
-        if name in item:
-            wanted = table.attribute_definitions.get(name)
-            if wanted:
-                _check_key_value(name, item[name], wanted, f"as {where},")
-    # Key size limits hold for index keys too (DynamoDB refuses the write, not just the index).
-    limits: dict[str, tuple[int, str]] = {}
-    for index_name, keys in [(None, table.keys), *((i.name, i.keys) for i in table.indexes)]:
-        for k in keys:
-            limit = MAX_PARTITION_KEY_BYTES if k.role == "HASH" else MAX_SORT_KEY_BYTES
-            what = "partition" if k.role == "HASH" else "sort"
-            what += f" key of index {index_name}" if index_name else " key"
-            if k.name not in limits or limit < limits[k.name][0]:
-                limits[k.name] = (limit, what)
-    for name, (limit, what) in limits.items():
-        if name in item and (size := codec.value_size(item[name])) > limit:
-            raise UserInputError(
-                f"Key attribute {name!r} is too long",
-                f"{size} bytes; DynamoDB allows {limit} for a {what}",
-                code="KeyTooLong",
-            )
-    size = codec.item_size(item)
-    if size > codec.MAX_ITEM_BYTES:
-        raise UserInputError(
-            "Item too large",
-            f"{size:,} bytes; DynamoDB's limit is {codec.MAX_ITEM_BYTES:,} bytes (400 KB)",
-            code="ItemTooLarge",
-        )
-
-
-def new_item_template(table: TableInfo) -> Item:
-    """A new item holding just the key attributes with empty values of the right types."""
-    blank: dict[str, AttributeValue] = {"S": {"S": ""}, "N": {"N": "0"}, "B": {"B": b""}}
-    return {k.name: dict(blank.get(k.type, {"S": ""})) for k in table.keys}
 
 
 def _consumed(raw: Any) -> ConsumedCapacity | None:
@@ -206,7 +95,7 @@ def _page(resp: Mapping[str, Any]) -> Page:
     )
 
 
-def _cancellation_codes(exc: BaseException) -> list[str]:
+def cancellation_codes(exc: BaseException) -> list[str]:
     cause = exc.__cause__
     response: dict[str, Any] = getattr(cause, "response", None) or {}
     return [str(r.get("Code", "None")) for r in response.get("CancellationReasons") or []]
@@ -344,25 +233,20 @@ class ItemService:
     async def put_new(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
         """Create an item; ItemExists (nothing written) if an item with its key is already there."""
         self._check_writable("PutItem")
+        await execute(self._session, self.plan_put_new(table, item))
+
+    def plan_put_new(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> Plan:
         validate_item(table, item)
-        expr = Expressions()
-        condition = not_exists(expr, table.partition_key.name)
-        try:
-            await self._call(
-                "put_item",
-                TableName=table.name,
-                Item=dict(item),
-                ConditionExpression=condition,
-                **expr.params(),
-            )
-        except ConditionFailed:
-            raise ItemExists(table.name, key_of(table, item), operation="PutItem") from None
+        return item_plans.put_new(self, table, item)
 
     async def put(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> None:
         """Write an item, replacing any item with the same key (like `aws dynamodb put-item`)."""
         self._check_writable("PutItem")
+        await execute(self._session, self.plan_put(table, item))
+
+    def plan_put(self, table: TableInfo, item: Mapping[str, AttributeValue]) -> Plan:
         validate_item(table, item)
-        await self._call("put_item", TableName=table.name, Item=dict(item))
+        return item_plans.put(table, item)
 
     async def save(
         self,
@@ -384,102 +268,30 @@ class ItemService:
         free). Raises ItemConflict (with the server's current item) or ItemExists.
         """
         self._check_writable("UpdateItem")
-        validate_item(table, new)
-        if original is None:
-            return await self._recreate(table, new)
-        if codec.same_item(original, new):
-            return SaveResult(written=False, item=dict(original))
-        old_key, new_key = key_of(table, original), key_of(table, new)
-        if not codec.same_item(old_key, new_key):
-            return await self._move(table, original, new, old_key, new_key)
-        expr = Expressions()
-        condition = equals_all(expr, original)
-        sets = [
-            f"{expr.name(n)} = {expr.value(v)}"
-            for n, v in new.items()
-            if n not in old_key and (n not in original or not codec.same_value(original[n], v))
-        ]
-        removes = [expr.name(n) for n in original if n not in new]
-        update = " ".join(
-            part
-            for part in (
-                "SET " + ", ".join(sets) if sets else "",
-                "REMOVE " + ", ".join(removes) if removes else "",
-            )
-            if part
-        )
-        if not update:
-            return SaveResult(written=False, item=dict(original))
-        try:
-            resp = await self._call(
-                "update_item",
-                TableName=table.name,
-                Key=old_key,
-                UpdateExpression=check_length(update, "update expression"),
-                ConditionExpression=condition,
-                ReturnValues="ALL_NEW",
-                **expr.params(),
-            )
-        except ConditionFailed:
-            raise await self._conflict(table, original, new, "UpdateItem") from None
-        stored: Item = resp.get("Attributes") or dict(new)
-        kept = tuple(n for n in stored if n not in new)
-        return SaveResult(written=True, item=stored, operation="UpdateItem", kept_attributes=kept)
+        plan = self.plan_save(table, original, new)
+        if plan is None:
+            return SaveResult(written=False, item=dict(original or new))
+        result: SaveResult = await execute(self._session, plan)
+        return result
 
-    async def _recreate(self, table: TableInfo, new: Mapping[str, AttributeValue]) -> SaveResult:
-        """Save over an item that was deleted: a put conditional on its key still being free. If
-        someone created it again, that is a conflict (with their item), not ItemExists."""
-        try:
-            await self.put_new(table, new)
-        except ItemExists:
-            raise await self._conflict(table, None, new, "PutItem") from None
-        return SaveResult(written=True, item=dict(new), operation="PutItem")
-
-    async def _move(
+    def plan_save(
         self,
         table: TableInfo,
-        original: Mapping[str, AttributeValue],
+        original: Mapping[str, AttributeValue] | None,
         new: Mapping[str, AttributeValue],
-        old_key: Item,
-        new_key: Item,
-    ) -> SaveResult:
-        delete_expr, put_expr = Expressions(), Expressions()
-        delete: dict[str, Any] = {
-            "TableName": table.name,
-            "Key": old_key,
-            "ConditionExpression": equals_all(delete_expr, original),
-            **delete_expr.params(),
-        }
-        put: dict[str, Any] = {
-            "TableName": table.name,
-            "Item": dict(new),
-            "ConditionExpression": not_exists(put_expr, table.partition_key.name),
-            **put_expr.params(),
-        }
-        try:
-            await self._call(
-                "transact_write_items",
-                TransactItems=[{"Delete": delete}, {"Put": put}],
-                ClientRequestToken=uuid.uuid4().hex,
-            )
-        except AwsError as exc:
-            if exc.code != "TransactionCanceledException":
-                raise
-            codes = _cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise await self._conflict(table, original, new, "TransactWriteItems") from None
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise ItemExists(table.name, new_key, operation="TransactWriteItems") from None
-            raise
-        return SaveResult(written=True, item=dict(new), operation="TransactWriteItems")
+    ) -> Plan | None:
+        """The Plan of `save`; None when there is nothing to write."""
+        validate_item(table, new)
+        return item_plans.save(self, table, original, new)
 
-    async def _conflict(
+    async def conflict(
         self,
         table: TableInfo,
         original: Mapping[str, AttributeValue] | None,
         new: Mapping[str, AttributeValue],
         operation: str,
     ) -> ItemConflict:
+        """The conflict of a failed conditional write, with the server's current item."""
         key = key_of(table, original if original is not None else new)
         current = await self.get_item(table.name, key, consistent=True)
         return ItemConflict(
@@ -500,34 +312,62 @@ class ItemService:
         """Delete one item and return it. ItemMissing if it is not there; with `expected`, also
         ItemConflict (nothing deleted) if it no longer equals `expected`."""
         self._check_writable("DeleteItem")
-        if not key:
-            raise UserInputError("Missing key", "give the item's key attributes")
-        expr = Expressions()
-        condition = equals_all(expr, expected) if expected else exists(expr, next(iter(key)))
-        try:
-            resp = await self._call(
-                "delete_item",
-                TableName=table,
-                Key=dict(key),
-                ConditionExpression=condition,
-                ReturnValues="ALL_OLD",
-                **expr.params(),
-            )
-        except ConditionFailed:
-            current = await self.get_item(table, key, consistent=True) if expected else None
-            if current is None:
-                raise ItemMissing(table, dict(key), operation="DeleteItem") from None
-            raise ItemConflict(
-                table,
-                original=dict(expected or {}),
-                attempted={},
-                current=current,
-                operation="DeleteItem",
-            ) from None
-        old: Item = resp.get("Attributes") or {}
+        old: Item = await execute(self._session, self.plan_delete_item(table, key, expected))
         return old
 
+    def plan_delete_item(
+        self,
+        table: str,
+        key: Mapping[str, AttributeValue],
+        expected: Mapping[str, AttributeValue] | None = None,
+    ) -> Plan:
+        return item_plans.delete_item(self, table, key, expected)
+
     async def batch_delete(
+        self,
+        table: str,
+        keys: Sequence[Mapping[str, AttributeValue]],
+        progress_cb: ProgressCallback | None = None,
+        *,
+        max_attempts: int = 8,
+        base_delay: float = 0.05,
+        max_delay: float = 5.0,
+    ) -> BatchResult:
+        """Delete many items (the Plan of `plan_batch_delete`); see `_batch_delete`."""
+        self._check_writable("BatchWriteItem")
+        plan = self.plan_batch_delete(
+            table, keys, progress_cb, max_attempts=max_attempts, base_delay=base_delay,
+            max_delay=max_delay,
+        )  # fmt: skip
+        result: BatchResult = await execute(self._session, plan)
+        return result
+
+    def plan_batch_delete(
+        self,
+        table: str,
+        keys: Sequence[Mapping[str, AttributeValue]],
+        progress_cb: ProgressCallback | None = None,
+        **retry: Any,
+    ) -> Plan:
+        """BatchWriteItem requests of at most 25 DeleteRequests (duplicate keys sent once), as
+        first sent; UnprocessedItems are then sent again with backoff (the plan's sender)."""
+        unique = item_plans.unique_keys(keys)
+        requests = item_plans.batch_requests(table, unique)
+        return Plan(
+            f"Delete {len(unique)} items from {table}?",
+            tuple(requests),
+            then=(
+                "UnprocessedItems are sent again (the same DeleteRequests) with exponential "
+                "backoff and jitter; keys that still fail stay marked",
+                "the page is reloaded",
+            ),
+            notes=(f"{len(unique)} items, {len(requests)} BatchWriteItem requests.",),
+            confirm_label=f"Delete {len(unique)}",
+            summary=f"{len(requests)} BatchWriteItem request(s) of at most 25 keys",
+            sender=lambda: self._batch_delete(table, unique, progress_cb, **retry),
+        )
+
+    async def _batch_delete(
         self,
         table: str,
         keys: Sequence[Mapping[str, AttributeValue]],
@@ -543,11 +383,7 @@ class ItemService:
         Returns which keys failed and why; never raises for per-key failures. `progress_cb(done,
         total)` is called after every request. Duplicate keys are sent once.
         """
-        self._check_writable("BatchWriteItem")
-        unique: dict[Any, Item] = {}
-        for key in keys:
-            unique.setdefault(codec._canonical({"M": dict(key)}), dict(key))
-        pending_keys = list(unique.values())
+        pending_keys = [dict(k) for k in keys]
         total = len(pending_keys)
         done = requests = retries = 0
         failed: list[FailedKey] = []
@@ -612,29 +448,47 @@ class ItemService:
 
         In read-only mode the client hook lets only SELECT through (ReadOnlyViolation otherwise).
         """
-        if not statement.strip():
-            raise UserInputError(
-                "Empty statement", "type a PartiQL statement, e.g. SELECT * FROM t"
-            )
+        params = item_plans.statement_params(
+            statement, parameters, next_token, limit=limit, consistent=consistent
+        )
         if next_token is None and remember:
             await asyncio.to_thread(self.history.add, statement, parameters)
-        params: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
-        if parameters:
-            params["Parameters"] = list(parameters)
-        if next_token:
-            params["NextToken"] = next_token
-        if limit is not None:
-            params["Limit"] = limit
-        if consistent:
-            params["ConsistentRead"] = True
-        resp = await self._call("execute_statement", **params)
-        items = tuple(resp.get("Items", ()))
-        return Page(
-            items=items,
-            count=len(items),
-            next_token=resp.get("NextToken"),
-            consumed=_consumed(resp.get("ConsumedCapacity")),
+        return statement_page(await self._call("execute_statement", **params))
+
+    def plan_statement(
+        self, statement: str, parameters: Sequence[AttributeValue] = (), *, remember: bool = True
+    ) -> Plan:
+        """A PartiQL write as a Plan: its one ExecuteStatement request (the statement is added to
+        the history when sent); the result is the statement's Page."""
+        params = item_plans.statement_params(statement, parameters)
+
+        async def before() -> None:
+            if remember:
+                await asyncio.to_thread(self.history.add, statement, parameters)
+
+        async def page(responses: list[dict[str, Any]]) -> Page:
+            return statement_page(responses[0])
+
+        return Plan(
+            "Run this PartiQL write?",
+            (PlannedRequest("dynamodb", "ExecuteStatement", params),),
+            then=("the result is shown in the Items browser (never re-run by r)",),
+            confirm_label="Run",
+            done="PartiQL write sent",
+            before=before,
+            after=page,
         )
+
+
+def statement_page(resp: Mapping[str, Any]) -> Page:
+    """One ExecuteStatement response as a Page."""
+    items = tuple(resp.get("Items", ()))
+    return Page(
+        items=items,
+        count=len(items),
+        next_token=resp.get("NextToken"),
+        consumed=_consumed(resp.get("ConsumedCapacity")),
+    )
 
 
 def _sort_condition(key: Any, attr: KeyAttribute, cond: SortCondition) -> Any:
