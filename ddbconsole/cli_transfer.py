@@ -1,4 +1,4 @@
-"""Bulk subcommands: export and import (formats and guarantees: ddbconsole/services/transfer.py).
+"""Bulk subcommands: export and import (formats and guarantees: ddbconsole/services/transfer/).
 
     ddbconsole export Users -o users.jsonl                     # plain JSON lines, parallel scan
     ddbconsole export Orders -o paid.csv --format csv --index ByStatus --pk PAID

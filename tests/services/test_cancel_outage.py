@@ -19,8 +19,9 @@ import pytest
 
 from ddbconsole.errors import ConnectionProblem
 from ddbconsole.services import Services
-from ddbconsole.services import transfer as transfer_module
+from ddbconsole.services import retry as retry_module
 from ddbconsole.services.transfer import TransferProgress, checkpoint_path
+from ddbconsole.services.transfer import importer as importer_module
 from tests.conftest import make_settings
 from tests.faultproxy import FaultProxy
 from tests.services.test_transfer import make_table, plain_lines, write_lines
@@ -88,8 +89,8 @@ async def test_lost_endpoint_ends_the_import_with_its_checkpoint_and_resume_fini
     async def short(delay: float) -> None:
         await asyncio.sleep(min(delay, 0.05))
 
-    monkeypatch.setattr(transfer_module, "_sleep", short)
-    monkeypatch.setattr(transfer_module, "_CHECKPOINT_EVERY", 0.0)
+    monkeypatch.setattr(retry_module, "_sleep", short)
+    monkeypatch.setattr(importer_module, "_CHECKPOINT_EVERY", 0.0)
     name = make_table(moto_url)
     info = await proxied.tables.describe(name)
     total = 3000

@@ -16,8 +16,8 @@ from ddbconsole import codec
 from ddbconsole.errors import ReadOnlyViolation
 from ddbconsole.models import QuerySpec
 from ddbconsole.services import Services
-from ddbconsole.services import transfer as transfer_module
 from ddbconsole.services.transfer import Ranges, TransferProgress, checkpoint_path
+from ddbconsole.services.transfer import importer as importer_module
 
 FIDELITY = (
     '{"pk": "fidelity", "Name": "Fidelity check ✓", '
@@ -67,7 +67,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 def canonical_lines(path: Path) -> list[Any]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        out.append(codec._canonical({"M": codec.loads(line)}))
+        out.append(codec.canonical({"M": codec.loads(line)}))
     return sorted(out, key=repr)
 
 
@@ -158,8 +158,8 @@ async def test_resume_after_interrupt(services: Services, moto_url: str, tmp_pat
     info = await services.tables.describe(name)
     source = write_lines(tmp_path / "in.jsonl", plain_lines(2000))
     stopped = asyncio.Event()
-    monkey_every = transfer_module._CHECKPOINT_EVERY
-    transfer_module._CHECKPOINT_EVERY = 0.0
+    monkey_every = importer_module._CHECKPOINT_EVERY
+    importer_module._CHECKPOINT_EVERY = 0.0
     try:
 
         def progress(p: TransferProgress) -> None:
@@ -176,7 +176,7 @@ async def test_resume_after_interrupt(services: Services, moto_url: str, tmp_pat
         with pytest.raises(asyncio.CancelledError):
             await task
     finally:
-        transfer_module._CHECKPOINT_EVERY = monkey_every
+        importer_module._CHECKPOINT_EVERY = monkey_every
     data = json.loads(checkpoint_path(source).read_text())
     done = Ranges(data["done"])
     assert 600 <= done.count() < 2000

@@ -14,8 +14,7 @@ import pytest
 
 from ddbconsole.errors import AwsError, UserInputError
 from ddbconsole.services import Services
-from ddbconsole.services import transfer as transfer_module
-from ddbconsole.services.transfer import checkpoint_path, partial_path
+from ddbconsole.services.transfer import checkpoint_path, checkpoints, partial_path
 from tests.conftest import FAST_RETRIES, make_settings
 from tests.services.test_transfer import make_table, plain_lines, write_lines
 from tests.services.test_transfer_faults import _response
@@ -54,7 +53,7 @@ async def test_unwritable_checkpoint_stops_before_writing(
     def refuse(path: Path, data: Any) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(transfer_module, "_save_checkpoint", refuse)
+    monkeypatch.setattr(checkpoints, "save", refuse)
     source = write_lines(tmp_path / "in.jsonl", plain_lines(10))
     info = await services.tables.describe(make_table(moto_url))
     with pytest.raises(UserInputError, match="Cannot write the checkpoint"):
@@ -167,8 +166,8 @@ async def test_checkpoint_of_a_recreated_table_is_refused(
     name = make_table(moto_url)
     source = write_lines(tmp_path / "in.jsonl", plain_lines(5))
     info = await services.tables.describe(name)
-    fingerprint = transfer_module._fingerprint(source, info, "jsonl")
-    transfer_module._save_checkpoint(checkpoint_path(source), {**fingerprint, "done": [[1, 5]]})
+    fingerprint = checkpoints.fingerprint(source, info, "jsonl")
+    checkpoints.save(checkpoint_path(source), {**fingerprint, "done": [[1, 5]]})
     client = _client(moto_url)
     client.delete_table(TableName=name)
     await asyncio.sleep(1.1)  # creation times have one-second resolution in moto

@@ -23,7 +23,7 @@ from aiobotocore.awsrequest import AioAWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 from ddbconsole.services import Services
-from ddbconsole.services import transfer as transfer_module
+from ddbconsole.services import retry as retry_module
 from tests.conftest import FAST_RETRIES, make_settings
 from tests.services.test_transfer import canonical_lines, make_table, plain_lines, write_lines
 
@@ -113,7 +113,7 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
         await asyncio.sleep(min(delay, 0.01))
 
-    monkeypatch.setattr(transfer_module, "_sleep", short)
+    monkeypatch.setattr(retry_module, "_sleep", short)
 
 
 async def test_import_under_faults_lands_every_item_once(

@@ -9,8 +9,8 @@ from pathlib import Path
 import boto3
 from textual.widgets import DataTable, Input, ProgressBar, Select
 
-from ddbconsole.services import transfer as transfer_module
 from ddbconsole.services.transfer import checkpoint_path
+from ddbconsole.services.transfer import importer as importer_module
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.screens.transfer import TransferScreen
 from tests.helpers import wait_for
@@ -68,7 +68,7 @@ async def test_cancel_import_keeps_checkpoint(
 ) -> None:
     target = make_table(moto_url)
     source = write_lines(tmp_path / "in.jsonl", plain_lines(400))
-    transfer_module._CHECKPOINT_EVERY, saved = 0.0, transfer_module._CHECKPOINT_EVERY
+    importer_module._CHECKPOINT_EVERY, saved = 0.0, importer_module._CHECKPOINT_EVERY
     app = app_for()
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -89,7 +89,7 @@ async def test_cancel_import_keeps_checkpoint(
             await wait_for(pilot, lambda: all(w.is_finished for w in transfers))
             assert not screen.running
     finally:
-        transfer_module._CHECKPOINT_EVERY = saved
+        importer_module._CHECKPOINT_EVERY = saved
     data = json.loads(checkpoint_path(source).read_text())
     assert data["done"] and data["done"][-1][1] < 400
 
