@@ -4,6 +4,7 @@ checkpoint), and if cancelling does not finish, a second Ctrl-C or a grace perio
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -68,12 +69,29 @@ def test_a_cancellation_that_never_finishes_ends_after_the_grace_period() -> Non
     assert "cancelling took more than 1 s" in stderr
 
 
+def _read_stderr_until(proc: subprocess.Popen[str], text: str, timeout: float) -> str:
+    """What the process printed to stderr up to and including `text` (fails after `timeout`)."""
+    assert proc.stderr is not None
+    fd, seen = proc.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while text.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{text!r} not printed within {timeout} s; saw {seen!r}"
+        if select.select([fd], [], [], remaining)[0]:
+            chunk = os.read(fd, 4096)
+            assert chunk, f"exited before printing {text!r}; saw {seen!r}"
+            seen += chunk
+    return seen.decode()
+
+
 def test_a_second_ctrl_c_exits_at_once() -> None:
     proc = _start_stubborn(grace=120.0)
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.7)  # past the "cancelling…" notice
+    # The second Ctrl-C once the "cancelling…" notice is out (0.5 s after the first is handled).
+    notice = _read_stderr_until(proc, "Ctrl-C again to exit now", timeout=15)
     proc.send_signal(signal.SIGINT)
-    code, took, stderr = _wait(proc, timeout=15)
+    code, took, rest = _wait(proc, timeout=15)
+    stderr = notice + rest
     assert code == 130 and took < 10
     assert "Ctrl-C again to exit now" in stderr and "interrupted again" in stderr
 
