@@ -7,6 +7,7 @@ stopped it). Never run by hand; see ddbconsole.demo.server.
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import io
 import json
@@ -93,7 +94,11 @@ class Middleware:
         service, operation = _operation(environ, body)
         if self.record:
             with self.lock:
-                self.log.append({"service": service, "operation": operation})
+                # The body as it arrived (base64: CBOR and form bodies are not all text), so
+                # tests can compare what reached the server with what was shown.
+                entry = {"service": service, "operation": operation}
+                entry["body"] = base64.b64encode(body).decode("ascii")
+                self.log.append(entry)
         if (
             self.shims
             and service == "application-autoscaling"

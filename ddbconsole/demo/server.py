@@ -142,7 +142,8 @@ class MotoProcess:
     # --- request log (only with record_requests) -----------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
-        """The AWS requests that reached the server since the last reset: service and operation."""
+        """The AWS requests that reached the server since the last reset: service, operation and
+        body (base64)."""
         with urllib.request.urlopen(f"{self.url}/_ddbconsole/requests", timeout=10) as resp:
             data: list[dict[str, Any]] = json.loads(resp.read())
         return data

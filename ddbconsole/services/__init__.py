@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
+    from ddbconsole.services.plans import Plan
     from ddbconsole.services.table_admin import TableAdminService
     from ddbconsole.services.transfer import TransferService
 
@@ -49,6 +50,12 @@ class Services:
             prepare_early=prepare_early,
         )
         self.tables = TableService(self.session)
+
+    async def execute(self, plan: Plan) -> Any:
+        """Send exactly `plan`'s requests, in order (services/plans.py `execute`)."""
+        from ddbconsole.services.plans import execute
+
+        return await execute(self.session, plan)
 
     @cached_property
     def admin(self) -> TableAdminService:

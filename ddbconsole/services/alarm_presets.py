@@ -32,7 +32,8 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from ddbconsole.errors import UserInputError
-from ddbconsole.models import AlarmPreset
+from ddbconsole.models import AlarmPreset, PlannedRequest
+from ddbconsole.services.plans import Plan, execute
 from ddbconsole.services.session import AwsSession
 
 NAMESPACE = "AWS/DynamoDB"
@@ -264,28 +265,69 @@ def preset_from_alarm(alarm: Mapping[str, Any]) -> AlarmPreset | None:
 
 
 class AlarmPresetService:
-    """Create, edit and delete alarms (PutMetricAlarm / DeleteAlarms)."""
+    """Create, edit and delete alarms (PutMetricAlarm / DeleteAlarms), each a Plan."""
 
     def __init__(self, session: AwsSession) -> None:
         self._session = session
 
+    def plan_put_alarm(self, preset: AlarmPreset, old_name: str | None = None) -> Plan:
+        """PutMetricAlarm for the preset (creates it, or replaces the alarm of that name); when an
+        edit changes the name (other table, index or kind), DeleteAlarms of the old one follows."""
+        params = build_alarm(preset)
+        name = str(params["AlarmName"])
+        requests = [PlannedRequest("cloudwatch", "PutMetricAlarm", params)]
+        if old_name is not None and old_name != name:
+            requests.append(
+                PlannedRequest("cloudwatch", "DeleteAlarms", {"AlarmNames": [old_name]})
+            )
+        verb = "Create" if old_name is None else "Update"
+
+        async def saved(results: list[dict[str, Any]]) -> str:
+            return name
+
+        return Plan(
+            f"{verb} alarm {name}?",
+            tuple(requests),
+            then=("the alarms are read again",),
+            confirm_label=verb,
+            done=f"{name} saved",
+            after=saved,
+        )
+
+    def plan_delete_alarms(self, names: Sequence[str]) -> Plan:
+        """DeleteAlarms by name, 100 per request."""
+        unique = list(dict.fromkeys(names))
+        requests = tuple(
+            PlannedRequest(
+                "cloudwatch", "DeleteAlarms", {"AlarmNames": unique[i : i + MAX_DELETE_BATCH]}
+            )
+            for i in range(0, len(unique), MAX_DELETE_BATCH)
+        )
+
+        async def count(results: list[dict[str, Any]]) -> int:
+            return len(unique)
+
+        what = unique[0] if len(unique) == 1 else f"{len(unique)} alarms"
+        return Plan(
+            f"Delete alarm {what}?" if len(unique) == 1 else f"Delete {what}?",
+            requests,
+            then=("the alarms are read again",),
+            confirm_label="Delete",
+            done=f"{what} deleted",
+            after=count,
+        )
+
     async def put_alarm(self, preset: AlarmPreset) -> str:
         """Create the preset's alarm, or replace it (same name) with new values. Returns the name."""
-        params = build_alarm(preset)
-        await self._session.call("cloudwatch", "put_metric_alarm", **params)
-        return str(params["AlarmName"])
+        name: str = await execute(self._session, self.plan_put_alarm(preset))
+        return name
 
     async def replace_alarm(self, old_name: str, preset: AlarmPreset) -> str:
         """Edit an alarm whose name changes with the edit (other table, index or kind)."""
-        name = await self.put_alarm(preset)
-        if name != old_name:
-            await self.delete_alarms([old_name])
+        name: str = await execute(self._session, self.plan_put_alarm(preset, old_name))
         return name
 
     async def delete_alarms(self, names: Sequence[str]) -> int:
         """Delete alarms by name, 100 per DeleteAlarms call. Returns how many names were sent."""
-        unique = list(dict.fromkeys(names))
-        for i in range(0, len(unique), MAX_DELETE_BATCH):
-            batch = unique[i : i + MAX_DELETE_BATCH]
-            await self._session.call("cloudwatch", "delete_alarms", AlarmNames=batch)
-        return len(unique)
+        count: int = await execute(self._session, self.plan_delete_alarms(names))
+        return count

@@ -1,0 +1,283 @@
+"""Every change is a Plan, shown before it is sent: for every plan-producing service method (one per
+write action of the key registry), the requests that reach the moto server are exactly the plan's
+requests, serialized the way botocore sends them (operation and body, in order)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from ddbconsole.demo.seed import add_target_tracking
+from ddbconsole.demo.server import MotoProcess
+from ddbconsole.errors import ReadOnlyViolation
+from ddbconsole.models import AlarmPreset, IndexSpec, KeySpec, PlannedRequest, TableSpec, Throughput
+from ddbconsole.services import Services
+from ddbconsole.services.plans import Plan, PlanChanged, aws_cli, execute
+from ddbconsole.ui.keys import ALL_ACTIONS
+from tests.helpers import create_table_with_gsi
+
+GSI = "ByS"
+
+
+def _client(service: str, url: str) -> Any:
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    return session.client(service, endpoint_url=url)  # type: ignore[call-overload]
+
+
+def _decoded(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body  # CBOR (CloudWatch): compared byte for byte
+
+
+def wire(request: PlannedRequest, url: str) -> tuple[str, Any]:
+    """A planned request as botocore puts it on the wire: operation and body."""
+    client = _client(request.service, url)
+    model = client.meta.service_model.operation_model(request.operation)
+    sent = client._serializer.serialize_to_request(request.params, model)
+    body = sent["body"]
+    return request.operation, _decoded(body if isinstance(body, bytes) else body.encode())
+
+
+def reached(server: MotoProcess, operations: set[str]) -> list[tuple[str, Any]]:
+    """The requests of these operations that reached the server, in order (reads the services
+    make around a change, DescribeTable and the like, are left out)."""
+    return [
+        (r["operation"], _decoded(base64.b64decode(r["body"])))
+        for r in server.requests()
+        if r["operation"] in operations
+    ]
+
+
+@dataclass
+class Case:
+    """A write action: `setup` prepares a table, `plan` builds the Plan the UI shows."""
+
+    actions: tuple[str, ...]  # the key registry's write actions this covers
+    plan: Callable[[Services, str, Any], Awaitable[Plan]]
+    on_demand: bool = False
+    autoscaling: bool = False
+    remembered: bool = False  # switch to on-demand first, so auto scaling is remembered
+    back: bool = False  # then back to provisioned (keeping the remembered auto scaling)
+
+
+def _spec(name: str) -> TableSpec:
+    return TableSpec(name, KeySpec("pk"), KeySpec("sk", "N"), tags=(("team", "core"),))
+
+
+async def _table(svc: Services, name: str) -> Any:
+    return await svc.tables.describe(name)
+
+
+async def _put_new(svc: Services, name: str, ddb: Any) -> Plan:
+    return svc.items.plan_put_new(await _table(svc, name), {"pk": {"S": "new"}, "n": {"N": "1"}})
+
+
+async def _save(svc: Services, name: str, ddb: Any) -> Plan:
+    old = {"pk": {"S": "a"}, "s": {"S": "x"}, "gone": {"BOOL": True}}
+    ddb.put_item(TableName=name, Item=old)
+    new = {"pk": {"S": "a"}, "s": {"S": "y"}, "n": {"N": "12345678901234567890.5"}}
+    plan = svc.items.plan_save(await _table(svc, name), old, new)
+    assert plan is not None
+    return plan
+
+
+async def _move(svc: Services, name: str, ddb: Any) -> Plan:
+    old = {"pk": {"S": "a"}, "s": {"S": "x"}}
+    ddb.put_item(TableName=name, Item=old)
+    plan = svc.items.plan_save(await _table(svc, name), old, {"pk": {"S": "b"}, "s": {"S": "x"}})
+    assert plan is not None
+    return plan
+
+
+async def _delete(svc: Services, name: str, ddb: Any) -> Plan:
+    item = {"pk": {"S": "a"}, "s": {"S": "x"}, "l": {"L": [{"N": "1"}]}}
+    ddb.put_item(TableName=name, Item=item)
+    return svc.items.plan_delete_item(name, {"pk": {"S": "a"}}, item)
+
+
+async def _batch(svc: Services, name: str, ddb: Any) -> Plan:
+    keys = [{"pk": {"S": f"k{i}"}} for i in range(30)]
+    for key in keys:
+        ddb.put_item(TableName=name, Item=key)
+    return svc.items.plan_batch_delete(name, keys)
+
+
+async def _partiql(svc: Services, name: str, ddb: Any) -> Plan:
+    # moto answers ExecuteStatement with Parameters with a 500: literal values here.
+    return svc.items.plan_statement(f"INSERT INTO \"{name}\" VALUE {{'pk': 'p', 's': 'q'}}")
+
+
+async def _create(svc: Services, name: str, ddb: Any) -> Plan:
+    ddb.delete_table(TableName=name)
+    ddb.get_waiter("table_not_exists").wait(TableName=name)
+    return svc.admin.plan_create_table(_spec(name))
+
+
+async def _tags(svc: Services, name: str, ddb: Any) -> Plan:
+    arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "drop", "Value": "1"}])
+    return await svc.admin.plan_tags(name, {"team": "core", "env": "test"})
+
+
+async def _autoscaling(svc: Services, name: str, ddb: Any) -> Plan:
+    read = await svc.capacity.plan_enable_autoscaling(name, "read", 2, 20, 60.0, gsi=GSI)
+    return read + await svc.capacity.plan_enable_autoscaling(name, "write", 2, 20, 60.0, gsi=GSI)
+
+
+async def _alarm(svc: Services, name: str, ddb: Any) -> Plan:
+    return svc.alarm_presets.plan_put_alarm(AlarmPreset(kind="throttling", table=name))
+
+
+async def _alarm_edit(svc: Services, name: str, ddb: Any) -> Plan:
+    old = await svc.alarm_presets.put_alarm(AlarmPreset(kind="system-errors", table=name))
+    preset = AlarmPreset(kind="throttling", table=name, minutes=3)
+    return svc.alarm_presets.plan_put_alarm(preset, old)
+
+
+async def _alarm_delete(svc: Services, name: str, ddb: Any) -> Plan:
+    alarm = await svc.alarm_presets.put_alarm(AlarmPreset(kind="system-errors", table=name))
+    return svc.alarm_presets.plan_delete_alarms([alarm])
+
+
+CASES = {
+    "put_new": Case(("item_new", "item_duplicate"), _put_new),
+    "save": Case(("item_edit",), _save),
+    "key_change": Case(("item_edit",), _move),
+    "delete_item": Case(("item_delete",), _delete),
+    "batch_delete": Case(("item_delete_marked",), _batch),
+    "partiql_write": Case((), _partiql),
+    "create_table": Case(("new_table",), _create),
+    "delete_table": Case(("delete_table",), lambda s, n, d: s.admin.plan_delete(n)),
+    "ttl": Case(("table_ttl",), lambda s, n, d: s.admin.plan_ttl(n, True, "expires")),
+    "pitr": Case(("table_pitr",), lambda s, n, d: s.admin.plan_pitr(n, True)),
+    "stream": Case(("table_stream",), lambda s, n, d: s.admin.plan_stream(n, "NEW_IMAGE")),
+    "protection": Case(
+        ("table_protection",), lambda s, n, d: s.admin.plan_deletion_protection(n, True)
+    ),
+    "table_class": Case(
+        ("table_class",), lambda s, n, d: s.admin.plan_table_class(n, "STANDARD_INFREQUENT_ACCESS")
+    ),
+    "tags": Case(("table_tags",), _tags),
+    "add_gsi": Case(
+        ("table_add_gsi",),
+        lambda s, n, d: s.admin.plan_add_gsi(
+            n, IndexSpec("ByT", KeySpec("t"), provisioned=Throughput(1, 1))
+        ),
+    ),
+    "delete_gsi": Case(("table_delete_gsi",), lambda s, n, d: s.admin.plan_delete_gsi(n, GSI)),
+    "to_on_demand": Case(
+        ("cap_switch_billing",),
+        lambda s, n, d: s.capacity.plan_switch_to_on_demand(n, 100, None),
+        autoscaling=True,
+    ),
+    "to_provisioned": Case(
+        ("cap_switch_billing",),
+        lambda s, n, d: s.capacity.plan_switch_to_provisioned(
+            n, Throughput(3, 4), {GSI: Throughput(1, 2)}, True
+        ),
+        autoscaling=True,
+        remembered=True,
+    ),
+    "throughput": Case(
+        ("cap_throughput",), lambda s, n, d: s.capacity.plan_update_throughput(n, 9, None, GSI)
+    ),
+    "on_demand_max": Case(
+        ("cap_on_demand_max",),
+        lambda s, n, d: s.capacity.plan_update_on_demand_max(n, 50, -1),
+        on_demand=True,
+    ),
+    "autoscaling": Case(("cap_autoscaling",), _autoscaling),
+    "disable_autoscaling": Case(
+        ("cap_disable_autoscaling",),
+        lambda s, n, d: s.capacity.plan_disable_autoscaling(n, "write"),
+        autoscaling=True,
+    ),
+    "restore_autoscaling": Case(
+        ("cap_restore_autoscaling",),
+        lambda s, n, d: s.capacity.plan_restore_autoscaling(n),
+        autoscaling=True,
+        remembered=True,
+        back=True,
+    ),
+    "alarm_new": Case(("alarm_new",), _alarm),
+    "alarm_edit": Case(("alarm_edit",), _alarm_edit),
+    "alarm_delete": Case(("alarm_delete",), _alarm_delete),
+}
+
+
+def test_every_write_action_has_a_plan_case() -> None:
+    covered = {a for case in CASES.values() for a in case.actions}
+    writes = {a.id for a in ALL_ACTIONS if a.write}
+    # Import sends its BatchWriteItem requests through the transfer service's own loop.
+    assert writes - covered == {"item_import"}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+async def test_what_reaches_the_server_is_the_plan(
+    name: str, make_services: Callable[..., Services], moto_server: MotoProcess, moto_url: str
+) -> None:
+    case = CASES[name]
+    svc = make_services()
+    ddb, aas = _client("dynamodb", moto_url), _client("application-autoscaling", moto_url)
+    table = create_table_with_gsi(
+        ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI, on_demand=case.on_demand
+    )
+    if case.autoscaling:
+        add_target_tracking(aas, table, (GSI,), scale_out_cooldown=30)
+    if case.remembered:
+        await svc.capacity.switch_to_on_demand(table)
+    if case.back:
+        five = Throughput(5, 5)
+        await svc.capacity.switch_to_provisioned(table, five, {GSI: five})
+    plan = await case.plan(svc, table, ddb)
+    assert plan.requests and plan.title
+    moto_server.reset_requests()
+    await svc.execute(plan)
+    operations = set(plan.operations)
+    assert reached(moto_server, operations) == [wire(r, moto_url) for r in plan]
+
+
+async def test_execute_refuses_in_read_only_mode_before_sending(
+    make_services: Callable[..., Services], moto_server: MotoProcess, moto_url: str
+) -> None:
+    svc = make_services(read_only=True)
+    plan = svc.alarm_presets.plan_put_alarm(AlarmPreset(kind="throttling", table="Users"))
+    moto_server.reset_requests()
+    with pytest.raises(ReadOnlyViolation):
+        await execute(svc.session, plan)
+    assert moto_server.requests() == []
+
+
+async def test_a_plan_that_changed_since_it_was_shown_is_refused(
+    make_services: Callable[..., Services], moto_server: MotoProcess, moto_url: str
+) -> None:
+    svc = make_services()
+    ddb = _client("dynamodb", moto_url)
+    table = create_table_with_gsi(ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI)
+    plan = await svc.admin.plan_tags(table, {"a": "1"})
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "b", "Value": "2"}])  # meanwhile
+    moto_server.reset_requests()
+    with pytest.raises(PlanChanged):
+        await svc.execute(plan)
+    assert not reached(moto_server, {"TagResource", "UntagResource"})
+
+
+def test_one_cli_renderer() -> None:
+    request = PlannedRequest(
+        "dynamodb", "DeleteItem", {"TableName": "T", "Key": {"pk": {"S": "a b"}}}
+    )
+    assert aws_cli(request.service, request.operation, request.params, region="eu-west-1") == (
+        """aws dynamodb delete-item --table-name T --key '{"pk":{"S":"a b"}}' --region eu-west-1"""
+    )
