@@ -13,8 +13,9 @@ would mean four times as many requests, made without our backoff or our count of
 botocore sending each request once, `attempts` is exactly the number of requests made, every retry
 is counted (`on_retry`), and cancelling lands between two of our requests or in our own sleep.
 
-Use `with_retries` for one call that either answers or fails; use a `Retrier` where an answer can
-also ask for another attempt (BatchWriteItem's UnprocessedItems), so both share one attempt count.
+A `Retrier` counts the attempts of one request: `call` retries a call that either answers or fails;
+a loop where an answer can also ask for another attempt (BatchWriteItem's UnprocessedItems) uses
+`begin`, `can_retry` and `wait` itself, so errors and unprocessed items share one attempt count.
 """
 
 from __future__ import annotations
@@ -105,17 +106,3 @@ class Retrier:
                 if not self.can_retry(exc):
                     raise
             await self.wait()
-
-
-async def with_retries(
-    call: Callable[[], Awaitable[T]],
-    *,
-    attempts: int,
-    on_retry: Callable[[], object] | None = None,
-    sleep: Sleep | None = None,
-    base: float = BASE_DELAY,
-    cap: float = MAX_DELAY,
-) -> T:
-    """`call()`, made at most `attempts` times while it fails transiently (see `Retrier`)."""
-    retrier = Retrier(attempts, on_retry=on_retry, sleep=sleep, base=base, cap=cap)
-    return await retrier.call(call)

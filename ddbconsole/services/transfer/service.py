@@ -17,7 +17,7 @@ from ddbconsole.codec import Item
 from ddbconsole.errors import ReadOnlyViolation, UserInputError
 from ddbconsole.models import QuerySpec, TableInfo
 from ddbconsole.services.items import ItemService
-from ddbconsole.services.retry import with_retries
+from ddbconsole.services.retry import Retrier
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.transfer import checkpoints
 from ddbconsole.services.transfer.checkpoints import Ranges, checkpoint_path
@@ -39,10 +39,9 @@ class TransferService:
         self, progress: TransferProgress, operation: str, max_attempts: int, **params: Any
     ) -> dict[str, Any]:
         """One DynamoDB request, sent once by botocore and retried here while transient."""
-        return await with_retries(
-            lambda: self._session.call("dynamodb", operation, retry=False, **params),
-            attempts=max_attempts,
-            on_retry=progress.count_retry,
+        retrier = Retrier(max_attempts, on_retry=progress.count_retry)
+        return await retrier.call(
+            lambda: self._session.call("dynamodb", operation, retry=False, **params)
         )
 
     async def _query_page(
@@ -53,11 +52,8 @@ class TransferService:
         state: TransferProgress,
         max_attempts: int,
     ) -> dict[str, Any]:
-        page = await with_retries(
-            lambda: self._items.query_page(table, query, start),
-            attempts=max_attempts,
-            on_retry=state.count_retry,
-        )
+        retrier = Retrier(max_attempts, on_retry=state.count_retry)
+        page = await retrier.call(lambda: self._items.query_page(table, query, start))
         return {"Items": list(page.items), "LastEvaluatedKey": page.last_evaluated_key}
 
     # -- export
