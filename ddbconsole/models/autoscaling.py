@@ -55,6 +55,16 @@ class ScalableTargetInfo:
         return None
 
 
+def _find_target(
+    targets: tuple[ScalableTargetInfo, ...], side: ScalingSide, index: str | None
+) -> ScalableTargetInfo | None:
+    """The target of `side` of the table (`index` None) or of one GSI, if there is one."""
+    for target in targets:
+        if target.side == side and target.index_name == index:
+            return target
+    return None
+
+
 @dataclass(frozen=True)
 class TableAutoScaling:
     """Every scalable target (with its policies) of a table and its GSIs."""
@@ -67,10 +77,7 @@ class TableAutoScaling:
         return bool(self.targets)
 
     def target(self, side: ScalingSide, index: str | None = None) -> ScalableTargetInfo | None:
-        for target in self.targets:
-            if target.side == side and target.index_name == index:
-                return target
-        return None
+        return _find_target(self.targets, side, index)
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,7 @@ class RememberedAutoScaling:
     targets: tuple[ScalableTargetInfo, ...]
 
     def target(self, side: ScalingSide, index: str | None = None) -> ScalableTargetInfo | None:
-        for target in self.targets:
-            if target.side == side and target.index_name == index:
-                return target
-        return None
+        return _find_target(self.targets, side, index)
 
 
 # --- scaling activities ---------------------------------------------------------------------------

@@ -30,8 +30,22 @@ class Throughput:
         return f"{one(self.read)} R / {one(self.write)} W"
 
 
+class _KeySchema:
+    """The partition and sort key of a table or an index, from its `keys` (HASH first)."""
+
+    keys: tuple[KeyAttribute, ...]
+
+    @property
+    def partition_key(self) -> KeyAttribute:
+        return self.keys[0]
+
+    @property
+    def sort_key(self) -> KeyAttribute | None:
+        return self.keys[1] if len(self.keys) > 1 else None
+
+
 @dataclass(frozen=True)
-class IndexInfo:
+class IndexInfo(_KeySchema):
     name: str
     kind: Literal["GSI", "LSI"]
     keys: tuple[KeyAttribute, ...]
@@ -44,17 +58,9 @@ class IndexInfo:
     item_count: int | None = None
     size_bytes: int | None = None
 
-    @property
-    def partition_key(self) -> KeyAttribute:
-        return self.keys[0]
-
-    @property
-    def sort_key(self) -> KeyAttribute | None:
-        return self.keys[1] if len(self.keys) > 1 else None
-
 
 @dataclass(frozen=True)
-class TableInfo:
+class TableInfo(_KeySchema):
     name: str
     arn: str
     status: str
@@ -81,14 +87,6 @@ class TableInfo:
     # Parts of the description that could not be read (e.g. AccessDenied on tags): name -> reason.
     unavailable: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def partition_key(self) -> KeyAttribute:
-        return self.keys[0]
-
-    @property
-    def sort_key(self) -> KeyAttribute | None:
-        return self.keys[1] if len(self.keys) > 1 else None
 
     @property
     def gsis(self) -> tuple[IndexInfo, ...]:
