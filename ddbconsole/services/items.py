@@ -361,9 +361,8 @@ class ItemService:
                 "backoff and jitter; keys that still fail stay marked",
                 "the page is reloaded",
             ),
-            notes=(f"{len(unique)} items, {len(requests)} BatchWriteItem requests.",),
             confirm_label=f"Delete {len(unique)}",
-            summary=f"{len(requests)} BatchWriteItem request(s) of at most 25 keys",
+            summary=f"{len(unique)} items in BatchWriteItem requests of at most 25 keys",
             sender=lambda: self._batch_delete(table, unique, progress_cb, **retry),
         )
 

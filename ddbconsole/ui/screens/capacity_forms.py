@@ -1,6 +1,6 @@
 """Small forms of the Capacity tab. Each reads what the user typed (keeping it on any error), asks
 the capacity service for the plan (which checks AWS's rules before anything is sent) and returns a
-`Change`: the exact requests plus how to send them, for the pane to confirm and execute.
+a `Plan`: the exact requests, for the pane to confirm and send.
 
 Errors from the form's own parsing and from the service's rules appear under the fields (and go
 through the app's error funnel); the form stays open with the values as typed.
@@ -24,7 +24,8 @@ from ddbconsole.models import (
     ScalableTargetInfo,
     ScalingSide,
 )
-from ddbconsole.ui.screens.plan_form import Change, FieldError, PlanForm, render_change
+from ddbconsole.services.plans import Plan
+from ddbconsole.ui.screens.plan_form import FieldError, PlanForm
 
 if TYPE_CHECKING:
     pass
@@ -38,7 +39,7 @@ SIDES: dict[str, tuple[ScalingSide, ...]] = {
 
 V = TypeVar("V")
 
-__all__ = ["Change", "FieldError", "render_change"]  # re-exported for the capacity pane
+__all__ = ["FieldError"]  # re-exported for the capacity pane
 
 
 def parse_int(
@@ -112,7 +113,7 @@ class CapacityForm(PlanForm[V]):
     """
 
     def __init__(
-        self, state: CapacityState, title: str, build: Callable[[V], Awaitable[Change]]
+        self, state: CapacityState, title: str, build: Callable[[V], Awaitable[Plan]]
     ) -> None:
         super().__init__(title, build)
         self.state = state
@@ -151,7 +152,7 @@ class ThroughputForm(CapacityForm[ThroughputValues]):
         self,
         state: CapacityState,
         index: str | None,
-        build: Callable[[ThroughputValues], Awaitable[Change]],
+        build: Callable[[ThroughputValues], Awaitable[Plan]],
     ) -> None:
         super().__init__(state, f"Edit provisioned throughput of {state.table}", build)
         self.index = index
@@ -214,7 +215,7 @@ class OnDemandMaxForm(CapacityForm[OnDemandMaxValues]):
         self,
         state: CapacityState,
         index: str | None,
-        build: Callable[[OnDemandMaxValues], Awaitable[Change]],
+        build: Callable[[OnDemandMaxValues], Awaitable[Plan]],
     ) -> None:
         super().__init__(state, f"Edit on-demand maximum throughput of {state.table}", build)
         self.index = index
@@ -324,7 +325,7 @@ class AutoScalingForm(CapacityForm[AutoScalingValues]):
         self,
         state: CapacityState,
         index: str | None,
-        build: Callable[[AutoScalingValues], Awaitable[Change]],
+        build: Callable[[AutoScalingValues], Awaitable[Plan]],
         *,
         default_min: int,
         default_max: int,
@@ -431,7 +432,7 @@ class DisableAutoScalingForm(CapacityForm[DisableValues]):
         self,
         state: CapacityState,
         index: str | None,
-        build: Callable[[DisableValues], Awaitable[Change]],
+        build: Callable[[DisableValues], Awaitable[Plan]],
     ) -> None:
         super().__init__(state, f"Disable auto scaling of {state.table}", build)
         self.index = index

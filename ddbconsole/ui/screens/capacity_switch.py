@@ -14,9 +14,9 @@ from textual.widgets import Checkbox, Input, Static
 
 from ddbconsole.models import CapacityState, CapacitySuggestion, Throughput
 from ddbconsole.services.capacity_rules import budget_text
+from ddbconsole.services.plans import Plan
 from ddbconsole.ui.screens.capacity_forms import (
     CapacityForm,
-    Change,
     describe_target,
     field_row,
     optional_int,
@@ -54,7 +54,7 @@ class OnDemandSwitchForm(CapacityForm[OnDemandSwitchValues]):
     def __init__(
         self,
         state: CapacityState,
-        build: Callable[[OnDemandSwitchValues], Awaitable[Change]],
+        build: Callable[[OnDemandSwitchValues], Awaitable[Plan]],
     ) -> None:
         super().__init__(state, f"Switch {state.table} to on-demand (PAY_PER_REQUEST)", build)
 
@@ -111,7 +111,7 @@ class ProvisionedSwitchForm(CapacityForm[ProvisionedSwitchValues]):
         state: CapacityState,
         suggestions: Mapping[str | None, CapacitySuggestion] | None,
         suggestion_note: str,
-        build: Callable[[ProvisionedSwitchValues], Awaitable[Change]],
+        build: Callable[[ProvisionedSwitchValues], Awaitable[Plan]],
     ) -> None:
         super().__init__(state, f"Switch {state.table} to provisioned", build)
         self.suggestions = dict(suggestions or {})

@@ -9,10 +9,8 @@ form closes with the table's name and the caller follows its status to ACTIVE.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,11 +25,11 @@ from ddbconsole.models import (
     IndexSpec,
     KeySpec,
     KeyType,
-    PlannedRequest,
     ProjectionType,
     TableSpec,
     Throughput,
 )
+from ddbconsole.services.plans import Plan
 from ddbconsole.services.table_rules import (
     NO_MAXIMUM,
     PROJECTIONS,
@@ -41,8 +39,7 @@ from ddbconsole.services.table_rules import (
 )
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.screens.capacity_forms import parse_int
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.plan_form import FieldError
+from ddbconsole.ui.screens.plan_form import FieldError, confirm_and_send
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService
@@ -214,19 +211,6 @@ class IndexRow(Vertical):
             provisioned=tp if billing_mode == "PROVISIONED" else None,
             on_demand_max=tp if billing_mode != "PROVISIONED" else None,
         )
-
-
-def request_body(plan: PlannedRequest, cli: str, notes: tuple[str, ...] = ()) -> RenderableType:
-    """The confirmation: the exact request as JSON and the equivalent AWS CLI command."""
-    parts: list[RenderableType] = [Text(n, style="italic") for n in notes]
-    parts += [
-        Text(f"{plan.service} {plan.operation} request (sent exactly as shown):", style="bold"),
-        Text(json.dumps(plan.params, indent=2, ensure_ascii=False, default=str)),
-        Text(""),
-        Text("Equivalent AWS CLI command:", style="bold"),
-        Text(cli, style="cyan"),
-    ]
-    return Group(*parts)
 
 
 class CreateTableScreen(WorkerErrors, ModalScreen[str | None]):
@@ -414,31 +398,23 @@ class CreateTableScreen(WorkerErrors, ModalScreen[str | None]):
         self.say("error", "")
         try:
             spec = self.read_spec()
-            plan = self.admin.plan_create(spec)
+            plan = self.admin.plan_create_table(spec)
         except UserInputError as exc:
             self.show_error(exc)
             return
-        notes = ("DynamoDB creates the table in the background; its status is followed live.",)
-        body = request_body(plan, self.admin.aws_cli_command(plan), notes)
-        screen = ConfirmScreen(f"Create table {spec.name}?", body, confirm_label="Create")
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.create(spec, plan)
-
-        self.app.push_screen(screen, answered)
+        self.create(spec, plan)
 
     @work(exclusive=True, exit_on_error=False, group="table-create")
-    async def create(self, spec: TableSpec, plan: PlannedRequest) -> None:
-        self.say("status", f"Creating {spec.name}…")
+    async def create(self, spec: TableSpec, plan: Plan) -> None:
         try:
-            await self.admin.create(spec, confirmed=plan)
+            sent, _ = await confirm_and_send(self, plan)
         except DdbConsoleError as exc:
             self.show_error(exc)
             app: DdbConsoleApp = self.app  # type: ignore[assignment]
             app.report_error(exc, source="table-create")
             return
-        self.dismiss(spec.name)
+        if sent:
+            self.dismiss(spec.name)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

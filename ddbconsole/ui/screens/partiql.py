@@ -17,14 +17,16 @@ from textual.widgets.option_list import Option
 
 from ddbconsole import codec
 from ddbconsole.errors import UserInputError
+from ddbconsole.services.plans import Plan
 from ddbconsole.services.readonly import is_select
-from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.plan_form import plan_screen
 
 if TYPE_CHECKING:
     from ddbconsole.models import StatementRecord
     from ddbconsole.ui.app import DdbConsoleApp
 
-Request = tuple[str, list[dict[str, Any]]]
+# (statement, parameters, the confirmed write or None for a SELECT)
+Request = tuple[str, list[dict[str, Any]], Plan | None]
 
 
 def parse_parameters(text: str) -> list[dict[str, Any]]:
@@ -110,20 +112,17 @@ class PartiQLScreen(ModalScreen[Request | None]):
             self.query_one("#partiql-error", Label).update(Text(str(exc)))
             return
         if is_select(statement) or self.ddb_app.settings.read_only:
-            self.dismiss((statement, params))  # read-only: the client hook refuses a write
+            self.dismiss((statement, params, None))  # read-only: the client hook refuses a write
             return
-        request: dict[str, Any] = {"Statement": statement}
-        if params:
-            request["Parameters"] = params
-        body = Text("ExecuteStatement\n", style="bold")
-        body.append(json.dumps(request, indent=2, ensure_ascii=False))
+        # A write is a Plan: its exact ExecuteStatement request is shown and, once confirmed,
+        # sent as shown by the Items browser (which pages the result).
+        plan = self.ddb_app.services.items.plan_statement(statement, params)
 
         def done(ok: bool | None) -> None:
             if ok:
-                self.dismiss((statement, params))
+                self.dismiss((statement, params, plan))
 
-        screen = ConfirmScreen("Run this PartiQL write?", body, confirm_label="Run")
-        self.app.push_screen(screen, done)
+        self.app.push_screen(plan_screen(plan, self.ddb_app.services), done)
 
     @on(Input.Submitted, "#params")
     def params_submitted(self) -> None:

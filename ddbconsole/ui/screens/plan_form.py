@@ -1,16 +1,15 @@
 """The frame shared by every change form (capacity, table settings): read what the user typed, ask a
-service for the plan (its rule checks run, nothing is sent), and close with a `Change` for the pane
+service for the plan (its rule checks run, nothing is sent), and close with a `Plan` for the pane
 to confirm and execute. Errors show under the fields (what was typed is kept) and go through the
 app's error funnel.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,40 +21,64 @@ from textual.widgets import Button, Input, Label, Static
 
 from ddbconsole.errors import DdbConsoleError, UserInputError
 from ddbconsole.models import PlannedRequest
+from ddbconsole.services.plans import Plan, request_json, session_cli
 from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from ddbconsole.services import Services
     from ddbconsole.ui.app import DdbConsoleApp
 
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class Change:
-    """A change ready to confirm: the exact requests and the call that sends them."""
-
-    title: str  # the confirmation's question
-    plan: tuple[PlannedRequest, ...]
-    execute: Callable[[], Awaitable[object]]
-    done: str  # the notification once sent
-    notes: tuple[str, ...] = ()
-    confirm_label: str = "Send"
-
-
-def render_change(change: Change) -> Text:
-    """The confirmation body: notes, then every request as JSON, in the order they are sent."""
+def render_plan(plan: Plan, cli: Callable[[PlannedRequest], str]) -> RenderableType:
+    """The confirmation body: notes, every request as JSON in the order they are sent, what is
+    re-checked first, what follows, and each request's equivalent `aws` CLI command."""
     body = Text()
-    for note in change.notes:
+    for note in plan.notes:
         body.append(f"{note}\n", style="italic")
-    if change.notes:
+    if plan.notes:
         body.append("\n")
-    count = len(change.plan)
+    count = len(plan)
+    if plan.summary:
+        body.append(f"{plan.summary}; ", style="dim")
     body.append(f"{count} request{'s' if count != 1 else ''}, sent in this order:\n", style="dim")
-    for n, request in enumerate(change.plan, 1):
+    for n, request in enumerate(plan, 1):
         body.append(f"\n{n}. {request.service} {request.operation}\n", style="bold")
-        body.append(json.dumps(request.params, indent=2, ensure_ascii=False, default=str))
+        body.append(request_json(request))
         body.append("\n")
-    return body
+    for heading, lines in (("Re-checked before sending:", plan.checks), ("Then:", plan.then)):
+        if lines:
+            body.append(f"\n{heading}\n", style="bold")
+            for line in lines:
+                body.append(f"  - {line}\n")
+    clis = [Text(cli(request), style="cyan") for request in plan]
+    heading = "Equivalent AWS CLI command" + ("s:" if len(clis) != 1 else ":")
+    return Group(body, Text(heading, style="bold"), *clis)
+
+
+def plan_screen(plan: Plan, services: Services) -> ConfirmScreen:
+    """The confirmation of `plan`: its requests, checks, what follows and the CLI equivalent."""
+    body = render_plan(plan, lambda r: session_cli(services.session, r))
+    return ConfirmScreen(
+        plan.title, body, confirm_label=plan.confirm_label, require_text=plan.require_text
+    )
+
+
+async def confirm_and_send(owner: Widget, plan: Plan) -> tuple[bool, Any]:
+    """Show `plan`, wait for the answer and, if confirmed, send exactly it (`Services.execute`).
+    Returns (confirmed, result). Call from a worker: every change is a Plan, shown before it is
+    sent, and this is the one way the UI shows and sends one."""
+    app: DdbConsoleApp = owner.app  # type: ignore[assignment]
+    if not await app.push_screen_wait(plan_screen(plan, app.services)):
+        return False, None
+    return True, await app.services.execute(plan)
+
+
+def sent_title(plan: Plan) -> str:
+    count = len(plan)
+    return f"{count} request{'s' if count != 1 else ''} sent"
 
 
 class FieldError(UserInputError):
@@ -66,16 +89,16 @@ class FieldError(UserInputError):
         self.field = field
 
 
-class PlanForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
+class PlanForm(WorkerErrors, ModalScreen[Plan | None], Generic[V]):
     """Title, intro, fields, error and status lines, Review/Cancel. Subclasses give the fields,
-    `read_values` (raising FieldError/UserInputError) and a `build` coroutine making the Change."""
+    `read_values` (raising FieldError/UserInputError) and a `build` coroutine making the Plan."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form_cancel"),
         Binding("ctrl+s", "submit", "Review request", id="form_submit"),
     ]
 
-    def __init__(self, title: str, build: Callable[[V], Awaitable[Change]]) -> None:
+    def __init__(self, title: str, build: Callable[[V], Awaitable[Plan]]) -> None:
         super().__init__()
         self.title_text = title
         self.build = build
@@ -140,13 +163,13 @@ class PlanForm(WorkerErrors, ModalScreen[Change | None], Generic[V]):
     async def _plan(self, values: V) -> None:
         self.say("status", "Checking the rules and building the requests…")
         try:
-            change = await self.build(values)
+            plan = await self.build(values)
         except DdbConsoleError as exc:
             self.show_error(exc)
             app: DdbConsoleApp = self.app  # type: ignore[assignment]
             app.report_error(exc, source="plan")
             return
-        self.dismiss(change)
+        self.dismiss(plan)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

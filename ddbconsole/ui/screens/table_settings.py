@@ -1,7 +1,7 @@
 """Small forms of the Settings tab: TTL, stream, tags, add GSI, delete GSI.
 
 Each reads what the user typed (kept on any error), asks the table admin service for the plan
-(which checks DynamoDB's rules; nothing is sent) and closes with a `Change` for the pane to confirm
+(which checks DynamoDB's rules; nothing is sent) and closes with a `Plan` for the pane to confirm
 and execute. Errors show under the fields and go through the app's error funnel.
 """
 
@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from ddbconsole.models import IndexSpec, KeySpec, TableInfo
+from ddbconsole.services.plans import Plan
 from ddbconsole.ui.screens.create_table import (
     FORM_CSS,
     STREAM_OFF,
@@ -23,7 +24,7 @@ from ddbconsole.ui.screens.create_table import (
     parse_tags,
     row,
 )
-from ddbconsole.ui.screens.plan_form import Change, FieldError, PlanForm
+from ddbconsole.ui.screens.plan_form import FieldError, PlanForm
 
 if TYPE_CHECKING:
     pass
@@ -40,7 +41,7 @@ class SettingsForm(PlanForm[V]):
     )
 
     def __init__(
-        self, info: TableInfo, title: str, intro: str, build: Callable[[V], Awaitable[Change]]
+        self, info: TableInfo, title: str, intro: str, build: Callable[[V], Awaitable[Plan]]
     ) -> None:
         super().__init__(title, build)
         self.info = info

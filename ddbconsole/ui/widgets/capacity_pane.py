@@ -2,14 +2,17 @@
 
 State (DescribeTable + Application Auto Scaling) and recent scaling activities load in one worker,
 the cost what-if (CloudWatch) in another, so a slow GetMetricData never holds up the rest. Every
-change goes form -> plan (the service checks AWS's rules, nothing sent) -> confirmation showing the
-exact requests -> execute with `confirmed=plan` (refused if the table changed meanwhile) -> reload.
+change goes form -> Plan (the service checks AWS's rules, nothing sent) -> confirmation showing the
+exact requests and their CLI equivalent -> execute (re-planned first; refused if the table changed
+meanwhile) -> reload.
 The target of a change is the row under the cursor (the table or a GSI); forms can change it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import operator
+from dataclasses import replace
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -27,38 +30,35 @@ from ddbconsole.models import (
     CapacityState,
     CapacitySuggestion,
     CostEstimate,
-    PlannedRequest,
     ScalableTargetInfo,
     ScalingActivities,
     TableInfo,
 )
 from ddbconsole.services.capacity_rules import DEFAULT_MIN_CAPACITY
 from ddbconsole.services.cost import DEFAULT_TARGET
+from ddbconsole.services.plans import Plan
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import CAPACITY_ACTIONS
 from ddbconsole.ui.screens.capacity_forms import (
     AutoScalingForm,
     AutoScalingValues,
-    Change,
     DisableAutoScalingForm,
     DisableValues,
     OnDemandMaxForm,
     OnDemandMaxValues,
     ThroughputForm,
     ThroughputValues,
-    render_change,
 )
 from ddbconsole.ui.screens.capacity_switch import (
     OnDemandSwitchForm,
     OnDemandSwitchValues,
     ProvisionedSwitchForm,
     ProvisionedSwitchValues,
-    budget_text,
     switch_rules,
     utc,
 )
-from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.plan_form import confirm_and_send, sent_title
 
 if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService
@@ -487,151 +487,51 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
 
     @work(exclusive=True, exit_on_error=False, group="capacity-plan")
     async def _plan_restore(self) -> None:
-        table = self._table()
-        cap = self.capacity
-        plan = await cap.plan_restore_autoscaling(table)
+        self._review(await self.capacity.plan_restore_autoscaling(self._table()))
 
-        async def run() -> object:
-            return await cap.restore_autoscaling(table, confirmed=plan)
-
-        self._review(
-            Change(
-                f"Restore the remembered auto scaling of {table}?",
-                tuple(plan),
-                run,
-                f"Auto scaling of {table} restored",
-                ("The saved settings are forgotten once restored.",),
-                confirm_label="Restore",
-            )
-        )
-
-    def _review(self, change: Change | None) -> None:
-        if change is None:
-            return
-        screen = ConfirmScreen(
-            change.title, render_change(change), confirm_label=change.confirm_label
-        )
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._execute(change)
-
-        self.app.push_screen(screen, answered)
+    def _review(self, plan: Plan | None) -> None:
+        if plan is not None:
+            self._send(plan)
 
     @work(exclusive=True, exit_on_error=False, group="capacity-write")
-    async def _execute(self, change: Change) -> None:
+    async def _send(self, plan: Plan) -> None:
         try:
-            await change.execute()
-            count = len(change.plan)
-            self.notify(change.done, title=f"{count} request{'s' if count != 1 else ''} sent")
-        finally:
+            sent, _ = await confirm_and_send(self, plan)
+        except BaseException:
+            self.reload()
+            raise
+        if sent:
+            self.notify(plan.done, title=sent_title(plan))
             self.reload()
 
     def _table(self) -> str:
         assert self.table_name is not None
         return self.table_name
 
-    @staticmethod
-    async def _planned(
-        plan: Callable[..., Awaitable[list[PlannedRequest]]],
-        send: Callable[..., Awaitable[object]],
-        *args: Any,
-    ) -> tuple[list[PlannedRequest], Callable[[], Awaitable[object]]]:
-        """The plan for `args`, and the call that sends exactly that plan (refused if it changed)."""
-        planned = await plan(*args)
-
-        async def run() -> object:
-            return await send(*args, confirmed=planned)
-
-        return planned, run
-
-    async def _build_on_demand(self, values: OnDemandSwitchValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plan, run = await self._planned(
-            cap.plan_switch_to_on_demand,
-            cap.switch_to_on_demand,
-            table,
-            values.max_read,
-            values.max_write,
+    async def _build_on_demand(self, values: OnDemandSwitchValues) -> Plan:
+        return await self.capacity.plan_switch_to_on_demand(
+            self._table(), values.max_read, values.max_write
         )
 
-        state = self.state
-        notes = (
-            [f"Budget: {budget_text(state.switch_budget)}; this switch uses one."] if state else []
-        )
-        if len(plan) > 1:
-            notes.append(
-                "Auto scaling is saved by ddbconsole, then removed (requests 2 onwards); it is "
-                "offered back when you switch to provisioned."
-            )
-        return Change(
-            f"Switch {table} to on-demand?",
-            tuple(plan),
-            run,
-            f"{table}: switch to on-demand sent",
-            tuple(notes),
-            confirm_label="Switch",
+    async def _build_provisioned(self, values: ProvisionedSwitchValues) -> Plan:
+        return await self.capacity.plan_switch_to_provisioned(
+            self._table(), values.table, values.gsis, values.restore
         )
 
-    async def _build_provisioned(self, values: ProvisionedSwitchValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plan, run = await self._planned(
-            cap.plan_switch_to_provisioned,
-            cap.switch_to_provisioned,
-            *(table, values.table, values.gsis, values.restore),
+    async def _build_throughput(self, values: ThroughputValues) -> Plan:
+        return await self.capacity.plan_update_throughput(
+            self._table(), values.read, values.write, values.index
         )
 
-        notes = ["Back to provisioned is allowed any time."]
-        if values.restore:
-            notes.append("The remembered auto scaling is re-registered after the switch.")
-        return Change(
-            f"Switch {table} to provisioned?",
-            tuple(plan),
-            run,
-            f"{table}: switch to provisioned sent",
-            tuple(notes),
-            confirm_label="Switch",
+    async def _build_on_demand_max(self, values: OnDemandMaxValues) -> Plan:
+        return await self.capacity.plan_update_on_demand_max(
+            self._table(), values.max_read, values.max_write, values.index
         )
 
-    async def _build_throughput(self, values: ThroughputValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plan, run = await self._planned(
-            cap.plan_update_throughput,
-            cap.update_throughput,
-            *(table, values.read, values.write, values.index),
-        )
-        what = f"GSI {values.index}" if values.index else table
-        return Change(
-            f"Set {what} to {values.read} R / {values.write} W?",
-            tuple(plan),
-            run,
-            f"{what}: throughput update sent",
-            confirm_label="Update",
-        )
-
-    async def _build_on_demand_max(self, values: OnDemandMaxValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plan, run = await self._planned(
-            cap.plan_update_on_demand_max,
-            cap.update_on_demand_max,
-            *(table, values.max_read, values.max_write, values.index),
-        )
-        what = f"GSI {values.index}" if values.index else table
-        return Change(
-            f"Change the on-demand maximum of {what}?",
-            tuple(plan),
-            run,
-            f"{what}: on-demand maximum update sent",
-            ("-1 removes a maximum.",),
-            confirm_label="Update",
-        )
-
-    async def _build_autoscaling(self, values: AutoScalingValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plans = []
-        for side in values.sides:
-            plan = await cap.plan_enable_autoscaling(
-                table,
+    async def _build_autoscaling(self, values: AutoScalingValues) -> Plan:
+        plans = [
+            await self.capacity.plan_enable_autoscaling(
+                self._table(),
                 side,
                 values.min_capacity,
                 values.max_capacity,
@@ -640,51 +540,22 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
                 values.scale_in_cooldown,
                 values.scale_out_cooldown,
             )
-            plans.append((side, plan))
-
-        async def run() -> object:
-            for side, plan in plans:
-                await cap.enable_autoscaling(
-                    table,
-                    side,
-                    values.min_capacity,
-                    values.max_capacity,
-                    values.target,
-                    values.index,
-                    values.scale_in_cooldown,
-                    values.scale_out_cooldown,
-                    confirmed=plan,
-                )
-            return None
-
-        what = f"GSI {values.index}" if values.index else table
-        return Change(
-            f"Auto scale {' and '.join(values.sides)} of {what} "
-            f"({values.min_capacity}..{values.max_capacity} at {values.target:g} %)?",
-            tuple(r for _, plan in plans for r in plan),
-            run,
-            f"{what}: auto scaling set",
-            confirm_label="Apply",
-        )
-
-    async def _build_disable(self, values: DisableValues) -> Change:
-        table, cap = self._table(), self.capacity
-        plans = [
-            (side, await cap.plan_disable_autoscaling(table, side, values.index))
             for side in values.sides
         ]
+        what = f"GSI {values.index}" if values.index else self._table()
+        return replace(
+            reduce(operator.add, plans),
+            title=f"Auto scale {' and '.join(values.sides)} of {what} "
+            f"({values.min_capacity}..{values.max_capacity} at {values.target:g} %)?",
+        )
 
-        async def run() -> object:
-            for side, plan in plans:
-                await cap.disable_autoscaling(table, side, values.index, confirmed=plan)
-            return None
-
-        what = f"GSI {values.index}" if values.index else table
-        return Change(
-            f"Disable {' and '.join(values.sides)} auto scaling of {what}?",
-            tuple(r for _, plan in plans for r in plan),
-            run,
-            f"{what}: auto scaling disabled",
-            ("The provisioned capacity stays where auto scaling left it.",),
-            confirm_label="Disable",
+    async def _build_disable(self, values: DisableValues) -> Plan:
+        plans = [
+            await self.capacity.plan_disable_autoscaling(self._table(), side, values.index)
+            for side in values.sides
+        ]
+        what = f"GSI {values.index}" if values.index else self._table()
+        return replace(
+            reduce(operator.add, plans),
+            title=f"Disable {' and '.join(values.sides)} auto scaling of {what}?",
         )

@@ -23,11 +23,12 @@ from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import ITEM_ACTIONS
-from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.plan_form import confirm_and_send
 
 if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
     from ddbconsole.ui.screens.item_editor import Mode
+    from ddbconsole.ui.screens.partiql import Request
 
 TABLE = "__table__"
 CELL_WIDTH = 40
@@ -478,28 +479,15 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         except DdbConsoleError as exc:
             self.ddb_app.report_error(exc)
             return
-        request = {
-            "TableName": self.table.name,
-            "Key": codec.to_dynamodb_json(key),
-            "ConditionExpression": "every attribute still as shown (no silent delete of a changed item)",
-            "ReturnValues": "ALL_OLD",
-        }
-        body = Text("DeleteItem\n", style="bold")
-        body.append(json.dumps(request, indent=2, ensure_ascii=False))
-        screen = ConfirmScreen(
-            f"Delete this item from {self.table.name}?", body, confirm_label="Delete"
-        )
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._delete_worker(key, item)
-
-        self.app.push_screen(screen, done)
+        self._delete_worker(key, item)
 
     @work(exclusive=True, exit_on_error=False, group="item-write")
     async def _delete_worker(self, key: dict[str, Any], item: dict[str, Any]) -> None:
         assert self.table is not None
-        await self.ddb_app.services.items.delete_item(self.table.name, key, expected=item)
+        plan = self.ddb_app.services.items.plan_delete_item(self.table.name, key, item)
+        sent, _ = await confirm_and_send(self, plan)
+        if not sent:
+            return
         self.notify("Item deleted", title="DeleteItem")
         self.marked.pop(self._key_id(item) or "", None)
         self.reload_page()
@@ -510,32 +498,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if not self.marked:
             self.notify("Mark items with space first", severity="warning")
             return
-        keys = list(self.marked.values())
-        requests = (len(keys) + 24) // 25
-        first = {
-            "RequestItems": {
-                self.table.name: [
-                    {"DeleteRequest": {"Key": codec.to_dynamodb_json(k)}} for k in keys[:25]
-                ]
-            }
-        }
-        body = Text(
-            f"{len(keys)} items will be deleted from {self.table.name} with {requests} BatchWriteItem "
-            "request(s) of at most 25 keys; unprocessed items are retried with backoff.\n\n",
-        )
-        body.append("First request:\n", style="bold")
-        body.append(json.dumps(first, indent=2, ensure_ascii=False))
-        screen = ConfirmScreen(
-            f"Delete {len(keys)} items from {self.table.name}?",
-            body,
-            confirm_label=f"Delete {len(keys)}",
-        )
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._batch_delete_worker(keys)
-
-        self.app.push_screen(screen, done)
+        self._batch_delete_worker(list(self.marked.values()))
 
     @work(exclusive=True, exit_on_error=False, group="item-write")
     async def _batch_delete_worker(self, keys: list[dict[str, Any]]) -> None:
@@ -545,7 +508,10 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         def progress(done: int, total: int) -> None:
             info.update(Text(f"Deleting: {done}/{total}", style="bold yellow"))
 
-        result = await self.ddb_app.services.items.batch_delete(self.table.name, keys, progress)
+        plan = self.ddb_app.services.items.plan_batch_delete(self.table.name, keys, progress)
+        sent, result = await confirm_and_send(self, plan)
+        if not sent:
+            return
         failed = {json.dumps(codec.to_dynamodb_json(f.key), sort_keys=True) for f in result.failed}
         self.marked = {k: v for k, v in self.marked.items() if k in failed}
         if result.ok:
@@ -603,16 +569,20 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             PartiQLScreen(self.table.name if self.table else None), self._run_partiql
         )
 
-    def _run_partiql(self, request: tuple[str, list[dict[str, Any]]] | None) -> None:
+    def _run_partiql(self, request: Request | None) -> None:
         if not request:
             return
-        statement, parameters = request
-        items = self.ddb_app.services.items
+        statement, parameters, confirmed = request
+        services = self.ddb_app.services
+        items = services.items
         first = True
 
         async def fetch(token: Any) -> Page:
             nonlocal first
             remember, first = first, False
+            if confirmed is not None and token is None:  # the write the user confirmed, as shown
+                page: Page = await services.execute(confirmed)
+                return page
             return await items.execute_statement(statement, parameters, token, remember=remember)
 
         label = " ".join(statement.split())

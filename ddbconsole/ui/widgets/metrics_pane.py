@@ -11,8 +11,8 @@ suspended) and resumes when it is shown again. A slow or failed poll shows a not
 from __future__ import annotations
 
 import asyncio
-import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +27,12 @@ from textual_plotext import PlotextPlot
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
-from ddbconsole.services.alarm_presets import alarm_name, build_alarm, preset_from_alarm
+from ddbconsole.services.alarm_presets import preset_from_alarm
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import METRICS_ACTIONS
-from ddbconsole.ui.screens.confirm import ConfirmScreen
+from ddbconsole.ui.screens.plan_form import confirm_and_send
 from ddbconsole.ui.widgets.metric_charts import (
     charts,
     describe_range,
@@ -554,51 +554,27 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         return alarm
 
     def _confirm_put(self, preset: AlarmPreset | None, old_name: str | None) -> None:
-        if preset is None:
-            return
-        params = build_alarm(preset)
-        new_name = alarm_name(preset)
-        body = Text("cloudwatch PutMetricAlarm\n", style="bold")
-        body.append(json.dumps(params, indent=2, ensure_ascii=False))
-        if old_name is not None and old_name != new_name:
-            body.append("\n\ncloudwatch DeleteAlarms\n", style="bold")
-            body.append(json.dumps({"AlarmNames": [old_name]}, indent=2))
-        verb = "Create" if old_name is None else "Update"
-        screen = ConfirmScreen(f"{verb} alarm {new_name}?", body, confirm_label=verb)
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._put_worker(preset, old_name)
-
-        self.app.push_screen(screen, done)
+        if preset is not None:
+            self._put_worker(preset, old_name)
 
     @work(exclusive=True, exit_on_error=False, group="alarm-write")
     async def _put_worker(self, preset: AlarmPreset, old_name: str | None) -> None:
-        presets = self.ddb_app.services.alarm_presets
-        if old_name is None:
-            name = await presets.put_alarm(preset)
-        else:
-            name = await presets.replace_alarm(old_name, preset)
-        self.notify(f"{name} saved", title="PutMetricAlarm")
-        self.poll_now()
+        plan = self.ddb_app.services.alarm_presets.plan_put_alarm(preset, old_name)
+        sent, name = await confirm_and_send(self, plan)
+        if sent:
+            self.notify(f"{name} saved", title="PutMetricAlarm")
+            self.poll_now()
 
     def action_delete_alarm(self) -> None:
         alarm = self._writable_alarm("delete")
-        if alarm is None:
-            return
-        body = Text("cloudwatch DeleteAlarms\n", style="bold")
-        body.append(json.dumps({"AlarmNames": [alarm.name]}, indent=2, ensure_ascii=False))
-        body.append(f"\n\nState now: {alarm.state}. {alarm.state_reason}", style="dim")
-        screen = ConfirmScreen(f"Delete alarm {alarm.name}?", body, confirm_label="Delete")
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._delete_worker(alarm.name)
-
-        self.app.push_screen(screen, done)
+        if alarm is not None:
+            self._delete_worker(alarm)
 
     @work(exclusive=True, exit_on_error=False, group="alarm-write")
-    async def _delete_worker(self, name: str) -> None:
-        await self.ddb_app.services.alarm_presets.delete_alarms([name])
-        self.notify(f"{name} deleted", title="DeleteAlarms")
-        self.poll_now()
+    async def _delete_worker(self, alarm: AlarmInfo) -> None:
+        plan = self.ddb_app.services.alarm_presets.plan_delete_alarms([alarm.name])
+        plan = replace(plan, notes=(f"State now: {alarm.state}. {alarm.state_reason}",))
+        sent, _ = await confirm_and_send(self, plan)
+        if sent:
+            self.notify(f"{alarm.name} deleted", title="DeleteAlarms")
+            self.poll_now()

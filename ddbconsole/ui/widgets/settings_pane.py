@@ -1,16 +1,17 @@
 """The Settings tab (issue 4): the table's description (TableDetails) made editable, plus the
 table-level create and delete flows the main screen's keys start.
 
-Every change goes form or toggle -> plan (the service checks DynamoDB's rules, nothing sent) ->
-confirmation showing the exact requests -> execute with `confirmed=plan` -> follow the table's
-status live (DescribeTable polls in a worker, shown in the status line) -> re-describe.
+Every change goes form or toggle -> Plan (the service checks DynamoDB's rules, nothing sent) ->
+confirmation showing the exact requests and their CLI equivalent -> execute (re-planned first;
+refused if the table changed) -> follow the table's status live (DescribeTable polls in a worker,
+shown in the status line) -> re-describe.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -19,13 +20,13 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ddbconsole.errors import DdbConsoleError
-from ddbconsole.models import PlannedRequest, TableInfo, TableProgress
+from ddbconsole.models import TableInfo, TableProgress
+from ddbconsole.services.plans import Plan
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import TABLE_ACTIONS
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.create_table import CreateTableScreen, request_body
-from ddbconsole.ui.screens.plan_form import Change, render_change
+from ddbconsole.ui.screens.create_table import CreateTableScreen
+from ddbconsole.ui.screens.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.screens.table_settings import (
     AddGsiForm,
     DeleteGsiForm,
@@ -164,7 +165,7 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             self.post_message(self.TableListChanged(name))
             self.follow(name, "ACTIVE", announce=True)
 
-    @work(exclusive=True, exit_on_error=False, group="table-delete-plan")
+    @work(exclusive=True, exit_on_error=False, group="table-delete")
     async def delete_table(self, name: str) -> None:
         try:
             plan = await self.admin.plan_delete(name)
@@ -175,27 +176,14 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             self._status(text)
             raise
         info = self.info if self.info is not None and self.info.name == name else None
-        notes = [f"Deletion protection: off. Deleting {name} removes all its items and indexes."]
         if info is not None:
-            notes.append(
-                f"About {info.item_count:,} items; indexes: "
-                + (", ".join(i.name for i in info.indexes) or "none")
+            about = f"About {info.item_count:,} items; indexes: " + (
+                ", ".join(i.name for i in info.indexes) or "none"
             )
-        notes.append("This cannot be undone (back up first if needed).")
-        body = request_body(plan[0], self.admin.aws_cli_command(plan[0]), tuple(notes))
-        screen = ConfirmScreen(
-            f"Delete table {name}?", body, confirm_label="Delete table", require_text=name
-        )
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._delete(name, plan)
-
-        self.app.push_screen(screen, answered)
-
-    @work(exclusive=True, exit_on_error=False, group="table-delete")
-    async def _delete(self, name: str, plan: list[PlannedRequest]) -> None:
-        await self.admin.delete(name, confirmed=plan)
+            plan = replace(plan, notes=(*plan.notes[:1], about, *plan.notes[1:]))
+        sent, _ = await confirm_and_send(self, plan)
+        if not sent:
+            return
         self.notify(f"DeleteTable sent for {name}; following until it is gone", title="Delete")
         self._status(Text(f"⟳ {name}: DELETING", style="bold yellow"))
         self.follow(name, "GONE", announce=True)
@@ -213,21 +201,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         admin, name = self.admin, info.name
 
-        async def build(v: TtlValues) -> Change:
-            plan = await admin.plan_ttl(name, v.enabled, v.attribute)
-
-            async def run() -> object:
-                return await admin.set_ttl(name, v.enabled, v.attribute, confirmed=plan)
-
-            state = f"on ({v.attribute})" if v.enabled else "off"
-            return Change(
-                f"Turn TTL of {name} {state}?",
-                tuple(plan),
-                run,
-                f"{name}: TTL {state}",
-                ("AWS allows one TTL change per table per hour; the next one must wait.",),
-                confirm_label="Change TTL",
-            )
+        async def build(v: TtlValues) -> Plan:
+            return await admin.plan_ttl(name, v.enabled, v.attribute)
 
         intro = (
             "Items whose TTL attribute (epoch seconds) is in the past are deleted by DynamoDB "
@@ -242,17 +217,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         admin, name = self.admin, info.name
 
-        async def build(view: str | None) -> Change:
-            plan = await admin.plan_stream(name, view)
-
-            async def run() -> object:
-                return await admin.set_stream(name, view, confirmed=plan)
-
-            what = f"enable the stream ({view})" if view else "disable the stream"
-            return Change(
-                f"{what.capitalize()} of {name}?", tuple(plan), run, f"{name}: {what} sent",
-                confirm_label="Update",
-            )  # fmt: skip
+        async def build(view: str | None) -> Plan:
+            return await admin.plan_stream(name, view)
 
         intro = (
             "A stream records item changes for 24 hours. Its view type cannot be changed while "
@@ -266,16 +232,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         admin, name = self.admin, info.name
 
-        async def build(desired: dict[str, str]) -> Change:
-            plan = await admin.plan_tags(name, desired)
-
-            async def run() -> object:
-                return await admin.set_tags(name, desired, confirmed=plan)
-
-            return Change(
-                f"Change the tags of {name}?", tuple(plan), run, f"{name}: tags updated",
-                confirm_label="Update tags",
-            )  # fmt: skip
+        async def build(desired: dict[str, str]) -> Plan:
+            return await admin.plan_tags(name, desired)
 
         intro = (
             "One tag per line as key=value. Change a value to edit it; delete a line to remove "
@@ -289,23 +247,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         admin, name = self.admin, info.name
 
-        async def build(v: GsiValues) -> Change:
-            plan = await admin.plan_add_gsi(name, v.index, local=v.local)
-
-            async def run() -> object:
-                return await admin.add_gsi(name, v.index, local=v.local, confirmed=plan)
-
-            return Change(
-                f"Add GSI {v.index.name} to {name}?",
-                tuple(plan),
-                run,
-                f"{name}: GSI {v.index.name} is being created (backfill followed live)",
-                (
-                    "DynamoDB backfills the index from the table's items; the table takes no "
-                    "other update until the index is ACTIVE.",
-                ),
-                confirm_label="Add GSI",
-            )
+        async def build(v: GsiValues) -> Plan:
+            return await admin.plan_add_gsi(name, v.index, local=v.local)
 
         mode = "provisioned" if info.billing_mode == "PROVISIONED" else "on-demand"
         intro = (
@@ -329,20 +272,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             return
         admin, name = self.admin, info.name
 
-        async def build(index: str) -> Change:
-            plan = await admin.plan_delete_gsi(name, index)
-
-            async def run() -> object:
-                return await admin.delete_gsi(name, index, confirmed=plan)
-
-            return Change(
-                f"Delete GSI {index} of {name}?",
-                tuple(plan),
-                run,
-                f"{name}: GSI {index} is being deleted",
-                ("Queries using this index will fail once it is gone.",),
-                confirm_label="Delete GSI",
-            )
+        async def build(index: str) -> Plan:
+            return await admin.plan_delete_gsi(name, index)
 
         intro = "Deleting a GSI removes its data; re-creating it means a new backfill."
         form = DeleteGsiForm(info, f"Delete a GSI of {name}", intro, build)
@@ -366,74 +297,31 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
     @work(exclusive=True, exit_on_error=False, group="table-plan")
     async def _plan_toggle(self, what: str, info: TableInfo) -> None:
         admin, name = self.admin, info.name
-        plan: list[PlannedRequest]
         if what == "pitr":
-            on = info.pitr_status != "ENABLED"
-            plan = await admin.plan_pitr(name, on)
-
-            async def run() -> object:
-                return await admin.set_pitr(name, on, confirmed=plan)
-
-            title = f"Turn point-in-time recovery {'on' if on else 'off'} for {name}?"
-            notes: tuple[str, ...] = (
-                ("Continuous backups are billed per GB-month.",)
-                if on
-                else ("Turning it off discards the restore window.",)
-            )
+            plan = await admin.plan_pitr(name, info.pitr_status != "ENABLED")
         elif what == "protection":
-            on = not info.deletion_protection
-            plan = await admin.plan_deletion_protection(name, on)
-
-            async def run() -> object:
-                return await admin.set_deletion_protection(name, on, confirmed=plan)
-
-            title = f"Turn deletion protection {'on' if on else 'off'} for {name}?"
-            notes = (
-                ("While on, DeleteTable is refused.",)
-                if on
-                else ("With protection off, the table can be deleted.",)
-            )
+            plan = await admin.plan_deletion_protection(name, not info.deletion_protection)
         else:
             target = OTHER_CLASS.get(info.table_class, "STANDARD")
             plan = await admin.plan_table_class(name, target)
-
-            async def run() -> object:
-                return await admin.set_table_class(name, target, confirmed=plan)
-
-            title = f"Change the table class of {name} to {target}?"
-            notes = (
-                "STANDARD_INFREQUENT_ACCESS: cheaper storage, dearer reads and writes.",
-                "Table class changes are limited (two per 30 days in AWS).",
-            )
-        self._review(Change(title, tuple(plan), run, f"{name}: change sent", notes, "Send"))
+        self._review(plan)
 
     # --- confirmation -> execution --------------------------------------------------------------
 
-    def _review(self, change: Change | None) -> None:
-        if change is None or self.info is None:
-            return
-        body = Group(
-            render_change(change),
-            Text("\nEquivalent AWS CLI command:", style="bold"),
-            *(Text(self.admin.aws_cli_command(p), style="cyan") for p in change.plan),
-        )
-        table = self.info.name
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._execute(change, table)
-
-        self.app.push_screen(
-            ConfirmScreen(change.title, body, confirm_label=change.confirm_label), answered
-        )
+    def _review(self, plan: Plan | None) -> None:
+        if plan is not None and self.info is not None:
+            self._send(plan, self.info.name)
 
     @work(exclusive=True, exit_on_error=False, group="table-write")
-    async def _execute(self, change: Change, table: str) -> None:
+    async def _send(self, plan: Plan, table: str) -> None:
         try:
-            await change.execute()
-            count = len(change.plan)
-            self.notify(change.done, title=f"{count} request{'s' if count != 1 else ''} sent")
-        finally:
+            sent, _ = await confirm_and_send(self, plan)
+        except BaseException:
             self.post_message(self.TableChanged(table))
-        gsi = any("GlobalSecondaryIndexUpdates" in p.params for p in change.plan)
+            raise
+        if not sent:
+            return
+        self.notify(plan.done, title=sent_title(plan))
+        self.post_message(self.TableChanged(table))
+        gsi = any("GlobalSecondaryIndexUpdates" in p.params for p in plan)
         self.follow(table, "ACTIVE", announce=gsi)
