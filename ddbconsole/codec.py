@@ -714,7 +714,7 @@ def canonical(value: AttributeValue) -> Any:
     return (kind, raw)
 
 
-_canonical = canonical  # the name services/items.py still uses
+_canonical = canonical  # the name services/item_plans.py still uses (batch delete de-duplication)
 
 
 def same_value(a: AttributeValue, b: AttributeValue) -> bool:
