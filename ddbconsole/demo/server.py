@@ -141,11 +141,14 @@ class MotoProcess:
 
     # --- request log (only with record_requests) -----------------------------------------------
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The AWS requests that reached the server since the last reset: service, operation and
-        body (base64)."""
+    def requests(self, *, bodies: bool = False) -> list[dict[str, Any]]:
+        """The AWS requests that reached the server since the last reset: service and operation,
+        and with `bodies` each request's body as it arrived (base64)."""
         with urllib.request.urlopen(f"{self.url}/_ddbconsole/requests", timeout=10) as resp:
             data: list[dict[str, Any]] = json.loads(resp.read())
+        if not bodies:
+            for entry in data:
+                entry.pop("body", None)
         return data
 
     def reset_requests(self) -> None:

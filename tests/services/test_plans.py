@@ -54,7 +54,7 @@ def reached(server: MotoProcess, operations: set[str]) -> list[tuple[str, Any]]:
     make around a change, DescribeTable and the like, are left out)."""
     return [
         (r["operation"], _decoded(base64.b64decode(r["body"])))
-        for r in server.requests()
+        for r in server.requests(bodies=True)
         if r["operation"] in operations
     ]
 
@@ -256,7 +256,7 @@ async def test_execute_refuses_in_read_only_mode_before_sending(
     moto_server.reset_requests()
     with pytest.raises(ReadOnlyViolation):
         await execute(svc.session, plan)
-    assert moto_server.requests() == []
+    assert moto_server.requests(bodies=True) == []
 
 
 async def test_a_plan_that_changed_since_it_was_shown_is_refused(

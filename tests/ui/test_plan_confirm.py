@@ -22,7 +22,7 @@ __all__ = ["events_table"]  # the fixture, shared with test_items
 def sent_bodies(server: MotoProcess, operation: str) -> list[dict[str, object]]:
     return [
         json.loads(base64.b64decode(r["body"]))
-        for r in server.requests()
+        for r in server.requests(bodies=True)
         if r["operation"] == operation
     ]
 
