@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +216,20 @@ CASES = {
 }
 
 
+@pytest.fixture
+def tables(moto_url: str) -> Iterator[list[str]]:
+    """Tables a test creates, deleted afterwards (other tests count the server's tables)."""
+    made: list[str] = []
+    yield made
+    ddb = _client("dynamodb", moto_url)
+    for name in made:
+        try:
+            ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
+            ddb.delete_table(TableName=name)
+        except ddb.exceptions.ResourceNotFoundException:
+            pass
+
+
 def test_every_write_action_has_a_plan_case() -> None:
     covered = {a for case in CASES.values() for a in case.actions}
     writes = {a.id for a in ALL_ACTIONS if a.write}
@@ -225,7 +239,11 @@ def test_every_write_action_has_a_plan_case() -> None:
 
 @pytest.mark.parametrize("name", list(CASES))
 async def test_what_reaches_the_server_is_the_plan(
-    name: str, make_services: Callable[..., Services], moto_server: MotoProcess, moto_url: str
+    name: str,
+    make_services: Callable[..., Services],
+    moto_server: MotoProcess,
+    moto_url: str,
+    tables: list[str],
 ) -> None:
     case = CASES[name]
     svc = make_services()
@@ -233,6 +251,7 @@ async def test_what_reaches_the_server_is_the_plan(
     table = create_table_with_gsi(
         ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI, on_demand=case.on_demand
     )
+    tables.append(table)
     if case.autoscaling:
         add_target_tracking(aas, table, (GSI,), scale_out_cooldown=30)
     if case.remembered:
@@ -260,11 +279,15 @@ async def test_execute_refuses_in_read_only_mode_before_sending(
 
 
 async def test_a_plan_that_changed_since_it_was_shown_is_refused(
-    make_services: Callable[..., Services], moto_server: MotoProcess, moto_url: str
+    make_services: Callable[..., Services],
+    moto_server: MotoProcess,
+    moto_url: str,
+    tables: list[str],
 ) -> None:
     svc = make_services()
     ddb = _client("dynamodb", moto_url)
     table = create_table_with_gsi(ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI)
+    tables.append(table)
     plan = await svc.admin.plan_tags(table, {"a": "1"})
     arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "b", "Value": "2"}])  # meanwhile
