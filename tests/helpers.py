@@ -67,8 +67,8 @@ def create_table_with_gsi(
 async def show_table(app: Any, pilot: Pilot[Any], table: str, tab_key: str) -> Any:
     """Filter the table list down to `table`, wait until it is described, then press `tab_key`
     (1 Items, 2 Capacity, 3 Metrics, 4 Settings). Returns the main screen."""
-    from ddbconsole.ui.screens.main import MainScreen
-    from ddbconsole.ui.widgets.table_list import TableList
+    from ddbconsole.ui.main import MainScreen
+    from ddbconsole.ui.tables.table_list import TableList
 
     await wait_for(pilot, lambda: table in app.screen.query_one(TableList).names)
     table_list = app.screen.query_one(TableList)

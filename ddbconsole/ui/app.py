@@ -20,13 +20,13 @@ from ddbconsole.services import Services
 from ddbconsole.services.prefetch import TablePrefetch
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.commands import action_commands
+from ddbconsole.ui.common.help import HelpScreen
+from ddbconsole.ui.common.pickers import ProfilePicker, RegionPicker
 from ddbconsole.ui.errors import describe_error
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
 )
-from ddbconsole.ui.screens.help import HelpScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
+from ddbconsole.ui.main import MainScreen
 
 ServicesFactory = Callable[[Settings], Services]
 CLOSE_TIMEOUT = 5.0  # seconds the clients get to close at exit
@@ -95,7 +95,7 @@ class DdbConsoleApp(App[int]):
     # --- metrics (issue 6): the all-tables overview and the operation log ----------------------
 
     def action_overview(self) -> None:
-        from ddbconsole.ui.screens.overview import OverviewScreen
+        from ddbconsole.ui.metrics.overview import OverviewScreen
 
         if not isinstance(self.screen, OverviewScreen):
             self.push_screen(OverviewScreen(), self._overview_closed)
@@ -108,7 +108,7 @@ class DdbConsoleApp(App[int]):
                 screen.select_table(table)
 
     def action_oplog(self) -> None:
-        from ddbconsole.ui.screens.oplog import OperationLogScreen
+        from ddbconsole.ui.metrics.oplog import OperationLogScreen
 
         if not isinstance(self.screen, OperationLogScreen):
             self.push_screen(OperationLogScreen())

@@ -19,7 +19,7 @@ from ddbconsole.ui.keys import (
     TABLE_ACTIONS,
     Action,
 )
-from ddbconsole.ui.screens.main import MainScreen
+from ddbconsole.ui.main import MainScreen
 
 # The tab's pane that runs each tab's actions.
 PANE_ACTIONS = {"items": ITEM_ACTIONS, "capacity": CAPACITY_ACTIONS, "metrics": METRICS_ACTIONS}

@@ -10,11 +10,11 @@ from textual.widgets import Input, OptionList, Static, TabbedContent
 
 from ddbconsole.config import Profile
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.help import HelpScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.pickers import ProfilePicker, RegionPicker
-from ddbconsole.ui.widgets.status_bar import StatusBar
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.common.help import HelpScreen
+from ddbconsole.ui.common.pickers import ProfilePicker, RegionPicker
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.tables.status_bar import StatusBar
+from ddbconsole.ui.tables.table_list import TableList
 from tests.conftest import make_settings
 from tests.helpers import static_text, wait_for
 from tests.ui.conftest import fast_services

@@ -22,17 +22,17 @@ from ddbconsole.demo.server import MotoProcess
 from ddbconsole.services.capacity import SwitchLimitReached
 from ddbconsole.services.capacity_store import SwitchLedger, table_key
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.capacity_forms import (
+from ddbconsole.ui.capacity.capacity_forms import (
     AutoScalingForm,
     CapacityForm,
     DisableAutoScalingForm,
     OnDemandMaxForm,
     ThroughputForm,
 )
-from ddbconsole.ui.screens.capacity_switch import OnDemandSwitchForm, ProvisionedSwitchForm
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.widgets.capacity_pane import CapacityPane
+from ddbconsole.ui.capacity.capacity_pane import CapacityPane
+from ddbconsole.ui.capacity.capacity_switch import OnDemandSwitchForm, ProvisionedSwitchForm
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.main import MainScreen
 from tests.helpers import create_table_with_gsi, show_table, static_text, wait_for
 from tests.services.test_capacity import (
     assert_provisioned_with_autoscaling_restored,

@@ -11,12 +11,12 @@ from textual.widgets import DataTable, Input, Select, TextArea
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.conflict import ConflictScreen
-from ddbconsole.ui.screens.item_editor import ItemEditorScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.partiql import PartiQLScreen
-from ddbconsole.ui.widgets.items_pane import ItemsPane
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.items.conflict import ConflictScreen
+from ddbconsole.ui.items.item_editor import ItemEditorScreen
+from ddbconsole.ui.items.items_pane import ItemsPane
+from ddbconsole.ui.items.partiql import PartiQLScreen
+from ddbconsole.ui.main import MainScreen
 from tests.helpers import show_table, static_text, wait_for
 
 SIZE = (180, 50)

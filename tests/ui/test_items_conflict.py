@@ -14,9 +14,9 @@ from textual.widgets import DataTable, TextArea
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.conflict import ConflictScreen
-from ddbconsole.ui.screens.item_editor import ItemEditorScreen
-from ddbconsole.ui.screens.main import MainScreen
+from ddbconsole.ui.items.conflict import ConflictScreen
+from ddbconsole.ui.items.item_editor import ItemEditorScreen
+from ddbconsole.ui.main import MainScreen
 from tests.helpers import static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items
 

@@ -10,12 +10,12 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.item_editor import ItemEditorScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.partiql import PartiQLScreen
-from ddbconsole.ui.widgets.items_pane import ItemsPane
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.items.item_editor import ItemEditorScreen
+from ddbconsole.ui.items.items_pane import ItemsPane
+from ddbconsole.ui.items.partiql import PartiQLScreen
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import create_table_with_gsi, static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items, rows
 

@@ -26,12 +26,12 @@ from ddbconsole.errors import ReadOnlyViolation
 from ddbconsole.models import AlarmPreset
 from ddbconsole.services.metrics import series_key
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.alarm_form import AlarmForm
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.help import HelpScreen
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.widgets.metrics_pane import MetricsPane
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.help import HelpScreen
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.metrics.alarm_form import AlarmForm
+from ddbconsole.ui.metrics.metrics_pane import MetricsPane
+from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import create_table_with_gsi, show_table, static_text, wait_for
 
 SIZE = (180, 56)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from textual.widgets import DataTable, Static
 
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.oplog import OperationLogScreen
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.metrics.oplog import OperationLogScreen
+from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import static_text, wait_for
 
 SIZE = (180, 50)

@@ -20,9 +20,9 @@ import pytest
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.overview import OverviewScreen
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.metrics.overview import OverviewScreen
+from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import static_text, wait_for
 
 SIZE = (180, 50)

@@ -11,8 +11,8 @@ from textual.widgets import DataTable
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.main import MainScreen
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.main import MainScreen
 from tests.helpers import static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items
 

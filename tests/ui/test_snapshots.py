@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from ddbconsole.services.tables import parse_table
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.item_editor import ItemEditorScreen
+from ddbconsole.ui.items.item_editor import ItemEditorScreen
 from tests.conftest import make_settings
 from tests.helpers import wait_for
 from tests.ui.conftest import fast_services

@@ -17,19 +17,19 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.services.table_admin import DeletionProtected
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.create_table import CreateTableScreen, IndexRow
-from ddbconsole.ui.screens.main import MainScreen
-from ddbconsole.ui.screens.table_settings import (
+from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.main import MainScreen
+from ddbconsole.ui.tables.create_table import CreateTableScreen, IndexRow
+from ddbconsole.ui.tables.settings_pane import SettingsPane
+from ddbconsole.ui.tables.table_details import TableDetails
+from ddbconsole.ui.tables.table_list import TableList
+from ddbconsole.ui.tables.table_settings import (
     AddGsiForm,
     DeleteGsiForm,
     StreamForm,
     TagsForm,
     TtlForm,
 )
-from ddbconsole.ui.widgets.settings_pane import SettingsPane
-from ddbconsole.ui.widgets.table_details import TableDetails
-from ddbconsole.ui.widgets.table_list import TableList
 from tests.helpers import static_text, wait_for
 
 SIZE = (180, 60)

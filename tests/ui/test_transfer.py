@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Select
 from ddbconsole.services.transfer import checkpoint_path
 from ddbconsole.services.transfer import importer as importer_module
 from ddbconsole.ui.app import DdbConsoleApp
-from ddbconsole.ui.screens.transfer import TransferScreen
+from ddbconsole.ui.items.transfer import TransferScreen
 from tests.helpers import wait_for
 from tests.services.test_transfer import canonical_lines, make_table, plain_lines, write_lines
 from tests.ui.test_items import SIZE, events_table, open_items
@@ -151,7 +151,7 @@ async def test_export_the_query_result(
 async def test_export_asks_before_overwriting_and_follows_the_extension(
     app_for: Callable[..., DdbConsoleApp], events_table: str, tmp_path: Path
 ) -> None:
-    from ddbconsole.ui.screens.confirm import ConfirmScreen
+    from ddbconsole.ui.common.confirm import ConfirmScreen
 
     existing = tmp_path / "keep.csv"
     existing.write_text("precious\n")

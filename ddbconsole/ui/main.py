@@ -17,24 +17,24 @@ from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
-from ddbconsole.ui.widgets.settings_pane import SettingsPane
-from ddbconsole.ui.widgets.status_bar import StatusBar
-from ddbconsole.ui.widgets.table_details import TableDetails
-from ddbconsole.ui.widgets.table_list import TableList
+from ddbconsole.ui.tables.settings_pane import SettingsPane
+from ddbconsole.ui.tables.status_bar import StatusBar
+from ddbconsole.ui.tables.table_details import TableDetails
+from ddbconsole.ui.tables.table_list import TableList
 
 if TYPE_CHECKING:
     from ddbconsole.models import TableInfo
     from ddbconsole.ui.app import DdbConsoleApp
-    from ddbconsole.ui.widgets.capacity_pane import CapacityPane
-    from ddbconsole.ui.widgets.items_pane import ItemsPane
-    from ddbconsole.ui.widgets.metrics_pane import MetricsPane
+    from ddbconsole.ui.capacity.capacity_pane import CapacityPane
+    from ddbconsole.ui.items.items_pane import ItemsPane
+    from ddbconsole.ui.metrics.metrics_pane import MetricsPane
 
 # Tabs whose pane is built the first time the tab is shown (start-up time: only the Settings tab,
 # which shows first, is built with the screen): tab id -> (module, class, widget id).
 LAZY_PANES = {
-    "items": ("ddbconsole.ui.widgets.items_pane", "ItemsPane", "items-pane"),
-    "capacity": ("ddbconsole.ui.widgets.capacity_pane", "CapacityPane", "capacity-pane"),
-    "metrics": ("ddbconsole.ui.widgets.metrics_pane", "MetricsPane", "metrics-pane"),
+    "items": ("ddbconsole.ui.items.items_pane", "ItemsPane", "items-pane"),
+    "capacity": ("ddbconsole.ui.capacity.capacity_pane", "CapacityPane", "capacity-pane"),
+    "metrics": ("ddbconsole.ui.metrics.metrics_pane", "MetricsPane", "metrics-pane"),
 }
 
 
@@ -111,7 +111,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="alarm-states")
     async def load_alarm_states(self) -> None:
         """Which tables have alarms in ALARM: at most ALARM_STATE_PAGES DescribeAlarms calls."""
-        from ddbconsole.ui.screens.overview import ALARM_STATE_PAGES, alarm_states
+        from ddbconsole.ui.metrics.overview import ALARM_STATE_PAGES, alarm_states
 
         states = await alarm_states(self.ddb_app.services.alarms, max_pages=ALARM_STATE_PAGES)
         self.query_one(TableList).set_alarm_states(states)

@@ -40,15 +40,16 @@ def _key_display(key: str) -> str:
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
 
-# Dialogs whose keys the help lists from their own BINDINGS: (title, module, class, writes only).
+# Dialogs whose keys the help lists from their own BINDINGS: (title, module under ui/, class,
+# writes only).
 DIALOGS: tuple[tuple[str, str, str, bool], ...] = (
-    ("Item editor", "item_editor", "ItemEditorScreen", False),
-    ("Save conflict", "conflict", "ConflictScreen", True),
-    ("PartiQL", "partiql", "PartiQLScreen", False),
-    ("New table", "create_table", "CreateTableScreen", True),
-    ("Capacity and settings forms", "plan_form", "PlanForm", True),
-    ("Overview of all tables", "overview", "OverviewScreen", False),
-    ("Operation log", "oplog", "OperationLogScreen", False),
+    ("Item editor", "items.item_editor", "ItemEditorScreen", False),
+    ("Save conflict", "items.conflict", "ConflictScreen", True),
+    ("PartiQL", "items.partiql", "PartiQLScreen", False),
+    ("New table", "tables.create_table", "CreateTableScreen", True),
+    ("Capacity and settings forms", "common.plan_form", "PlanForm", True),
+    ("Overview of all tables", "metrics.overview", "OverviewScreen", False),
+    ("Operation log", "metrics.oplog", "OperationLogScreen", False),
 )
 WRITE_BINDINGS = frozenset({"editor_edit", "editor_save"})
 
@@ -82,7 +83,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         if read_only and writes:
             continue  # dialogs only writes reach
         table.add_row(f"[b]{title}[/b]", "", "", "")
-        screen = getattr(importlib.import_module(f"ddbconsole.ui.screens.{module}"), name)
+        screen = getattr(importlib.import_module(f"ddbconsole.ui.{module}"), name)
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or (read_only and binding.id in WRITE_BINDINGS):
                 continue

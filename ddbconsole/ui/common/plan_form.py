@@ -22,8 +22,8 @@ from textual.widgets import Button, Input, Label, Static
 from ddbconsole.errors import DdbConsoleError, UserInputError
 from ddbconsole.models import PlannedRequest
 from ddbconsole.services.plans import Plan, request_json, session_cli
+from ddbconsole.ui.common.confirm import ConfirmScreen
 from ddbconsole.ui.errors import WorkerErrors
-from ddbconsole.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services

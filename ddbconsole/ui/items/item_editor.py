@@ -21,9 +21,9 @@ from ddbconsole import codec
 from ddbconsole.errors import ItemConflict, ItemExists, UserInputError
 from ddbconsole.models import TableInfo
 from ddbconsole.services.items import new_item_template, validate_item
+from ddbconsole.ui.common.confirm import ConfirmScreen
 from ddbconsole.ui.errors import WorkerErrors
-from ddbconsole.ui.screens.confirm import ConfirmScreen
-from ddbconsole.ui.screens.conflict import Choice, ConflictScreen
+from ddbconsole.ui.items.conflict import Choice, ConflictScreen
 
 if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp

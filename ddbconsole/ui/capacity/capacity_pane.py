@@ -38,9 +38,7 @@ from ddbconsole.services.capacity_rules import DEFAULT_MIN_CAPACITY
 from ddbconsole.services.cost import DEFAULT_TARGET
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
-from ddbconsole.ui.errors import WorkerErrors, describe_error
-from ddbconsole.ui.keys import CAPACITY_ACTIONS
-from ddbconsole.ui.screens.capacity_forms import (
+from ddbconsole.ui.capacity.capacity_forms import (
     AutoScalingForm,
     AutoScalingValues,
     DisableAutoScalingForm,
@@ -50,7 +48,7 @@ from ddbconsole.ui.screens.capacity_forms import (
     ThroughputForm,
     ThroughputValues,
 )
-from ddbconsole.ui.screens.capacity_switch import (
+from ddbconsole.ui.capacity.capacity_switch import (
     OnDemandSwitchForm,
     OnDemandSwitchValues,
     ProvisionedSwitchForm,
@@ -58,7 +56,9 @@ from ddbconsole.ui.screens.capacity_switch import (
     switch_rules,
     utc,
 )
-from ddbconsole.ui.screens.plan_form import confirm_and_send, sent_title
+from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
+from ddbconsole.ui.errors import WorkerErrors, describe_error
+from ddbconsole.ui.keys import CAPACITY_ACTIONS
 
 if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService

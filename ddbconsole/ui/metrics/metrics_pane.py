@@ -30,10 +30,10 @@ from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
 from ddbconsole.services.alarm_presets import preset_from_alarm
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import METRICS_ACTIONS
-from ddbconsole.ui.screens.plan_form import confirm_and_send
-from ddbconsole.ui.widgets.metric_charts import (
+from ddbconsole.ui.metrics.metric_charts import (
     charts,
     describe_range,
     draw,
@@ -508,7 +508,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
     def action_new_alarm(self) -> None:
         if self.table is None:
             return
-        from ddbconsole.ui.screens.alarm_form import AlarmForm
+        from ddbconsole.ui.metrics.alarm_form import AlarmForm
 
         self.app.push_screen(AlarmForm(self.table), lambda p: self._confirm_put(p, None))
 
@@ -532,7 +532,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
                 severity="warning",
             )
             return
-        from ddbconsole.ui.screens.alarm_form import AlarmForm
+        from ddbconsole.ui.metrics.alarm_form import AlarmForm
 
         self.app.push_screen(
             AlarmForm(self.table, preset), lambda p: self._confirm_put(p, alarm.name)

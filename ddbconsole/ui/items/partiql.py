@@ -19,7 +19,7 @@ from ddbconsole import codec
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.readonly import is_select
-from ddbconsole.ui.screens.plan_form import plan_screen
+from ddbconsole.ui.common.plan_form import plan_screen
 
 if TYPE_CHECKING:
     from ddbconsole.models import StatementRecord

@@ -25,7 +25,7 @@ from ddbconsole.models import (
     ScalingSide,
 )
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.screens.plan_form import FieldError, PlanForm
+from ddbconsole.ui.common.plan_form import FieldError, PlanForm
 
 if TYPE_CHECKING:
     pass

@@ -23,11 +23,12 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import TableInfo, TableProgress
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import TABLE_ACTIONS
-from ddbconsole.ui.screens.create_table import CreateTableScreen
-from ddbconsole.ui.screens.plan_form import confirm_and_send, sent_title
-from ddbconsole.ui.screens.table_settings import (
+from ddbconsole.ui.tables.create_table import CreateTableScreen
+from ddbconsole.ui.tables.table_details import TableDetails
+from ddbconsole.ui.tables.table_settings import (
     AddGsiForm,
     DeleteGsiForm,
     GsiValues,
@@ -36,7 +37,6 @@ from ddbconsole.ui.screens.table_settings import (
     TtlForm,
     TtlValues,
 )
-from ddbconsole.ui.widgets.table_details import TableDetails
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService

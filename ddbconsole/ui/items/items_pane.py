@@ -21,14 +21,14 @@ from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Pager
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import ITEM_ACTIONS
-from ddbconsole.ui.screens.plan_form import confirm_and_send
 
 if TYPE_CHECKING:
     from ddbconsole.ui.app import DdbConsoleApp
-    from ddbconsole.ui.screens.item_editor import Mode
-    from ddbconsole.ui.screens.partiql import Request
+    from ddbconsole.ui.items.item_editor import Mode
+    from ddbconsole.ui.items.partiql import Request
 
 TABLE = "__table__"
 CELL_WIDTH = 40
@@ -421,7 +421,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.action_view_item()
 
     def _open_editor(self, item: dict[str, Any] | None, mode: Mode) -> None:
-        from ddbconsole.ui.screens.item_editor import ItemEditorScreen
+        from ddbconsole.ui.items.item_editor import ItemEditorScreen
 
         assert self.table is not None
         screen = ItemEditorScreen(self.table, item, mode=mode)
@@ -536,7 +536,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self._open_transfer("import")
 
     def _open_transfer(self, mode: str) -> None:
-        from ddbconsole.ui.screens.transfer import TransferScreen
+        from ddbconsole.ui.items.transfer import TransferScreen
 
         if self.table is None:
             self.notify("Select a table first", severity="warning")
@@ -563,7 +563,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.app.push_screen(screen, lambda _: self.reload_page() if mode == "import" else None)
 
     def action_partiql(self) -> None:
-        from ddbconsole.ui.screens.partiql import PartiQLScreen
+        from ddbconsole.ui.items.partiql import PartiQLScreen
 
         self.app.push_screen(
             PartiQLScreen(self.table.name if self.table else None), self._run_partiql

@@ -16,7 +16,8 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from ddbconsole.models import IndexSpec, KeySpec, TableInfo
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.screens.create_table import (
+from ddbconsole.ui.common.plan_form import FieldError, PlanForm
+from ddbconsole.ui.tables.create_table import (
     FORM_CSS,
     STREAM_OFF,
     STREAMS,
@@ -24,7 +25,6 @@ from ddbconsole.ui.screens.create_table import (
     parse_tags,
     row,
 )
-from ddbconsole.ui.screens.plan_form import FieldError, PlanForm
 
 if TYPE_CHECKING:
     pass

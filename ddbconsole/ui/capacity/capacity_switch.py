@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, Static
 from ddbconsole.models import CapacityState, CapacitySuggestion, Throughput
 from ddbconsole.services.capacity_rules import budget_text
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.screens.capacity_forms import (
+from ddbconsole.ui.capacity.capacity_forms import (
     CapacityForm,
     describe_target,
     field_row,

@@ -37,9 +37,9 @@ from ddbconsole.services.table_rules import (
     TABLE_CLASSES,
     name_problem,
 )
+from ddbconsole.ui.capacity.capacity_forms import parse_int
+from ddbconsole.ui.common.plan_form import FieldError, confirm_and_send
 from ddbconsole.ui.errors import WorkerErrors
-from ddbconsole.ui.screens.capacity_forms import parse_int
-from ddbconsole.ui.screens.plan_form import FieldError, confirm_and_send
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService

@@ -145,7 +145,7 @@ class TransferScreen(ModalScreen[str]):
                 return
         target = Path(path).expanduser()
         if self.mode == "export" and target.exists():
-            from ddbconsole.ui.screens.confirm import ConfirmScreen
+            from ddbconsole.ui.common.confirm import ConfirmScreen
 
             def answered(yes: bool | None) -> None:
                 if yes:
