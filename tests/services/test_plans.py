@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,7 +17,7 @@ import pytest
 
 from ddbconsole.demo.seed import add_target_tracking
 from ddbconsole.demo.server import MotoProcess
-from ddbconsole.errors import ReadOnlyViolation
+from ddbconsole.errors import ReadOnlyViolation, UserInputError
 from ddbconsole.models import AlarmPreset, IndexSpec, KeySpec, PlannedRequest, TableSpec, Throughput
 from ddbconsole.services import Services
 from ddbconsole.services.plans import Plan, PlanChanged, aws_cli, execute
@@ -231,10 +232,10 @@ def tables(moto_url: str) -> Iterator[list[str]]:
 
 
 def test_every_write_action_has_a_plan_case() -> None:
-    covered = {a for case in CASES.values() for a in case.actions}
+    covered = {a for case in CASES.values() for a in case.actions} | {"item_import"}
     writes = {a.id for a in ALL_ACTIONS if a.write}
-    # Import sends its BatchWriteItem requests through the transfer service's own loop.
-    assert writes - covered == {"item_import"}
+    # Import (thousands of requests) is covered by test_import_plan_is_what_is_sent below.
+    assert writes - covered == set()
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -304,3 +305,55 @@ def test_one_cli_renderer() -> None:
     assert aws_cli(request.service, request.operation, request.params, region="eu-west-1") == (
         """aws dynamodb delete-item --table-name T --key '{"pk":{"S":"a b"}}' --region eu-west-1"""
     )
+
+
+async def test_import_plan_is_what_is_sent(
+    make_services: Callable[..., Services],
+    moto_server: MotoProcess,
+    moto_url: str,
+    tables: list[str],
+    tmp_path: Path,
+) -> None:
+    """An import's Plan shows its first BatchWriteItem request and how many records follow: the
+    first request that reaches the server is that one, and every record is sent."""
+    svc = make_services()
+    ddb = _client("dynamodb", moto_url)
+    table = create_table_with_gsi(ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI)
+    tables.append(table)
+    lines = [json.dumps({"pk": f"k{i:03d}", "s": "x", "n": i}) for i in range(60)]
+    lines[3] = '{"pk": 1}'  # invalid: never sent, listed in the failure file
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    info = await svc.tables.describe(table)
+    plan = await svc.transfer.plan_import(info, source, concurrency=1)
+    assert plan.title.startswith("Import 59 records") and plan.operations == ("BatchWriteItem",)
+    assert len(plan.requests[0].params["RequestItems"][table]) == 25
+    assert any("1 invalid" in note for note in plan.notes)
+    moto_server.reset_requests()
+    result = await svc.execute(plan)
+    assert result.written == 59 and result.invalid == 1
+    sent = reached(moto_server, {"BatchWriteItem"})
+    assert sent[0] == wire(plan.requests[0], moto_url)
+    assert sum(len(body["RequestItems"][table]) for _, body in sent) == 59
+    assert len(sent) == 3
+
+
+async def test_import_plan_refuses_a_file_changed_since_it_was_shown(
+    make_services: Callable[..., Services],
+    moto_server: MotoProcess,
+    moto_url: str,
+    tables: list[str],
+    tmp_path: Path,
+) -> None:
+    svc = make_services()
+    ddb = _client("dynamodb", moto_url)
+    table = create_table_with_gsi(ddb, f"plan_{uuid.uuid4().hex[:10]}", GSI)
+    tables.append(table)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"pk": "a", "s": "x"}\n', encoding="utf-8")
+    plan = await svc.transfer.plan_import(await svc.tables.describe(table), source)
+    source.write_text('{"pk": "a", "s": "x"}\n{"pk": "b", "s": "y"}\n', encoding="utf-8")
+    moto_server.reset_requests()
+    with pytest.raises(UserInputError, match="changed since it was validated"):
+        await svc.execute(plan)
+    assert reached(moto_server, {"BatchWriteItem"}) == []

@@ -240,8 +240,7 @@ class Importer:
                 await checkpoints.write(self.checkpoint, self.fingerprint, self.done)
 
     def _key(self, item: Mapping[str, AttributeValue]) -> Any:
-        """The item's primary key, comparable across records."""
-        return codec.canonical({"M": {k.name: item[k.name] for k in self.table.keys}})
+        return primary_key(self.table, item)
 
     async def _send(self, batch: list[Record], keys: set[Any]) -> None:
         finished = asyncio.Event()
@@ -384,6 +383,30 @@ class Importer:
 
 
 # --- helpers run in threads -----------------------------------------------------------------------
+
+
+def primary_key(table: TableInfo, item: Mapping[str, AttributeValue]) -> Any:
+    """The item's primary key, comparable across records."""
+    return codec.canonical({"M": {k.name: item[k.name] for k in table.keys}})
+
+
+def first_batch(
+    table: TableInfo, path: Path, fmt: Format, done: Ranges, invalid: Mapping[int, str]
+) -> list[AttributeValue]:
+    """The items of the import's first BatchWriteItem request, as the producer forms it: valid
+    records not yet written, in file order, until 25 or a key repeats."""
+    items: list[AttributeValue] = []
+    keys: set[Any] = set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for record in read_records(handle, fmt):
+            if record.number in done or record.number in invalid or record.item is None:
+                continue
+            key = primary_key(table, record.item)
+            if key in keys or len(items) >= BATCH_SIZE:
+                break
+            keys.add(key)
+            items.append({"PutRequest": {"Item": record.item}})
+    return items
 
 
 def _take(records: Iterator[Record], n: int) -> list[Record]:

@@ -14,16 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from ddbconsole.codec import Item
-from ddbconsole.errors import ReadOnlyViolation, UserInputError
-from ddbconsole.models import QuerySpec, TableInfo
+from ddbconsole.errors import UserInputError
+from ddbconsole.models import PlannedRequest, QuerySpec, TableInfo
 from ddbconsole.services.items import ItemService
+from ddbconsole.services.plans import Plan, execute, refuse_read_only
 from ddbconsole.services.retry import Retrier
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.transfer import checkpoints
 from ddbconsole.services.transfer.checkpoints import Ranges, checkpoint_path
 from ddbconsole.services.transfer.export import ExportResult, segment_count, write_export
 from ddbconsole.services.transfer.formats import Format, check_format
-from ddbconsole.services.transfer.importer import Importer, ImportResult, validate_file
+from ddbconsole.services.transfer.importer import (
+    Importer,
+    ImportResult,
+    first_batch,
+    validate_file,
+)
 from ddbconsole.services.transfer.progress import ProgressFn, TransferProgress
 
 MAX_CONCURRENCY = 256  # import requests in flight at most
@@ -128,13 +134,44 @@ class TransferService:
         count: bool = False,
         max_attempts: int = 10,
     ) -> ImportResult:
-        """Put every valid record of `path` into `table` (see importer.py's docstring).
+        """Plan the import of `path` and send it (the CLI's path: no confirmation to wait for)."""
+        plan = await self.plan_import(
+            table,
+            path,
+            fmt=fmt,
+            rate=rate,
+            concurrency=concurrency,
+            failures=failures,
+            resume=resume,
+            progress=progress,
+            count=count,
+            max_attempts=max_attempts,
+        )
+        result: ImportResult = await execute(self._session, plan)
+        return result
+
+    async def plan_import(
+        self,
+        table: TableInfo,
+        path: str | Path,
+        *,
+        fmt: Format = "jsonl",
+        rate: float | None = None,
+        concurrency: int = 8,
+        failures: str | Path | None = None,
+        resume: bool = False,
+        progress: ProgressFn | None = None,
+        count: bool = False,
+        max_attempts: int = 10,
+    ) -> Plan:
+        """Validate `path` and plan putting every valid record into `table` (importer.py's
+        docstring says how). The Plan shows the first BatchWriteItem request exactly as it will be
+        sent and how many follow; executing it re-checks that the file is unchanged, then writes.
 
         Everything that can be refused is refused before the first write: the arguments, the
         file (validation pass), a checkpoint of another file or table, unwritable side files.
         """
-        if self._session.read_only:
-            raise ReadOnlyViolation("dynamodb", "BatchWriteItem")
+        refuse_read_only(self._session, "dynamodb", "BatchWriteItem")
         check_format(fmt)
         if rate is not None and rate <= 0:
             raise UserInputError("Invalid rate", "give a positive number of WCU per second")
@@ -163,35 +200,75 @@ class TransferService:
                 f"{rate:g} WCU/s needs more than a day for {total:,} records: give at least "
                 f"{math.ceil(total / MAX_IMPORT_SECONDS * 1000) / 1000:g}",
             )
-        # The side files must be writable before the first write: a checkpoint that cannot be
-        # saved would make the import impossible to resume.
-        await checkpoints.write(cp_path, fingerprint, done)
-        try:
-            failure_file = await asyncio.to_thread(open, fail_path, "w", encoding="utf-8")
-        except OSError as exc:
-            raise UserInputError(
-                f"Cannot write the failure file {fail_path}", exc.strerror or str(exc)
-            ) from None
-        importer = Importer(
-            self._session,
-            table,
-            source,
-            fmt=fmt,
-            fingerprint=fingerprint,
-            done=done,
-            total=total,
-            invalid=invalid,
-            failures=fail_path,
-            failure_file=failure_file,
-            rate=rate,
-            concurrency=concurrency,
-            progress=progress,
-            max_attempts=max_attempts,
+        first = await asyncio.to_thread(first_batch, table, source, fmt, done, invalid)
+        already = sum(1 for n in range(1, total + 1) if n in done and n not in invalid)
+        to_write = total - len(invalid) - already
+
+        async def send() -> ImportResult:
+            now = await asyncio.to_thread(checkpoints.fingerprint, source, table, fmt)
+            if now != fingerprint:
+                raise UserInputError(
+                    f"{source} changed since it was validated", "review the import again"
+                )
+            # The side files must be writable before the first write: a checkpoint that cannot
+            # be saved would make the import impossible to resume.
+            await checkpoints.write(cp_path, fingerprint, done)
+            try:
+                failure_file = await asyncio.to_thread(open, fail_path, "w", encoding="utf-8")
+            except OSError as exc:
+                raise UserInputError(
+                    f"Cannot write the failure file {fail_path}", exc.strerror or str(exc)
+                ) from None
+            importer = Importer(
+                self._session,
+                table,
+                source,
+                fmt=fmt,
+                fingerprint=fingerprint,
+                done=done,
+                total=total,
+                invalid=invalid,
+                failures=fail_path,
+                failure_file=failure_file,
+                rate=rate,
+                concurrency=concurrency,
+                progress=progress,
+                max_attempts=max_attempts,
+            )
+            result = await importer.run()
+            if count:
+                result = dataclasses.replace(result, table_count=await self.count(table.name))
+            return result
+
+        requests: tuple[PlannedRequest, ...] = ()
+        if first:
+            requests = (
+                PlannedRequest("dynamodb", "BatchWriteItem", {"RequestItems": {table.name: first}}),
+            )
+        notes = ["each record replaces the whole item with its key (PutRequest)"]
+        if invalid:
+            notes.append(f"{len(invalid):,} invalid records are not sent: see {fail_path}")
+        if already:
+            notes.append(f"{already:,} records are already written (checkpoint): skipped")
+        pace = f"at most {rate:g} WCU/s" if rate else f"{concurrency} requests in flight"
+        return Plan(
+            f"Import {to_write:,} records from {source.name} into {table.name}?",
+            requests,
+            checks=(
+                f"{source.name} is unchanged since it was validated (size, modification time)",
+            ),
+            then=(
+                "UnprocessedItems, throttling and dropped connections are retried with "
+                "exponential backoff and jitter",
+                f"records DynamoDB refuses go to {fail_path}; written ranges to {cp_path.name}",
+                *(["the table's items are counted (Select=COUNT scan)"] if count else []),
+            ),
+            notes=tuple(notes),
+            confirm_label=f"Import {to_write:,}",
+            summary=f"{to_write:,} records in BatchWriteItem requests of at most 25 items, "
+            f"{pace}; the first request is shown",
+            sender=send,
         )
-        result = await importer.run()
-        if count:
-            result = dataclasses.replace(result, table_count=await self.count(table.name))
-        return result
 
     async def count(self, table: str, segments: int = 4) -> int:
         """The exact number of items (a parallel Select=COUNT scan)."""
