@@ -19,7 +19,8 @@ from typing import Any
 
 from ddbconsole.codec import AttributeValue, Item
 from ddbconsole.errors import (
-    AwsError,
+    ConnectionProblem,
+    DdbConsoleError,
     ItemConflict,
     ReadOnlyViolation,
     UserInputError,
@@ -54,8 +55,7 @@ from ddbconsole.services.item_rules import validate_item as validate_item
 from ddbconsole.services.item_rules import validate_key as validate_key
 from ddbconsole.services.partiql_history import StatementHistory
 from ddbconsole.services.plans import Plan, execute
-from ddbconsole.services.retry import THROTTLE_CODES
-from ddbconsole.services.retry import backoff as _backoff
+from ddbconsole.services.retry import Retrier, is_transient
 from ddbconsole.services.session import AwsSession
 
 ProgressCallback = Callable[[int, int], object]
@@ -389,24 +389,33 @@ class ItemService:
         chunks = [pending_keys[i : i + BATCH_SIZE] for i in range(0, total, BATCH_SIZE)]
         for number, chunk in enumerate(chunks):
             pending = chunk
-            attempt = 0
+            # Sent once by botocore, retried here (services/retry.py): errors and unprocessed
+            # keys share one attempt count per chunk.
+            retrier = Retrier(
+                max_attempts, sleep=lambda d: _sleep(d), base=base_delay, cap=max_delay
+            )
             while pending:
-                attempt += 1
+                retrier.begin()
                 try:
                     requests += 1
-                    resp = await self._call(
+                    resp = await self._session.call(
+                        "dynamodb",
                         "batch_write_item",
+                        retry=False,
                         RequestItems={table: [{"DeleteRequest": {"Key": k}} for k in pending]},
                     )
-                except AwsError as exc:
-                    if exc.code in THROTTLE_CODES and attempt < max_attempts:
+                except DdbConsoleError as exc:
+                    if isinstance(exc, ReadOnlyViolation):
+                        raise
+                    if retrier.can_retry(exc):
                         retries += 1
-                        await _sleep(_backoff(attempt, base_delay, max_delay))
+                        await retrier.wait()
                         continue
                     reason = str(exc)
                     failed.extend(FailedKey(k, reason) for k in pending)
-                    if exc.code not in THROTTLE_CODES:
-                        # Not transient (permissions, validation, missing table): stop here.
+                    if not is_transient(exc) or isinstance(exc, ConnectionProblem):
+                        # Not transient (permissions, validation, missing table), or the
+                        # endpoint unreachable through every retry: stop here.
                         rest = [k for c in chunks[number + 1 :] for k in c]
                         failed.extend(FailedKey(k, f"not attempted: {reason}") for k in rest)
                         return BatchResult(total, done, tuple(failed), requests, retries)
@@ -420,14 +429,16 @@ class ItemService:
                     progress_cb(done, total)
                 if not unprocessed:
                     break
-                if attempt >= max_attempts:
+                if not retrier.can_retry():
                     failed.extend(
-                        FailedKey(k, f"still unprocessed after {attempt} attempts (throttled)")
+                        FailedKey(
+                            k, f"still unprocessed after {retrier.attempt} attempts (throttled)"
+                        )
                         for k in unprocessed
                     )
                     break
                 retries += 1
-                await _sleep(_backoff(attempt, base_delay, max_delay))
+                await retrier.wait()
                 pending = unprocessed
         return BatchResult(total, done, tuple(failed), requests, retries)
 
