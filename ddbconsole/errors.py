@@ -237,7 +237,7 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
     return DdbConsoleError("Unexpected error", f"{name}: {exc}", code=name)
 
 
-# --- items (issue 3) ------------------------------------------------------------------------------
+# --- items ------------------------------------------------------------------------------------------
 
 
 class ItemConflict(ConditionFailed):

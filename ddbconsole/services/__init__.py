@@ -59,7 +59,7 @@ class Services:
 
     @cached_property
     def admin(self) -> TableAdminService:
-        """Create, delete and configure tables (issue 4)."""
+        """Create, delete and configure tables."""
         from ddbconsole.services.table_admin import TableAdminService
 
         return TableAdminService(self.session)
@@ -72,7 +72,7 @@ class Services:
 
     @cached_property
     def transfer(self) -> TransferService:
-        """Bulk export and import (issue 8)."""
+        """Bulk export and import."""
         from ddbconsole.services.transfer import TransferService
 
         return TransferService(self.session, self.items)

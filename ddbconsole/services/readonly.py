@@ -1,4 +1,6 @@
-"""The read-only allow-list, enforced as a client event hook (DESIGN.md rule 1).
+"""The read-only allow-list, enforced as a client event hook.
+
+See docs/ARCHITECTURE.md, "Read-only at the client".
 
 When read-only is on, every client the console opens gets a `before-parameter-build` hook that raises
 ReadOnlyViolation for any operation not listed here, before a request is even built: nothing leaves the
