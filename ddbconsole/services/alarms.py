@@ -16,6 +16,7 @@ from ddbconsole.services.session import AwsSession
 
 SERVICE = "cloudwatch"
 NAMESPACE = "AWS/DynamoDB"
+ALARM_STATE_PAGES = 10  # DescribeAlarms pages (100 alarms each) read for alarm states, at most
 
 
 def _metric(raw: dict[str, Any], *, stat: Any, period: Any, query_id: str | None) -> AlarmMetric:
@@ -77,6 +78,15 @@ def parse_alarm(raw: dict[str, Any]) -> AlarmInfo:
     )
 
 
+def tables_of(alarm: AlarmInfo) -> set[str]:
+    """The tables whose metrics (their indexes' included) `alarm` watches."""
+    return {
+        m.dimensions["TableName"]
+        for m in alarm.metrics
+        if m.namespace == NAMESPACE and "TableName" in m.dimensions
+    }
+
+
 def watches_table(alarm: AlarmInfo, table: str) -> bool:
     return any(
         m.namespace == NAMESPACE and m.dimensions.get("TableName") == table for m in alarm.metrics
@@ -108,3 +118,24 @@ class AlarmService:
         async for page in self.iter_alarms(name_prefix=name_prefix):
             found += [a for a in page if watches_table(a, table)]
         return sorted(found, key=lambda a: a.name)
+
+    async def by_table(
+        self, *, max_pages: int = ALARM_STATE_PAGES
+    ) -> tuple[dict[str, list[AlarmInfo]], int]:
+        """Every metric alarm on a DynamoDB table, by table; and the DescribeAlarms calls it took
+        (at most `max_pages`)."""
+        found: dict[str, list[AlarmInfo]] = {}
+        pages = 0
+        async for page in self.iter_alarms():
+            pages += 1
+            for alarm in page:
+                for table in tables_of(alarm):
+                    found.setdefault(table, []).append(alarm)
+            if pages >= max_pages:
+                break
+        return found, pages
+
+    async def states_by_table(self, *, max_pages: int = ALARM_STATE_PAGES) -> dict[str, int]:
+        """How many alarms are in ALARM, per table (tables with none are absent)."""
+        found, _ = await self.by_table(max_pages=max_pages)
+        return {t: n for t, alarms in found.items() if (n := sum(a.in_alarm for a in alarms))}

@@ -1,6 +1,6 @@
 """CloudWatch metrics for the live pane and the all-tables overview, in as few calls as CloudWatch allows.
 
-Everything one screen shows is ONE GetMetricData request (DESIGN.md, Performance). The bounds:
+Everything one screen shows is ONE GetMetricData request. The bounds:
 
 * GetMetricData takes at most 500 MetricDataQueries per call, so a screen with Q queries costs
   ceil(Q / 500) calls. A table with G GSIs and the default 10 operations needs 38 + 6·G queries:
@@ -27,6 +27,7 @@ from typing import Any
 
 from ddbconsole.errors import UserInputError
 from ddbconsole.models import (
+    AlarmInfo,
     Attention,
     MetricSeries,
     MetricsOverview,
@@ -502,12 +503,30 @@ def _attention(row: TableHealth) -> Attention:
     return "ok"
 
 
-_RANK: dict[str, int] = {"throttling": 0, "errors": 1, "high-utilisation": 2, "ok": 3}
+# How urgent each attention is, most urgent first: one ranking for the service's order of the
+# overview's rows and for the overview screen, which also knows alarms in ALARM ("alarm").
+ATTENTION_RANK: dict[str, int] = {
+    "throttling": 0,
+    "alarm": 1,
+    "errors": 2,
+    "high-utilisation": 3,
+    "ok": 4,
+}
+
+
+def attention_with_alarms(row: TableHealth, alarms: Iterable[AlarmInfo]) -> str:
+    """The row's attention once the table's alarms are known: an alarm in ALARM ranks just after
+    throttling."""
+    if row.attention == "throttling":
+        return "throttling"
+    if any(a.in_alarm for a in alarms):
+        return "alarm"
+    return row.attention
 
 
 def _attention_order(row: TableHealth) -> tuple[int, float, float, float, str]:
     return (
-        _RANK[row.attention],
+        ATTENTION_RANK[row.attention],
         -row.throttles,
         -row.system_errors,
         -(row.utilisation or 0.0),

@@ -15,17 +15,16 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ddbconsole.config import Profile, Settings
-from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
+from ddbconsole.errors import ReadOnlyViolation
 from ddbconsole.services import Services
 from ddbconsole.services.prefetch import TablePrefetch
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.commands import action_commands
 from ddbconsole.ui.common.help import HelpScreen
 from ddbconsole.ui.common.pickers import ProfilePicker, RegionPicker
+from ddbconsole.ui.context import ConsoleContext
 from ddbconsole.ui.errors import describe_error
-from ddbconsole.ui.keys import (
-    APP_ACTIONS,
-)
+from ddbconsole.ui.keys import APP_ACTIONS
 from ddbconsole.ui.main import MainScreen
 
 ServicesFactory = Callable[[Settings], Services]
@@ -50,7 +49,14 @@ class DdbConsoleApp(App[int]):
         self.services = services or services_factory(settings)
         # Table names being listed by a forked child during start-up (used once, then None).
         self.prefetch = prefetch
-        self.errors: list[DdbConsoleError] = []  # every error reported, newest last (tests read it)
+
+    @property
+    def read_only(self) -> bool:
+        return self.settings.read_only
+
+    def take_prefetch(self) -> TablePrefetch | None:
+        prefetch, self.prefetch = self.prefetch, None
+        return prefetch
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -74,7 +80,6 @@ class DdbConsoleApp(App[int]):
     def report_error(self, exc: BaseException | None, source: str = "") -> None:
         """The one place errors become notifications: a title and one line of advice."""
         err = describe_error(exc, self.settings.profile.aws_profile)
-        self.errors.append(err)
         severity: SeverityLevel = "warning" if isinstance(err, ReadOnlyViolation) else "error"
         self.notify(err.advice or err.title, title=err.title, severity=severity, timeout=10)
 
@@ -92,7 +97,7 @@ class DdbConsoleApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keys, self.settings.read_only))
 
-    # --- metrics (issue 6): the all-tables overview and the operation log ----------------------
+    # --- the all-tables overview and the operation log -----------------------------------------
 
     def action_overview(self) -> None:
         from ddbconsole.ui.metrics.overview import OverviewScreen
@@ -153,3 +158,7 @@ def make_app(
 ) -> DdbConsoleApp:
     """The app factory, shared by the CLI and the tests."""
     return DdbConsoleApp(settings, services_factory, services, prefetch)
+
+
+def _context(app: DdbConsoleApp) -> ConsoleContext:
+    return app  # the type checker proves the app is what screens and widgets take it for

@@ -51,7 +51,7 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Switch region",
         "Connect to another AWS region",
     ),
-    # Metrics (issue 6): app-level screens.
+    # Metrics: app-level screens.
     Action(
         "overview",
         "O",
@@ -95,7 +95,7 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Show table settings",
         "Settings tab",
     ),
-    # Tables (issue 4): create and delete act on the whole account, so they live on the main screen.
+    # Tables: create and delete act on the whole account, so they live on the main screen.
     Action("new_table", "C", "new_table", "Create table", "Create table",
            "Form for a new table: keys, billing, indexes, stream, tags; shows the request first",
            write=True),
@@ -128,7 +128,7 @@ ITEM_ACTIONS: tuple[Action, ...] = (
            "Put items from a file (validated, batched, resumable, failure file)", write=True),
 )  # fmt: skip
 
-# Capacity tab (issue 5). The target row (table or a GSI) is the pane's cursor, changeable in forms.
+# Capacity tab. The target row (table or a GSI) is the pane's cursor, changeable in forms.
 CAPACITY_ACTIONS: tuple[Action, ...] = (
     Action("cap_switch_billing", "b", "switch_billing", "Billing mode", "Switch billing mode",
            "On-demand <-> provisioned (4 switches to on-demand per 24 h)", write=True),
@@ -148,7 +148,7 @@ CAPACITY_ACTIONS: tuple[Action, ...] = (
            "Re-estimate each capacity choice's monthly cost from CloudWatch"),
 )  # fmt: skip
 
-# Metrics tab (issue 6). Alarm keys are upper case: n/e/d belong to items in the Items tab.
+# Metrics tab. Alarm keys are upper case: n/e/d belong to items in the Items tab.
 METRICS_ACTIONS: tuple[Action, ...] = (
     Action("metrics_range_longer", "greater_than_sign", "range_longer", "Range +",
            "Longer metrics range", "Widen the charts' time range (15 min .. 14 days)"),
@@ -170,7 +170,7 @@ METRICS_ACTIONS: tuple[Action, ...] = (
            "Delete the selected alarm", write=True),
 )  # fmt: skip
 
-# Settings tab (issue 4): every change shows the exact request and asks before sending.
+# Settings tab: every change shows the exact request and asks before sending.
 TABLE_ACTIONS: tuple[Action, ...] = (
     Action("table_ttl", "T", "edit_ttl", "TTL", "Change time to live",
            "Enable or disable TTL and its attribute (AWS allows one change per hour)", write=True),

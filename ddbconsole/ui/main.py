@@ -11,10 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from ddbconsole.ui.bindings import make_binding
-from ddbconsole.ui.errors import WorkerErrors, describe_error
+from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.keys import MAIN_ACTIONS
 from ddbconsole.ui.messages import TableDescribed, TablesLoaded
 from ddbconsole.ui.tables.settings_pane import SettingsPane
@@ -24,7 +24,6 @@ from ddbconsole.ui.tables.table_list import TableList
 
 if TYPE_CHECKING:
     from ddbconsole.models import TableInfo
-    from ddbconsole.ui.app import DdbConsoleApp
     from ddbconsole.ui.capacity.capacity_pane import CapacityPane
     from ddbconsole.ui.items.items_pane import ItemsPane
     from ddbconsole.ui.metrics.metrics_pane import MetricsPane
@@ -38,20 +37,18 @@ LAZY_PANES = {
 }
 
 
-class MainScreen(WorkerErrors, Screen[None]):
+class MainScreen(ConsoleBase, Screen[None]):
     BINDINGS = [make_binding(a) for a in MAIN_ACTIONS]
+    # Create and delete table: hidden in read-only, on-call users never see them.
+    WRITE_ACTIONS = write_actions(MAIN_ACTIONS)
     # Describing on every cursor move would flood the API while scrolling: wait for a pause.
     DESCRIBE_DELAY = 0.15
 
     def __init__(self) -> None:
         super().__init__()
         self.selected_table: str | None = None
-        self._pending_select: str | None = None  # a table to highlight once listed (issue 4)
+        self._pending_select: str | None = None  # a table to highlight once listed
         self.table_info: TableInfo | None = None  # the selected table's description, once known
-
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -65,7 +62,7 @@ class MainScreen(WorkerErrors, Screen[None]):
                 ):
                     yield TabPane(title, id=tab_id)  # its pane is mounted when first shown
                 with TabPane("Settings", id="settings"):
-                    yield SettingsPane(id="settings-pane")  # TableDetails + actions (issue 4)
+                    yield SettingsPane(id="settings-pane")  # TableDetails + its actions
         yield Footer()
 
     def on_mount(self) -> None:
@@ -74,15 +71,15 @@ class MainScreen(WorkerErrors, Screen[None]):
         self.query_one(TableList).option_list.focus()
 
     def refresh_status(self) -> None:
-        app = self.ddb_app
+        app = self.ctx
         self.query_one(StatusBar).show(app.settings, app.services.session.region)
 
     # --- tables -------------------------------------------------------------------------------
 
     @work(exclusive=True, exit_on_error=False, group="tables")
     async def load_tables(self) -> None:
-        app = self.ddb_app
-        prefetch, app.prefetch = app.prefetch, None
+        app = self.ctx
+        prefetch = app.take_prefetch()
         if prefetch is not None:
             listed = await prefetch.names()
             app.services.session.prepare()  # now that the screen is up
@@ -91,7 +88,7 @@ class MainScreen(WorkerErrors, Screen[None]):
                 self.post_message(TablesLoaded(tuple(listed), done=True))
                 return
         names: list[str] = []
-        async for page in self.ddb_app.services.tables.iter_table_names():
+        async for page in app.services.tables.iter_table_names():
             names.extend(page)
             self.post_message(TablesLoaded(tuple(names), done=False))
         self.post_message(TablesLoaded(tuple(names), done=True))
@@ -106,14 +103,14 @@ class MainScreen(WorkerErrors, Screen[None]):
             if not message.names:
                 self.query_one(TableDetails).show_message("No tables in this account and region.")
 
-    # --- alarm markers and metrics polling (issue 6) --------------------------------------------
+    # --- alarm markers and metrics polling ------------------------------------------------------
 
     @work(exclusive=True, exit_on_error=False, group="alarm-states")
     async def load_alarm_states(self) -> None:
         """Which tables have alarms in ALARM: at most ALARM_STATE_PAGES DescribeAlarms calls."""
-        from ddbconsole.ui.metrics.overview import ALARM_STATE_PAGES, alarm_states
+        from ddbconsole.services.alarms import ALARM_STATE_PAGES
 
-        states = await alarm_states(self.ddb_app.services.alarms, max_pages=ALARM_STATE_PAGES)
+        states = await self.ctx.services.alarms.states_by_table(max_pages=ALARM_STATE_PAGES)
         self.query_one(TableList).set_alarm_states(states)
 
     def on_metrics_pane_alarms_loaded(self, message: MetricsPane.AlarmsLoaded) -> None:
@@ -159,11 +156,10 @@ class MainScreen(WorkerErrors, Screen[None]):
         """Jump to `name` in the table list (the overview's Enter)."""
         self.query_one(TableList).select(name)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "tables":
-            err = describe_error(event.worker.error, self.ddb_app.settings.profile.aws_profile)
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        if worker.group == "tables":
+            err = self.describe(error)
             self.query_one(TableList).show_error(err.title, err.advice)
-        super().on_worker_state_changed(event)
 
     @on(OptionList.OptionHighlighted, "#tables")
     def table_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -175,7 +171,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="describe")
     async def describe_table(self, name: str, delay: float | None = None) -> None:
         await asyncio.sleep(self.DESCRIBE_DELAY if delay is None else delay)
-        info = await self.ddb_app.services.tables.describe(name)
+        info = await self.ctx.services.tables.describe(name)
         self.post_message(TableDescribed(info))
 
     def on_table_described(self, message: TableDescribed) -> None:
@@ -238,11 +234,7 @@ class MainScreen(WorkerErrors, Screen[None]):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    # --- tables: create and delete (issue 4; the flows live in SettingsPane) -------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Hidden in read-only: on-call users never see them (the client hook refuses them anyway).
-        return not (action in ("new_table", "delete_table") and self.ddb_app.settings.read_only)
+    # --- tables: create and delete (the flows live in SettingsPane) ----------------------------
 
     def action_new_table(self) -> None:
         self.query_one(SettingsPane).new_table()

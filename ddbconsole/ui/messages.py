@@ -16,14 +16,6 @@ class TablesLoaded(Message):
         self.done = done
 
 
-class TableSelected(Message):
-    """The user moved to another table."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-
-
 class TableDescribed(Message):
     """A full description of the selected table arrived."""
 
@@ -33,7 +25,3 @@ class TableDescribed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TableDescribed) and message.info.name == self.info.name
-
-
-class ConnectionChanged(Message):
-    """Profile or region switched: every pane reloads."""

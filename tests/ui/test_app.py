@@ -18,6 +18,7 @@ from ddbconsole.ui.tables.table_list import TableList
 from tests.conftest import make_settings
 from tests.helpers import static_text, wait_for
 from tests.ui.conftest import fast_services
+from tests.ui.reported import last_reported, reported
 
 SIZE = (160, 48)
 
@@ -163,8 +164,8 @@ async def test_unreachable_endpoint_is_explained(isolated_env: object) -> None:
     settings = make_settings("http://127.0.0.1:9")  # discard port: connection refused
     app = DdbConsoleApp(settings, fast_services)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: bool(app.errors), timeout=30)
-        assert app.errors[-1].title == "Cannot reach the endpoint"
+        await wait_for(pilot, lambda: bool(reported(app)), timeout=30)
+        assert last_reported(app).title == "Cannot reach the endpoint"
         count = _rendered(app.screen.query_one("#table-count", Static))
         assert "Cannot reach the endpoint" in count
 

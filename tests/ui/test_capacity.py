@@ -19,7 +19,6 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ddbconsole.demo.seed import add_target_tracking
 from ddbconsole.demo.server import MotoProcess
-from ddbconsole.services.capacity import SwitchLimitReached
 from ddbconsole.services.capacity_store import SwitchLedger, table_key
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.capacity.capacity_forms import (
@@ -39,6 +38,7 @@ from tests.services.test_capacity import (
     policies,
     targets,
 )
+from tests.ui.reported import last_reported, reported
 
 SIZE = (180, 50)
 GSI = "ByStatus"
@@ -125,7 +125,7 @@ async def confirm_and_wait(
     before = pane.state
     await pilot.press("y")
     await wait_for(pilot, lambda: pane.state is not before and done())
-    assert not app.errors, app.errors
+    assert not reported(app), reported(app)
 
 
 def summary(pane: CapacityPane) -> str:
@@ -221,9 +221,9 @@ async def test_edit_gsi_throughput_with_validation(
         # The service's rules show in the form too, and go through the error funnel.
         read.value = "5"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: bool(app.errors))
+        await wait_for(pilot, lambda: bool(reported(app)))
         assert "No change for ByStatus" in static_text(form.query_one("#form-error", Static))
-        assert app.errors[-1].title == "No change for ByStatus"
+        assert last_reported(app).title == "No change for ByStatus"
         assert isinstance(app.screen, ThroughputForm) and read.value == "5"
         read.value, write.value = "12", "9"
         moto_server.reset_requests()
@@ -241,7 +241,7 @@ async def test_edit_gsi_throughput_with_validation(
         form.query_one("#read", Input).value = "12"
         form.query_one("#write", Input).value = "9"
         await submit(app, pilot)
-        app.errors.clear()
+        app.clear_notifications()
         await confirm_and_wait(
             app,
             pilot,
@@ -353,8 +353,10 @@ async def test_fifth_switch_within_24_hours_is_refused_before_sending(
         assert expected in static_text(form.query_one("#budget"))
         moto_server.reset_requests()
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: bool(app.errors))
-        assert isinstance(app.errors[-1], SwitchLimitReached)
+        await wait_for(pilot, lambda: bool(reported(app)))
+        # SwitchLimitReached, as the user reads it
+        assert last_reported(app).title == f"No switch to on-demand left for {table}"
+        assert "switches to on-demand per rolling 24 hours" in last_reported(app).message
         assert isinstance(app.screen, CapacityForm)  # still open, nothing to confirm
         error = static_text(app.screen.query_one("#form-error", Static))
         assert "No switch to on-demand left" in error and "4 switches" in error
@@ -486,8 +488,9 @@ async def test_plan_changed_since_confirmation_is_not_sent(
         )
         moto_server.reset_requests()
         await pilot.press("y")
-        await wait_for(pilot, lambda: bool(app.errors))
-        assert app.errors[-1].code == "PlanChanged"
+        await wait_for(pilot, lambda: bool(reported(app)))
+        # PlanChanged, as the user reads it
+        assert last_reported(app).title == "The table changed since the requests were shown"
         assert sent(moto_server) == []
     assert (
         ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"]

@@ -18,6 +18,7 @@ from ddbconsole.ui.items.items_pane import ItemsPane
 from ddbconsole.ui.items.partiql import PartiQLScreen
 from ddbconsole.ui.main import MainScreen
 from tests.helpers import show_table, static_text, wait_for
+from tests.ui.reported import last_reported, reported
 
 SIZE = (180, 50)
 
@@ -148,8 +149,8 @@ async def test_bad_filter_is_explained_and_kept(
         box.value = "kind = click"
         box.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(app.errors))
-        assert "Filter" in app.errors[-1].title and "column" in app.errors[-1].advice
+        await wait_for(pilot, lambda: bool(reported(app)))
+        assert "Filter" in last_reported(app).title and "column" in last_reported(app).message
         assert box.value == "kind = click"
         box.value = 'kind = "click" and n >= 25'
         box.focus()
@@ -235,8 +236,8 @@ async def test_invalid_json_keeps_text_and_points_at_line(
         broken = area.text.replace('"kind"', '"kind" "oops"', 1)
         area.load_text(broken)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: bool(app.errors))
-        assert "line" in str(app.errors[-1])
+        await wait_for(pilot, lambda: bool(reported(app)))
+        assert "line" in f"{last_reported(app).title}: {last_reported(app).message}"
         assert (
             isinstance(app.screen, ItemEditorScreen)
             and app.screen.query_one(TextArea).text == broken
@@ -258,7 +259,13 @@ async def test_new_item_and_delete_with_confirmation(
         assert '"pk": ""' in area.text and '"sk": 0' in area.text
         area.load_text('{"pk": "dev-0", "sk": 0, "x": 1}')  # exists already
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: bool(app.errors) and app.errors[-1].code == "ItemExists")
+        await wait_for(  # ItemExists, as the user reads it
+            pilot,
+            lambda: (
+                bool(reported(app))
+                and last_reported(app).title == f"Item already exists in {events_table}"
+            ),
+        )
         area.load_text('{"pk": "new", "sk": 1, "x": 1}')
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
@@ -364,8 +371,13 @@ async def test_partiql_select_pages_into_browser(
             f"DELETE FROM \"{events_table}\" WHERE pk = 'dev-2' AND sk = 2"
         )
         await pilot.press("ctrl+r")
-        await wait_for(
-            pilot, lambda: bool(app.errors) and app.errors[-1].code == "ReadOnlyViolation"
+        await wait_for(  # ReadOnlyViolation, as the user reads it: a warning
+            pilot,
+            lambda: (
+                bool(reported(app))
+                and last_reported(app).title.startswith("Read-only mode:")
+                and last_reported(app).severity == "warning"
+            ),
         )
 
 

@@ -17,6 +17,7 @@ from ddbconsole.ui.items.partiql import PartiQLScreen
 from ddbconsole.ui.main import MainScreen
 from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import create_table_with_gsi, static_text, wait_for
+from tests.ui.reported import last_reported, reported
 from tests.ui.test_items import SIZE, events_table, open_items, rows
 
 __all__ = ["events_table"]  # the fixture, shared with test_items
@@ -69,7 +70,7 @@ async def test_refresh_does_not_resend_a_partiql_write(
         )
         await pilot.pause(0.5)
         assert statements_sent(moto_server) == 0
-        assert not app.errors  # a resent INSERT would fail: the item exists
+        assert not reported(app)  # a resent INSERT would fail: the item exists
         # A SELECT result still reloads with one request.
         await run_partiql(app, pilot, pane, f"SELECT * FROM \"{events_table}\" WHERE pk = 'once'")
         await wait_for(pilot, lambda: pane.source.startswith("PartiQL SELECT") and page_shown(pane))
@@ -100,7 +101,7 @@ async def test_partiql_write_asks_first_and_cancel_keeps_the_statement(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: "Item" in client.get_item(TableName=events_table, Key=key))
-        assert not app.errors
+        assert not reported(app)
 
 
 async def test_escape_leaves_the_editor_after_asking_to_discard(
@@ -147,8 +148,8 @@ async def test_failed_page_request_restores_the_info_line(
         box.value = "click"
         box.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(app.errors))
-        assert "Consistent read is not available on ByKind" in app.errors[-1].title
+        await wait_for(pilot, lambda: bool(reported(app)))
+        assert "Consistent read is not available on ByKind" in last_reported(app).title
         await pilot.pause(0.2)
         info = static_text(pane.query_one("#page-info", Static), width=300)
         assert "loading" not in info

@@ -33,6 +33,7 @@ from ddbconsole.ui.metrics.alarm_form import AlarmForm
 from ddbconsole.ui.metrics.metrics_pane import MetricsPane
 from ddbconsole.ui.tables.table_list import TableList
 from tests.helpers import create_table_with_gsi, show_table, static_text, wait_for
+from tests.ui.reported import reported
 
 SIZE = (180, 56)
 GSI = "ByKind"
@@ -89,6 +90,12 @@ def gmd_calls(server: MotoProcess) -> int:
     return sum(1 for r in server.requests() if r["operation"] == "GetMetricData")
 
 
+def polls_sent(server: MotoProcess) -> int:
+    """Metrics polls that reached the server: each reads the table's alarms with one DescribeAlarms
+    (they fit one page) beside its GetMetricData. Only while nothing else reads alarms."""
+    return sum(1 for r in server.requests() if r["operation"] == "DescribeAlarms")
+
+
 async def open_metrics(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> MetricsPane:
     screen = await show_table(app, pilot, table, "3")
     await wait_for(pilot, lambda: screen.metrics_pane is not None)
@@ -135,13 +142,13 @@ async def test_pane_renders_series_in_one_call_and_refreshes(
         assert "read events 4" in summary
         assert "last updated" in pane.status_text and "live, every 1 s" in pane.status_text
 
-        # The timer re-arms after each poll: more polls come, each exactly one GetMetricData.
+        # The timer re-arms after each poll: more polls come, each exactly one GetMetricData
+        # (and one DescribeAlarms: the table's alarms fit one page, so it counts the polls).
         await idle(pilot, pane)
         moto_server.reset_requests()
-        before = pane.polls
-        await wait_for(pilot, lambda: pane.polls >= before + 2, timeout=10)
+        await wait_for(pilot, lambda: polls_sent(moto_server) >= 2, timeout=10)
         await idle(pilot, pane)
-        assert gmd_calls(moto_server) == pane.polls - before
+        assert gmd_calls(moto_server) == polls_sent(moto_server)
 
         # Pause, then switch to the GSI: drawn from the snapshot held, no request.
         await pilot.press("s")
@@ -201,10 +208,10 @@ async def test_r_refreshes_the_metrics_shown(
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_metrics(app, pilot, metrics_table)
         await idle(pilot, pane)
-        polls = pane.polls
+        updated = pane.updated_at
         moto_server.reset_requests()
         await pilot.press("r")
-        await wait_for(pilot, lambda: pane.polls == polls + 1)
+        await wait_for(pilot, lambda: pane.updated_at != updated)  # the poll completed
         await idle(pilot, pane)
         assert gmd_calls(moto_server) == 1
 
@@ -223,9 +230,8 @@ async def test_polling_stops_while_hidden(
         assert gmd_calls(moto_server) == 0
         assert "not polling while hidden" in pane.status_text
         # Shown again: it polls at once (the data is stale) and keeps polling.
-        polls = pane.polls
         await pilot.press("3")
-        await wait_for(pilot, lambda: pane.polls >= polls + 2, timeout=10)
+        await wait_for(pilot, lambda: gmd_calls(moto_server) >= 2, timeout=10)
         # Another screen on top (help): no polling either.
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -233,18 +239,20 @@ async def test_polling_stops_while_hidden(
         moto_server.reset_requests()
         await pilot.pause(2.5)
         assert gmd_calls(moto_server) == 0
-        polls = pane.polls
         await pilot.press("escape")
-        await wait_for(pilot, lambda: pane.polls > polls, timeout=10)
+        await wait_for(  # a poll went out and completed
+            pilot, lambda: gmd_calls(moto_server) > 0 and not pane.polling, timeout=10
+        )
         # The app suspended (ctrl+z): no polling until it resumes.
         await idle(pilot, pane)
         app.app_suspend_signal.publish(app)
         moto_server.reset_requests()
         await pilot.pause(2.5)
         assert gmd_calls(moto_server) == 0
-        polls = pane.polls
         app.app_resume_signal.publish(app)
-        await wait_for(pilot, lambda: pane.polls > polls, timeout=10)
+        await wait_for(  # a poll went out and completed
+            pilot, lambda: gmd_calls(moto_server) > 0 and not pane.polling, timeout=10
+        )
 
 
 async def test_slow_and_failing_cloudwatch_show_a_notice_and_recover(
@@ -275,14 +283,14 @@ async def test_slow_and_failing_cloudwatch_show_a_notice_and_recover(
             assert pane.shown
             await wait_for(pilot, lambda: pane.notice == "" and plan["slow"] == 0, timeout=10)
             # Failing: a clear notice (the last good data stays), reported once, then recovery.
-            errors = len(app.errors)
+            errors = len(reported(app))
             plan["fail"] = 2
             await wait_for(pilot, lambda: pane.failures >= 1, timeout=10)
             assert "CloudWatch failed" in pane.notice and "showing data from" in pane.notice
             assert pane.snapshot is not None
             await wait_for(pilot, lambda: pane.failures == 2, timeout=10)
             assert "2x" in pane.notice and "2 failed" in pane.status_text
-            assert len(app.errors) == errors + 1  # one notification per outage, not per poll
+            assert len(reported(app)) == errors + 1  # one notification per outage, not per poll
             await wait_for(pilot, lambda: pane.failures == 0, timeout=10)
             assert pane.notice == ""
             assert pane.snapshot is not good and pane.last_error is None

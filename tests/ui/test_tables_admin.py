@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, TextArea
 
 from ddbconsole.demo.server import MotoProcess
-from ddbconsole.services.table_admin import DeletionProtected
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.common.confirm import ConfirmScreen
 from ddbconsole.ui.main import MainScreen
@@ -31,6 +30,7 @@ from ddbconsole.ui.tables.table_settings import (
     TtlForm,
 )
 from tests.helpers import static_text, wait_for
+from tests.ui.reported import reported
 
 SIZE = (180, 60)
 READS = ("Describe", "List", "Get")
@@ -244,7 +244,10 @@ async def test_settings_then_delete(
         # Delete while protected: refused with the way out, nothing sent, no confirmation.
         moto_server.reset_requests()
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: any(isinstance(e, DeletionProtected) for e in app.errors))
+        await wait_for(  # DeletionProtected, as the user reads it
+            pilot,
+            lambda: any(n.title == f"Deletion protection is on for {name}" for n in reported(app)),
+        )
         assert not isinstance(app.screen, ConfirmScreen)
         status = static_text(pane(app).query_one("#settings-status"))  # type: ignore[arg-type]
         assert "Deletion protection is on" in status and "no-deletion-protection-enabled" in status

@@ -5,19 +5,36 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
-from textual.widgets import DataTable, Input, ProgressBar, Select
+import pytest
+from textual.widgets import Button, DataTable, Input, ProgressBar, Select, Static
 
-from ddbconsole.services.transfer import checkpoint_path
+from ddbconsole.services.transfer import TransferService, checkpoint_path
 from ddbconsole.services.transfer import importer as importer_module
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.items.transfer import TransferScreen
-from tests.helpers import wait_for
+from tests.helpers import static_text, wait_for
 from tests.services.test_transfer import canonical_lines, make_table, plain_lines, write_lines
+from tests.ui.reported import last_reported, reported
 from tests.ui.test_items import SIZE, events_table, open_items
 
 __all__ = ["events_table"]
+
+
+def status_lines(screen: TransferScreen) -> list[str]:
+    """Every text the dialog's status line shows from now on, in order."""
+    status = screen.query_one("#transfer-status", Static)
+    shown: list[str] = []
+    update = status.update
+
+    def record(content: Any = "", *args: Any, **kwargs: Any) -> None:
+        shown.append(str(content))
+        update(content, *args, **kwargs)
+
+    status.update = record  # type: ignore[method-assign]
+    return shown
 
 
 async def test_export_then_import_with_progress(
@@ -37,10 +54,12 @@ async def test_export_then_import_with_progress(
         assert isinstance(screen, TransferScreen)
         screen.query_one("#transfer-path", Input).value = str(out)
         screen.query_one("#transfer-extra", Input).value = "2"
+        shown = status_lines(screen)
         await pilot.click("#transfer-start")
         await wait_for(pilot, lambda: screen.result_text.startswith("Exported 30 items"))
         assert screen.query_one(ProgressBar).progress == 30
-        assert "items/s" in str(screen.last_progress.describe() if screen.last_progress else "")
+        assert shown[-1] == screen.result_text  # the progress line shown last before the result:
+        assert "items/s" in shown[-2]
         await pilot.press("escape")
         assert len(out.read_text().splitlines()) == 30
 
@@ -78,9 +97,8 @@ async def test_cancel_import_keeps_checkpoint(
             screen.query_one("#transfer-path", Input).value = str(source)
             screen.query_one("#transfer-extra", Input).value = "100"  # WCU/s: slow enough to cancel
             await pilot.click("#transfer-start")
-            await wait_for(
-                pilot, lambda: screen.last_progress is not None and screen.last_progress.items > 0
-            )
+            bar = screen.query_one(ProgressBar)
+            await wait_for(pilot, lambda: (bar.progress or 0) > 0)
             transfers = [w for w in app.workers if w.group == "transfer"]
             assert transfers
             await pilot.click("#transfer-cancel")
@@ -215,3 +233,35 @@ async def test_cancel_while_throttled_then_import_again_and_quit(
             await wait_for(pilot, lambda: not app.is_running, timeout=5)
     client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
     assert client.scan(TableName=target, Select="COUNT")["Count"] == 300
+
+
+async def test_a_bug_in_the_transfer_ends_it_with_the_error_shown(
+    app_for: Callable[..., DdbConsoleApp],
+    events_table: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a DdbConsoleError (a bug, say): the dialog still finishes, shows the error, and the app
+    reports it; it is never left "running"."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(TransferService, "export", broken)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        info = await app.services.tables.describe(events_table)
+        screen = TransferScreen(app.services, info, "export")
+        await app.push_screen(screen)
+        screen.query_one("#transfer-path", Input).value = str(tmp_path / "out.jsonl")
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: bool(reported(app)))
+        await wait_for(pilot, lambda: not screen.running)
+        status = static_text(screen.query_one("#transfer-status", Static))
+        assert "RuntimeError: disk on fire" in status
+        assert "RuntimeError: disk on fire" in screen.result_text
+        assert not screen.query_one("#transfer-start", Button).disabled  # can start again
+        assert screen.query_one("#transfer-cancel", Button).disabled
+        assert last_reported(app).title == "Unexpected error"
+        assert "RuntimeError: disk on fire" in last_reported(app).message
+        assert not (tmp_path / "out.jsonl").exists()

@@ -25,7 +25,7 @@ from ddbconsole.models import (
     ScalingSide,
 )
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.common.plan_form import FieldError, PlanForm
+from ddbconsole.ui.common.plan_form import FieldError, PlanForm, parse_int
 
 if TYPE_CHECKING:
     pass
@@ -40,26 +40,6 @@ SIDES: dict[str, tuple[ScalingSide, ...]] = {
 V = TypeVar("V")
 
 __all__ = ["FieldError"]  # re-exported for the capacity pane
-
-
-def parse_int(
-    raw: str, field: str, what: str, *, blank: int | None = None, minimum: int = 1
-) -> int | None:
-    """A whole number >= `minimum`; blank gives `blank` (None: required)."""
-    text = raw.strip().replace(",", "").replace("_", "")
-    if not text:
-        if blank is None:
-            raise FieldError(field, f"{what.capitalize()} is required", "type a whole number")
-        return blank
-    try:
-        value = int(text)
-    except ValueError:
-        raise FieldError(
-            field, f"Invalid {what}", f"type a whole number (got {raw.strip()!r})"
-        ) from None
-    if value < minimum:
-        raise FieldError(field, f"Invalid {what}", f"must be at least {minimum} (got {value})")
-    return value
 
 
 def optional_int(raw: str, field: str, what: str, minimum: int = 0) -> int | None:

@@ -1,4 +1,4 @@
-"""The Capacity tab: billing mode, throughput, auto scaling and the cost of each choice (issue 5).
+"""The Capacity tab: billing mode, throughput, auto scaling and the cost of each choice.
 
 State (DescribeTable + Application Auto Scaling) and recent scaling activities load in one worker,
 the cost what-if (CloudWatch) in another, so a slow GetMetricData never holds up the rest. Every
@@ -22,7 +22,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import (
@@ -37,7 +37,7 @@ from ddbconsole.models import (
 from ddbconsole.services.capacity_rules import DEFAULT_MIN_CAPACITY
 from ddbconsole.services.cost import DEFAULT_TARGET
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.capacity.capacity_forms import (
     AutoScalingForm,
     AutoScalingValues,
@@ -56,13 +56,12 @@ from ddbconsole.ui.capacity.capacity_switch import (
     switch_rules,
     utc,
 )
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
-from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import CAPACITY_ACTIONS
 
 if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService
-    from ddbconsole.ui.app import DdbConsoleApp
 
 HISTORY_DAYS = 14
 DEFAULT_MAX_CAPACITY = 100  # the service's default maximum for new auto scaling
@@ -224,7 +223,7 @@ def render_cost(estimate: CostEstimate) -> RenderableType:
     return Group(title, table, Text(""), verdict, Text(""), based_on, assumptions)
 
 
-class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
+class CapacityPane(ConsoleBase, VerticalScroll):
     WRITE_ACTIONS = write_actions(CAPACITY_ACTIONS)
     DEFAULT_CSS = """
     CapacityPane { height: 1fr; padding: 0 1; }
@@ -245,12 +244,8 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
         self.loaded_for: str | None = None
 
     @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def capacity(self) -> CapacityService:
-        return self.ddb_app.services.capacity
+        return self.ctx.services.capacity
 
     def compose(self) -> ComposeResult:
         yield Static("Select a table.", id="cap-summary")
@@ -324,18 +319,17 @@ class CapacityPane(HidesWritesWhenReadOnly, WorkerErrors, VerticalScroll):
             body = Group(body, Text("CloudWatch: " + "; ".join(usage.messages), style="yellow"))
         self.query_one("#cap-cost", Static).update(body)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failed loads say so in place (and, through the mixin, in a notification)."""
-        if event.state == WorkerState.ERROR and event.worker.group in ("capacity", "capacity-cost"):
-            err = describe_error(event.worker.error, self.ddb_app.settings.profile.aws_profile)
-            what = "Capacity" if event.worker.group == "capacity" else "Cost what-if"
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """Failed loads say so in place (and, through the base, in a notification)."""
+        if worker.group in ("capacity", "capacity-cost"):
+            err = self.describe(error)
+            what = "Capacity" if worker.group == "capacity" else "Cost what-if"
             text = Text(f"{what} unavailable: {err.title}", style="bold red")
             if err.advice:
                 text.append(f"\n{err.advice}", style="red")
             text.append("\nPress r to retry" if what == "Capacity" else "\nPress $ to retry")
-            target = "#cap-summary" if event.worker.group == "capacity" else "#cap-cost"
+            target = "#cap-summary" if worker.group == "capacity" else "#cap-cost"
             self.query_one(target, Static).update(text)
-        super().on_worker_state_changed(event)
 
     def show_state(self, state: CapacityState) -> None:
         self.state = state

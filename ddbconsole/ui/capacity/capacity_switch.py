@@ -20,8 +20,8 @@ from ddbconsole.ui.capacity.capacity_forms import (
     describe_target,
     field_row,
     optional_int,
-    parse_int,
 )
+from ddbconsole.ui.common.plan_form import parse_int
 
 FALLBACK_CAPACITY = 5  # when there is no consumed-capacity history to suggest from
 

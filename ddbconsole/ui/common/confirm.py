@@ -1,4 +1,4 @@
-"""Confirmation dialogs that say exactly what will be sent (DESIGN.md rule 6)."""
+"""Confirmation dialogs that say exactly what will be sent (docs/ARCHITECTURE.md, Every change is a Plan)."""
 
 from __future__ import annotations
 

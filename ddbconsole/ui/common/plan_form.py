@@ -22,12 +22,12 @@ from textual.widgets import Button, Input, Label, Static
 from ddbconsole.errors import DdbConsoleError, UserInputError
 from ddbconsole.models import PlannedRequest
 from ddbconsole.services.plans import Plan, request_json, session_cli
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
-from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.context import context_of
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services
-    from ddbconsole.ui.app import DdbConsoleApp
 
 V = TypeVar("V")
 
@@ -70,10 +70,10 @@ async def confirm_and_send(owner: Widget, plan: Plan) -> tuple[bool, Any]:
     """Show `plan`, wait for the answer and, if confirmed, send exactly it (`Services.execute`).
     Returns (confirmed, result). Call from a worker: every change is a Plan, shown before it is
     sent, and this is the one way the UI shows and sends one."""
-    app: DdbConsoleApp = owner.app  # type: ignore[assignment]
-    if not await app.push_screen_wait(plan_screen(plan, app.services)):
+    services = context_of(owner).services
+    if not await owner.app.push_screen_wait(plan_screen(plan, services)):
         return False, None
-    return True, await app.services.execute(plan)
+    return True, await services.execute(plan)
 
 
 def sent_title(plan: Plan) -> str:
@@ -89,7 +89,27 @@ class FieldError(UserInputError):
         self.field = field
 
 
-class PlanForm(WorkerErrors, ModalScreen[Plan | None], Generic[V]):
+def parse_int(
+    raw: str, field: str, what: str, *, blank: int | None = None, minimum: int = 1
+) -> int | None:
+    """A whole number >= `minimum`; blank gives `blank` (None: required)."""
+    text = raw.strip().replace(",", "").replace("_", "")
+    if not text:
+        if blank is None:
+            raise FieldError(field, f"{what.capitalize()} is required", "type a whole number")
+        return blank
+    try:
+        value = int(text)
+    except ValueError:
+        raise FieldError(
+            field, f"Invalid {what}", f"type a whole number (got {raw.strip()!r})"
+        ) from None
+    if value < minimum:
+        raise FieldError(field, f"Invalid {what}", f"must be at least {minimum} (got {value})")
+    return value
+
+
+class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
     """Title, intro, fields, error and status lines, Review/Cancel. Subclasses give the fields,
     `read_values` (raising FieldError/UserInputError) and a `build` coroutine making the Plan."""
 
@@ -166,8 +186,7 @@ class PlanForm(WorkerErrors, ModalScreen[Plan | None], Generic[V]):
             plan = await self.build(values)
         except DdbConsoleError as exc:
             self.show_error(exc)
-            app: DdbConsoleApp = self.app  # type: ignore[assignment]
-            app.report_error(exc, source="plan")
+            self.ctx.report_error(exc, source="plan")
             return
         self.dismiss(plan)
 

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -21,18 +21,15 @@ from ddbconsole import codec
 from ddbconsole.errors import ItemConflict, ItemExists, UserInputError
 from ddbconsole.models import TableInfo
 from ddbconsole.services.items import new_item_template, validate_item
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
-from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.items.conflict import Choice, ConflictScreen
-
-if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
 
 Mode = Literal["view", "edit", "new", "duplicate"]
 VALIDATE_DELAY = 0.25
 
 
-class ItemEditorScreen(WorkerErrors, Screen[bool]):
+class ItemEditorScreen(ConsoleBase, Screen[bool]):
     """Returns True when something was written."""
 
     DEFAULT_CSS = """
@@ -42,6 +39,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
     ItemEditorScreen #problem.error { color: $error; }
     ItemEditorScreen #problem.ok { color: $success; }
     """
+    WRITE_ACTIONS = frozenset({"save", "external_editor", "start_edit"})
     BINDINGS = [
         # priority: the TextArea (tab_behavior="indent") would take Esc and the screen never close.
         Binding("escape", "close", "Back", id="editor_close", priority=True),
@@ -66,10 +64,6 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         self._validate_timer: Timer | None = None
 
     @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def editing(self) -> bool:
         return self.mode != "view"
 
@@ -87,7 +81,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         self.query_one(TextArea).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("save", "external_editor", "start_edit") and self.ddb_app.settings.read_only:
+        if not super().check_action(action, parameters):
             return False  # hidden: nothing can be written in read-only mode
         if action in ("save", "external_editor"):
             return True if self.editing else None
@@ -145,7 +139,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         try:
             item = self.parse()
         except UserInputError as exc:
-            self.ddb_app.report_error(exc)  # keep the text; say what is wrong
+            self.ctx.report_error(exc)  # keep the text; say what is wrong
             return
         self.form = "dynamodb" if self.form == "plain" else "plain"
         was_loaded = self.text == self.loaded_text
@@ -172,7 +166,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
             validate_item(self.table, item)
         except UserInputError as exc:
             self.validate_now()
-            self.ddb_app.report_error(exc)
+            self.ctx.report_error(exc)
             return
         self._save(item, self.original)
 
@@ -180,7 +174,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
     async def _save(self, item: dict[str, Any], expected: dict[str, Any] | None) -> None:
         """Create the item (new, duplicate), or save it conditional on the server still holding
         `expected`: the item as loaded, or the version a conflict dialog showed (None: deleted)."""
-        items = self.ddb_app.services.items
+        items = self.ctx.services.items
         try:
             if self.mode in ("new", "duplicate"):
                 await items.put_new(self.table, item)
@@ -192,7 +186,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
             self._show_conflict(item, conflict.current)
             return
         except ItemExists as exc:
-            self.ddb_app.report_error(exc)
+            self.ctx.report_error(exc)
             return
         if not result.written:
             self.notify("No changes: nothing was sent", title="Save")
@@ -221,7 +215,7 @@ class ItemEditorScreen(WorkerErrors, Screen[bool]):
         from ddbconsole.services.items import key_of
 
         key = key_of(self.table, self.original)
-        current = await self.ddb_app.services.items.get_item(self.table.name, key, consistent=True)
+        current = await self.ctx.services.items.get_item(self.table.name, key, consistent=True)
         if current is None:
             self.notify(
                 "The item was deleted meanwhile; saving will create it again", severity="warning"

@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ddbconsole import codec
@@ -20,13 +19,12 @@ from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Pager
 from ddbconsole.services.readonly import is_select
-from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
-from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import ITEM_ACTIONS
 
 if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
     from ddbconsole.ui.items.item_editor import Mode
     from ddbconsole.ui.items.partiql import Request
 
@@ -77,7 +75,7 @@ def column_label(name: str, items: tuple[dict[str, Any], ...]) -> Text:
     return label
 
 
-class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+class ItemsPane(ConsoleBase, Vertical):
     # Marking is only for the batch delete: hidden with it in read-only mode.
     WRITE_ACTIONS = write_actions(ITEM_ACTIONS) | {"mark_item"}
     DEFAULT_CSS = """
@@ -97,9 +95,6 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
     """
     BINDINGS = [make_binding(a) for a in ITEM_ACTIONS]
 
-    class Changed(Message):
-        """Items were written or deleted (other panes may want to refresh counts)."""
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.table: TableInfo | None = None
@@ -111,10 +106,6 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.loaded_for: str | None = None
         # What the grid shows (source, pager, replayable, page): put back when a request fails.
         self._shown: tuple[str, Pager | None, bool, Page | None] = ("", None, True, None)
-
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="query-bar"):
@@ -150,8 +141,6 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
                 yield Checkbox("consistent", id="consistent", compact=True)
         yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Select a table.", id="page-info")
-
-    # --- read-only: write actions are hidden and disabled ------------------------------------
 
     # --- the table ----------------------------------------------------------------------------
 
@@ -219,8 +208,8 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         assert self.table is not None
         table = self.table
         index = self._index()
-        items = self.ddb_app.services.items
-        limit = self.ddb_app.settings.page_size
+        items = self.ctx.services.items
+        limit = self.ctx.settings.page_size
         where = f"{table.name}" + (f" / {index}" if index else "")
         if self.query_one("#mode", Select).value == "scan":
             flt = parse_filter(self.query_one("#filter", Input).value)
@@ -265,7 +254,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         try:
             source, fetch = self._fetcher()
         except DdbConsoleError as exc:
-            self.ddb_app.report_error(exc)
+            self.ctx.report_error(exc)
             return
         self.start_pager(source, fetch)
 
@@ -297,7 +286,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         except Exception as exc:
             if pager is self.pager:
                 self._page_failed(exc)
-            raise  # reported by WorkerErrors
+            raise  # reported by the base (ConsoleBase)
         if page is not None and pager is self.pager:
             self.show_page(page)
             if selected is not None:  # same page again: stay on the item (or the row) shown
@@ -316,7 +305,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         source, page = self.source, None
         if self._shown[1] is not None:  # else nothing is shown yet: r retries the failed request
             self.source, self.pager, self.replayable, page = self._shown
-        err = describe_error(exc, self.ddb_app.settings.profile.aws_profile)
+        err = self.describe(exc)
         info = self._info_text(page) or Text()
         info.append(f"{'  ' if info else ''}{source} failed: {err.title}", style="bold red")
         self.query_one("#page-info", Static).update(info)
@@ -414,7 +403,6 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             )
         elif self.pager:
             self._page_worker("reload")
-        self.post_message(self.Changed())
 
     @on(DataTable.RowSelected, "#items")
     def row_selected(self) -> None:
@@ -477,14 +465,14 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         try:
             key = key_of(self.table, item)
         except DdbConsoleError as exc:
-            self.ddb_app.report_error(exc)
+            self.ctx.report_error(exc)
             return
         self._delete_worker(key, item)
 
     @work(exclusive=True, exit_on_error=False, group="item-write")
     async def _delete_worker(self, key: dict[str, Any], item: dict[str, Any]) -> None:
         assert self.table is not None
-        plan = self.ddb_app.services.items.plan_delete_item(self.table.name, key, item)
+        plan = self.ctx.services.items.plan_delete_item(self.table.name, key, item)
         sent, _ = await confirm_and_send(self, plan)
         if not sent:
             return
@@ -508,7 +496,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         def progress(done: int, total: int) -> None:
             info.update(Text(f"Deleting: {done}/{total}", style="bold yellow"))
 
-        plan = self.ddb_app.services.items.plan_batch_delete(self.table.name, keys, progress)
+        plan = self.ctx.services.items.plan_batch_delete(self.table.name, keys, progress)
         sent, result = await confirm_and_send(self, plan)
         if not sent:
             return
@@ -554,7 +542,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
                 label += " + sort key condition" if query.sort else ""
                 label += " + filter" if query.filters else ""
         screen = TransferScreen(
-            self.ddb_app.services,
+            self.ctx.services,
             self.table,
             "export" if mode == "export" else "import",
             query=query,
@@ -573,7 +561,7 @@ class ItemsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if not request:
             return
         statement, parameters, confirmed = request
-        services = self.ddb_app.services
+        services = self.ctx.services
         items = services.items
         first = True
 

@@ -19,11 +19,11 @@ from ddbconsole import codec
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.readonly import is_select
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import plan_screen
 
 if TYPE_CHECKING:
     from ddbconsole.models import StatementRecord
-    from ddbconsole.ui.app import DdbConsoleApp
 
 # (statement, parameters, the confirmed write or None for a SELECT)
 Request = tuple[str, list[dict[str, Any]], Plan | None]
@@ -40,7 +40,7 @@ def parse_parameters(text: str) -> list[dict[str, Any]]:
     return values
 
 
-class PartiQLScreen(ModalScreen[Request | None]):
+class PartiQLScreen(ConsoleBase, ModalScreen[Request | None]):
     DEFAULT_CSS = """
     PartiQLScreen { align: center middle; }
     PartiQLScreen > Vertical { width: 90%; height: 80%; border: thick $accent; background: $surface;
@@ -57,10 +57,6 @@ class PartiQLScreen(ModalScreen[Request | None]):
     def __init__(self, table: str | None) -> None:
         super().__init__()
         self.table = table
-
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         example = f'SELECT * FROM "{self.table}"' if self.table else 'SELECT * FROM "Table"'
@@ -79,10 +75,10 @@ class PartiQLScreen(ModalScreen[Request | None]):
         self.query_one("#statement", TextArea).focus()
         self.load_history()
 
-    @work(exit_on_error=False)
+    @work(exclusive=True, exit_on_error=False, group="partiql-history")
     async def load_history(self) -> None:
         """Read the history file in a thread, then list it (newest first)."""
-        records = await asyncio.to_thread(self.ddb_app.services.items.history.load)
+        records = await asyncio.to_thread(self.ctx.services.items.history.load)
         self._records = list(reversed(records))
         history = self.query_one("#history", OptionList)
         for record in self._records:
@@ -111,18 +107,18 @@ class PartiQLScreen(ModalScreen[Request | None]):
         except UserInputError as exc:
             self.query_one("#partiql-error", Label).update(Text(str(exc)))
             return
-        if is_select(statement) or self.ddb_app.settings.read_only:
+        if is_select(statement) or self.ctx.read_only:
             self.dismiss((statement, params, None))  # read-only: the client hook refuses a write
             return
         # A write is a Plan: its exact ExecuteStatement request is shown and, once confirmed,
         # sent as shown by the Items browser (which pages the result).
-        plan = self.ddb_app.services.items.plan_statement(statement, params)
+        plan = self.ctx.services.items.plan_statement(statement, params)
 
         def done(ok: bool | None) -> None:
             if ok:
                 self.dismiss((statement, params, plan))
 
-        self.app.push_screen(plan_screen(plan, self.ddb_app.services), done)
+        self.app.push_screen(plan_screen(plan, self.ctx.services), done)
 
     @on(Input.Submitted, "#params")
     def params_submitted(self) -> None:

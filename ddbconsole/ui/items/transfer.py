@@ -8,7 +8,7 @@ file. Both are named in the result line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from rich.markup import escape
 from textual import on, work
@@ -17,10 +17,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+from textual.worker import Worker
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import QuerySpec, TableInfo
 from ddbconsole.services.transfer import partial_path
+from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services
@@ -34,7 +37,7 @@ _FORMATS = [
 ]
 
 
-class TransferScreen(ModalScreen[str]):
+class TransferScreen(ConsoleBase, ModalScreen[str]):
     """Dismissed with the result line (or "" if closed before starting)."""
 
     DEFAULT_CSS = """
@@ -65,7 +68,7 @@ class TransferScreen(ModalScreen[str]):
         self.query_label = query_label
         self.result_text = ""
         self.running = False
-        self.last_progress: TransferProgress | None = None
+        self._items: int | None = None  # items (or records) done so far, once progress came
         self.path = Path()
 
     def compose(self) -> ComposeResult:
@@ -145,7 +148,6 @@ class TransferScreen(ModalScreen[str]):
                 return
         target = Path(path).expanduser()
         if self.mode == "export" and target.exists():
-            from ddbconsole.ui.common.confirm import ConfirmScreen
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -168,7 +170,7 @@ class TransferScreen(ModalScreen[str]):
         self.run_transfer(target, fmt, number)
 
     def _progress(self, progress: TransferProgress) -> None:
-        self.last_progress = progress
+        self._items = progress.items
         bar = self.query_one("#transfer-bar", ProgressBar)
         if progress.total:
             bar.update(total=progress.total, progress=min(progress.items, progress.total))
@@ -206,8 +208,14 @@ class TransferScreen(ModalScreen[str]):
                 if imported.failed:
                     text += f"; {imported.failed:,} failed, listed in {imported.failures_path}"
         except DdbConsoleError as exc:
-            text = f"[red]{exc}[/red]"
+            text = f"[red]{escape(str(exc))}[/red]"
         self.finish(text)
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
+        """Anything else (a bug, say) ends the transfer too, with the error shown here as well as
+        in the notification: the dialog never stays "running"."""
+        if worker.group == "transfer":
+            self.finish(f"[red]{escape(str(self.describe(error)))}[/red]")
 
     @on(Input.Changed, "#transfer-path")
     def path_changed(self, event: Input.Changed) -> None:
@@ -220,9 +228,9 @@ class TransferScreen(ModalScreen[str]):
             chosen.value = "jsonl"
 
     def finish(self, text: str) -> None:
-        if self.last_progress is not None and not text.startswith(("Cancelled", "[red]")):
+        if self._items is not None and not text.startswith(("Cancelled", "[red]")):
             bar = self.query_one("#transfer-bar", ProgressBar)
-            done = max(1, self.last_progress.items)
+            done = max(1, self._items)
             bar.update(total=done, progress=done)  # complete (a query's total was unknown)
         self.running = False
         self.result_text = text
@@ -235,7 +243,7 @@ class TransferScreen(ModalScreen[str]):
         if not self.running:
             return
         self.workers.cancel_group(self, "transfer")
-        done = self.last_progress.items if self.last_progress else 0
+        done = self._items or 0
         if self.mode == "export":
             text = f"Cancelled after {done:,} items; they are in {partial_path(self.path)}"
         else:

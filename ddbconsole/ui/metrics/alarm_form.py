@@ -8,7 +8,7 @@ pane then confirms the exact PutMetricAlarm request and sends it.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -22,9 +22,7 @@ from ddbconsole.errors import UserInputError
 from ddbconsole.models import AlarmPreset, AlarmPresetKind, TableInfo
 from ddbconsole.services.alarm_presets import SYSTEM_ERROR_OPERATIONS, describe, validate
 from ddbconsole.services.metrics import OPERATIONS
-
-if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
+from ddbconsole.ui.common.base import ConsoleBase
 
 TABLE = "__table__"
 KINDS: tuple[tuple[str, AlarmPresetKind], ...] = (
@@ -72,7 +70,7 @@ def _minutes(raw: str) -> int:
     return int(text)
 
 
-class AlarmForm(ModalScreen[AlarmPreset | None]):
+class AlarmForm(ConsoleBase, ModalScreen[AlarmPreset | None]):
     """Create (`preset=None`) or edit an alarm preset on `table`."""
 
     DEFAULT_CSS = """
@@ -94,10 +92,6 @@ class AlarmForm(ModalScreen[AlarmPreset | None]):
         self.table = table
         self.editing = preset is not None
         self.initial = preset or AlarmPreset(kind="capacity", table=table.name)
-
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         p = self.initial
@@ -261,7 +255,7 @@ class AlarmForm(ModalScreen[AlarmPreset | None]):
         except FieldError as exc:
             self.query_one("#alarm-error", Static).update(f"{exc.title}: {exc.advice}")
             self.query_one(f"#{exc.field}").focus()
-            self.ddb_app.report_error(exc)
+            self.ctx.report_error(exc)
             return
         self.dismiss(preset)
 

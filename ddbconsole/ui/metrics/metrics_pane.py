@@ -1,6 +1,6 @@
 """The Metrics tab: live CloudWatch charts of the table and its GSIs, and the table's alarms.
 
-Polling (DESIGN.md, Performance): everything on screen is ONE GetMetricData call per refresh
+Polling: everything on screen is ONE GetMetricData call per refresh
 (`MetricsService.table_snapshot`), fetched with the table's alarms in one named worker. The next poll
 is armed with `set_timer` only once the previous one has finished, so a slow CloudWatch never stacks
 requests; polling stops while the pane is hidden (another tab, another screen on top, the app
@@ -14,7 +14,7 @@ import asyncio
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -29,9 +29,9 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
 from ddbconsole.services.alarm_presets import preset_from_alarm
 from ddbconsole.services.metrics import RANGES
-from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
-from ddbconsole.ui.errors import WorkerErrors, describe_error
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.metrics.metric_charts import (
     charts,
@@ -40,9 +40,6 @@ from ddbconsole.ui.metrics.metric_charts import (
     period_choices,
     summary,
 )
-
-if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
 
 TABLE = "__table__"
 RANGE_NAMES = tuple(RANGES)
@@ -59,7 +56,7 @@ def _clock(ts: datetime | None = None) -> str:
     return (ts or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%S")
 
 
-class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+class MetricsPane(ConsoleBase, Vertical):
     WRITE_ACTIONS = write_actions(METRICS_ACTIONS)
     DEFAULT_CSS = """
     MetricsPane { height: 1fr; }
@@ -101,19 +98,14 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self.polling = False  # a poll is in flight
         self.failures = 0  # consecutive failed polls
         self.last_error: DdbConsoleError | None = None
-        self.polls = 0  # completed polls (tests read it)
         self.updated_at: datetime | None = None
         self._timer: Timer | None = None
         self._slow_timer: Timer | None = None
         self._poll_started = 0.0
 
     @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def interval(self) -> float:
-        return float(self.ddb_app.settings.metrics_refresh_seconds)
+        return float(self.ctx.settings.metrics_refresh_seconds)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="metrics-bar"):
@@ -144,8 +136,6 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             alarms.add_column(label, key=key)
         self.app.app_suspend_signal.subscribe(self, self._on_app_suspend)
         self.app.app_resume_signal.subscribe(self, self._on_app_resume)
-
-    # --- read-only: write actions are hidden and disabled ------------------------------------
 
     # --- the table and visibility -------------------------------------------------------------
 
@@ -261,7 +251,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="metrics-poll")
     async def _poll(self, table: TableInfo, range_seconds: int, period: int | None) -> None:
-        services = self.ddb_app.services
+        services = self.ctx.services
         metrics, alarms = await asyncio.gather(
             services.metrics.table_snapshot(table, range_seconds=range_seconds, period=period),
             services.alarms.for_table(table.name),
@@ -277,10 +267,9 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
             self._slow_timer = None
         if self.table is None or table != self.table.name:
             return
-        self.polls += 1
         if isinstance(metrics, MetricsSnapshot):
             if self.failures:
-                self.ddb_app.notify(
+                self.notify(
                     f"CloudWatch answers again; metrics updated at {_clock()} UTC",
                     title="Metrics recovered",
                 )
@@ -295,7 +284,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         if isinstance(alarms, tuple | list):
             self._show_alarms(tuple(alarms))
         elif isinstance(alarms, BaseException):
-            err = describe_error(alarms, self.ddb_app.settings.profile.aws_profile)
+            err = self.describe(alarms)
             self.query_one("#alarms-title", Static).update(
                 Text(f"Alarms on {table}: cannot read them ({err.title})", style="red")
             )
@@ -304,10 +293,10 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
 
     def _poll_failed(self, exc: BaseException) -> None:
         self.failures += 1
-        err = describe_error(exc, self.ddb_app.settings.profile.aws_profile)
+        err = self.describe(exc)
         self.last_error = err
         if self.failures == 1:
-            self.ddb_app.report_error(exc, source="metrics-poll")  # once per outage, not per poll
+            self.ctx.report_error(exc, source="metrics-poll")  # once per outage, not per poll
         kept = (
             f"showing data from {_clock(self.updated_at)} UTC" if self.updated_at else "no data yet"
         )
@@ -413,7 +402,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         title = Text(f"Alarms on {self.table.name}: {len(alarms)}", style="bold")
         if firing:
             title.append(f"  {firing} in ALARM", style="bold red")
-        if not self.ddb_app.settings.read_only:
+        if not self.ctx.read_only:
             title.append("   N new · E edit · X delete", style="dim")
         self.query_one("#alarms-title", Static).update(title)
         self.post_message(self.AlarmsLoaded(self.table.name, alarms))
@@ -559,7 +548,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="alarm-write")
     async def _put_worker(self, preset: AlarmPreset, old_name: str | None) -> None:
-        plan = self.ddb_app.services.alarm_presets.plan_put_alarm(preset, old_name)
+        plan = self.ctx.services.alarm_presets.plan_put_alarm(preset, old_name)
         sent, name = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"{name} saved", title="PutMetricAlarm")
@@ -572,7 +561,7 @@ class MetricsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="alarm-write")
     async def _delete_worker(self, alarm: AlarmInfo) -> None:
-        plan = self.ddb_app.services.alarm_presets.plan_delete_alarms([alarm.name])
+        plan = self.ctx.services.alarm_presets.plan_delete_alarms([alarm.name])
         plan = replace(plan, notes=(f"State now: {alarm.state}. {alarm.state_reason}",))
         sent, _ = await confirm_and_send(self, plan)
         if sent:

@@ -9,7 +9,6 @@ The log is also written as JSON lines to the state directory (its path is shown)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,9 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ddbconsole.models import OperationLogEntry
-
-if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
+from ddbconsole.ui.common.base import ConsoleBase
 
 
 def _result(entry: OperationLogEntry) -> Text:
@@ -31,7 +28,7 @@ def _result(entry: OperationLogEntry) -> Text:
     return Text(entry.result, style="bold red")
 
 
-class OperationLogScreen(Screen[None]):
+class OperationLogScreen(ConsoleBase, Screen[None]):
     DEFAULT_CSS = """
     OperationLogScreen #oplog-head { height: auto; padding: 0 1; background: $panel; }
     OperationLogScreen DataTable { height: 1fr; }
@@ -49,10 +46,6 @@ class OperationLogScreen(Screen[None]):
         self.follow = True  # keep the cursor on the newest call
         self._unsubscribe: Callable[[], None] | None = None
 
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Static("", id="oplog-head")
         yield DataTable(id="oplog", cursor_type="row", zebra_stripes=True)
@@ -66,7 +59,7 @@ class OperationLogScreen(Screen[None]):
                            ("Operation", "operation"), ("Table", "table"), ("ms", "ms"),
                            ("Capacity", "capacity"), ("Result", "result")):  # fmt: skip
             table.add_column(label, key=key)
-        log = self.ddb_app.services.oplog
+        log = self.ctx.services.oplog
         for entry in list(log.entries):
             self._add(entry)
         self._unsubscribe = log.subscribe(self._on_entry)
@@ -101,7 +94,7 @@ class OperationLogScreen(Screen[None]):
         )
 
     def _update_head(self) -> None:
-        log = self.ddb_app.services.oplog
+        log = self.ctx.services.oplog
         failed = sum(not e.ok for e in self.entries)
         head = Text(f"Operation log: {len(self.entries)} calls", style="bold")
         if failed:

@@ -3,16 +3,14 @@
 One refresh costs, for T tables and A metric alarms in the region:
   ListTables: ceil(T / 100) calls; GetMetricData: ceil(16·T / 500) calls (MetricsService.overview,
   one datapoint per series; 50 tables = 2 calls); DescribeAlarms: ceil(A / 100) calls, at most
-  ALARM_STATE_PAGES. Like the metrics pane, the next refresh is armed only after the previous one
+  ALARM_STATE_PAGES (services/alarms.py). Like the metrics pane, the next refresh is armed only after the previous one
   finished, and none runs while another screen is on top.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -23,13 +21,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from ddbconsole.models import AlarmInfo, MetricsOverview, TableHealth
-from ddbconsole.services.alarms import NAMESPACE, AlarmService
-from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.services.metrics import ATTENTION_RANK, attention_with_alarms
+from ddbconsole.ui.common.base import ConsoleBase
 
-if TYPE_CHECKING:
-    from ddbconsole.ui.app import DdbConsoleApp
-
-ALARM_STATE_PAGES = 10  # DescribeAlarms pages (100 alarms each) read for alarm states, at most
 WINDOW_SECONDS = 300
 ATTENTION_STYLE = {
     "throttling": ("▲ throttling", "bold red"),
@@ -38,47 +32,6 @@ ATTENTION_STYLE = {
     "high-utilisation": ("◆ busy", "yellow"),
     "ok": ("ok", "green"),
 }
-ORDER = {"throttling": 0, "alarm": 1, "errors": 2, "high-utilisation": 3, "ok": 4}
-
-
-def _tables_of(alarm: AlarmInfo) -> set[str]:
-    return {
-        m.dimensions["TableName"]
-        for m in alarm.metrics
-        if m.namespace == NAMESPACE and "TableName" in m.dimensions
-    }
-
-
-async def alarms_by_table(
-    service: AlarmService, *, max_pages: int = ALARM_STATE_PAGES
-) -> tuple[dict[str, list[AlarmInfo]], int]:
-    """Every metric alarm on a DynamoDB table, by table; and the DescribeAlarms calls it took."""
-    found: dict[str, list[AlarmInfo]] = {}
-    pages = 0
-    async for page in service.iter_alarms():
-        pages += 1
-        for alarm in page:
-            for table in _tables_of(alarm):
-                found.setdefault(table, []).append(alarm)
-        if pages >= max_pages:
-            break
-    return found, pages
-
-
-async def alarm_states(
-    service: AlarmService, *, max_pages: int = ALARM_STATE_PAGES
-) -> dict[str, int]:
-    """How many alarms are in ALARM, per table (tables with none are absent)."""
-    found, _ = await alarms_by_table(service, max_pages=max_pages)
-    return {t: n for t, alarms in found.items() if (n := sum(a.in_alarm for a in alarms))}
-
-
-def attention_of(row: TableHealth, alarms: Iterable[AlarmInfo]) -> str:
-    if row.attention == "throttling":
-        return "throttling"
-    if any(a.in_alarm for a in alarms):
-        return "alarm"
-    return row.attention
 
 
 def _rate(consumed: float | None, provisioned: float | None, util: float | None) -> Text:
@@ -96,7 +49,7 @@ def _count(value: float) -> Text:
     return Text(f"{value:,.0f}", style="bold red" if value else "dim")
 
 
-class OverviewScreen(WorkerErrors, Screen[str | None]):
+class OverviewScreen(ConsoleBase, Screen[str | None]):
     DEFAULT_CSS = """
     OverviewScreen #overview-head { height: auto; padding: 0 1; background: $panel; }
     OverviewScreen #overview-notice { height: auto; padding: 0 1; color: $error; }
@@ -117,10 +70,6 @@ class OverviewScreen(WorkerErrors, Screen[str | None]):
         self.refreshes = 0
         self.refreshing = False
         self._timer: Timer | None = None
-
-    @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("All tables: loading…", id="overview-head")
@@ -152,7 +101,7 @@ class OverviewScreen(WorkerErrors, Screen[str | None]):
             self._timer.stop()
             self._timer = None
         if self.app.screen is self:
-            interval = float(self.ddb_app.settings.metrics_refresh_seconds)
+            interval = float(self.ctx.settings.metrics_refresh_seconds)
             self._timer = self.set_timer(interval, self._tick)
 
     def _tick(self) -> None:
@@ -169,7 +118,7 @@ class OverviewScreen(WorkerErrors, Screen[str | None]):
 
     @work(exclusive=True, exit_on_error=False, group="overview")
     async def _refresh(self) -> None:
-        services = self.ddb_app.services
+        services = self.ctx.services
         head = self.query_one("#overview-head", Static)
         try:
             names: list[str] = []
@@ -179,7 +128,7 @@ class OverviewScreen(WorkerErrors, Screen[str | None]):
                 names.extend(page)
             head.update(Text(f"All tables ({len(names)}): reading CloudWatch…", style="yellow"))
             overview = await services.metrics.overview(names, window_seconds=WINDOW_SECONDS)
-            alarms, alarm_calls = await alarms_by_table(services.alarms)
+            alarms, alarm_calls = await services.alarms.by_table()
         except asyncio.CancelledError:
             raise  # a newer refresh replaced this one: it re-arms the timer
         except Exception:
@@ -199,8 +148,10 @@ class OverviewScreen(WorkerErrors, Screen[str | None]):
         self.overview = overview
         self.alarms = alarms
         self.refreshes += 1
-        rows = [(attention_of(r, alarms.get(r.table, ())), r) for r in overview.rows]
-        rows.sort(key=lambda pair: ORDER[pair[0]])  # stable: the service's order within a group
+        rows = [(attention_with_alarms(r, alarms.get(r.table, ())), r) for r in overview.rows]
+        rows.sort(
+            key=lambda pair: ATTENTION_RANK[pair[0]]
+        )  # stable: the service's order within a group
         self.rows = rows
         table = self.query_one(DataTable)
         current = self.selected_table()

@@ -37,13 +37,11 @@ from ddbconsole.services.table_rules import (
     TABLE_CLASSES,
     name_problem,
 )
-from ddbconsole.ui.capacity.capacity_forms import parse_int
-from ddbconsole.ui.common.plan_form import FieldError, confirm_and_send
-from ddbconsole.ui.errors import WorkerErrors
+from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.plan_form import FieldError, confirm_and_send, parse_int
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService
-    from ddbconsole.ui.app import DdbConsoleApp
 
 KEY_TYPES: list[tuple[str, str]] = [("S string", "S"), ("N number", "N"), ("B binary", "B")]
 BILLING: list[tuple[str, str]] = [
@@ -213,7 +211,7 @@ class IndexRow(Vertical):
         )
 
 
-class CreateTableScreen(WorkerErrors, ModalScreen[str | None]):
+class CreateTableScreen(ConsoleBase, ModalScreen[str | None]):
     DEFAULT_CSS = FORM_CSS.format(name="CreateTableScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="create_table_cancel"),
@@ -410,8 +408,7 @@ class CreateTableScreen(WorkerErrors, ModalScreen[str | None]):
             sent, _ = await confirm_and_send(self, plan)
         except DdbConsoleError as exc:
             self.show_error(exc)
-            app: DdbConsoleApp = self.app  # type: ignore[assignment]
-            app.report_error(exc, source="table-create")
+            self.ctx.report_error(exc, source="table-create")
             return
         if sent:
             self.dismiss(spec.name)

@@ -1,4 +1,4 @@
-"""The Settings tab (issue 4): the table's description (TableDetails) made editable, plus the
+"""The Settings tab: the table's description (TableDetails) made editable, plus the
 table-level create and delete flows the main screen's keys start.
 
 Every change goes form or toggle -> Plan (the service checks DynamoDB's rules, nothing sent) ->
@@ -22,9 +22,9 @@ from textual.widgets import Static
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import TableInfo, TableProgress
 from ddbconsole.services.plans import Plan
-from ddbconsole.ui.bindings import HidesWritesWhenReadOnly, make_binding, write_actions
+from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
-from ddbconsole.ui.errors import WorkerErrors
 from ddbconsole.ui.keys import TABLE_ACTIONS
 from ddbconsole.ui.tables.create_table import CreateTableScreen
 from ddbconsole.ui.tables.table_details import TableDetails
@@ -40,12 +40,11 @@ from ddbconsole.ui.tables.table_settings import (
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService
-    from ddbconsole.ui.app import DdbConsoleApp
 
 OTHER_CLASS = {"STANDARD": "STANDARD_INFREQUENT_ACCESS", "STANDARD_INFREQUENT_ACCESS": "STANDARD"}
 
 
-class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
+class SettingsPane(ConsoleBase, Vertical):
     WRITE_ACTIONS = write_actions(TABLE_ACTIONS)
     DEFAULT_CSS = """
     SettingsPane { height: 1fr; }
@@ -88,12 +87,8 @@ class SettingsPane(HidesWritesWhenReadOnly, WorkerErrors, Vertical):
         self._announce: set[str] = set()
 
     @property
-    def ddb_app(self) -> DdbConsoleApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def admin(self) -> TableAdminService:
-        return self.ddb_app.services.admin
+        return self.ctx.services.admin
 
     def compose(self) -> ComposeResult:
         yield Static("", id="settings-status")

@@ -38,7 +38,7 @@ class TableList(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.names: tuple[str, ...] = ()
         self.loading_done = False
-        self.alarming: dict[str, int] = {}  # table -> alarms in ALARM (issue 6 marker)
+        self.alarming: dict[str, int] = {}  # table -> alarms in ALARM (the list's marker)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter tables", id="table-filter")
