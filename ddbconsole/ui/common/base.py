@@ -16,14 +16,14 @@ from ddbconsole.ui.context import ConsoleContext, context_of
 from ddbconsole.ui.errors import describe_error
 
 if TYPE_CHECKING:
-    from textual.dom import DOMNode
+    from textual.widget import Widget
 
-    _Node = DOMNode
+    _Widget = Widget  # screens are widgets too
 else:
-    _Node = object
+    _Widget = object
 
 
-class ConsoleBase(_Node):
+class ConsoleBase(_Widget):
     # Actions that change something (`Action.write` in ui/keys.py, see `bindings.write_actions`):
     # hidden from the footer and the palette, and refused, in read-only mode. The client hook is
     # the guarantee (docs/ARCHITECTURE.md, Read-only at the client); this keeps on-call screens free

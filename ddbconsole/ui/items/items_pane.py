@@ -22,6 +22,7 @@ from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
+from ddbconsole.ui.items.cells import cell, column_label, columns_for
 from ddbconsole.ui.keys import ITEM_ACTIONS
 
 if TYPE_CHECKING:
@@ -29,50 +30,6 @@ if TYPE_CHECKING:
     from ddbconsole.ui.items.partiql import Request
 
 TABLE = "__table__"
-CELL_WIDTH = 40
-
-
-def cell(value: dict[str, Any]) -> Text:
-    """A compact, typed rendering of one attribute value for a table cell."""
-    kind = codec.type_of(value)
-    if kind == "S":
-        text = Text(value["S"] if value["S"] else '""', style="" if value["S"] else "dim")
-    elif kind == "N":
-        text = Text(value["N"], style="cyan")
-    elif kind == "BOOL":
-        text = Text(str(value["BOOL"]).lower(), style="magenta")
-    elif kind == "NULL":
-        text = Text("null", style="dim italic")
-    else:
-        text = Text(
-            codec.dumps_value(value), style="yellow" if kind in ("SS", "NS", "BS", "B") else ""
-        )
-    if len(text) > CELL_WIDTH:
-        text.truncate(CELL_WIDTH - 1)
-        text.append("…")
-    return text
-
-
-def columns_for(
-    table: TableInfo, index: str | None, items: tuple[dict[str, Any], ...]
-) -> list[str]:
-    """Key attributes first (table, then index keys), then every other attribute seen, in order."""
-    names = [k.name for k in table.keys]
-    if index:
-        names += [k.name for k in table.index(index).keys if k.name not in names]
-    seen = dict.fromkeys(names)
-    for item in items:
-        for name in item:
-            seen.setdefault(name)
-    return list(seen)
-
-
-def column_label(name: str, items: tuple[dict[str, Any], ...]) -> Text:
-    types = sorted({codec.type_of(item[name]) for item in items if name in item})
-    label = Text(name, style="bold")
-    if types:
-        label.append(" " + "|".join(types), style="dim")
-    return label
 
 
 class ItemsPane(ConsoleBase, Vertical):

@@ -24,6 +24,7 @@ from ddbconsole.models import QuerySpec, TableInfo
 from ddbconsole.services.transfer import partial_path
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.plan_form import confirm_and_send
 
 if TYPE_CHECKING:
     from ddbconsole.services import Services
@@ -194,7 +195,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
             else:
                 from ddbconsole.services.transfer import checkpoint_path
 
-                imported = await transfer.import_file(
+                plan = await transfer.plan_import(
                     self.table,
                     path,
                     fmt=fmt,
@@ -202,6 +203,11 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                     progress=self._progress,
                     resume=checkpoint_path(path).exists(),  # continue an interrupted import
                 )
+                self._status("Review the import…")
+                confirmed, imported = await confirm_and_send(self, plan)
+                if not confirmed:
+                    self.finish("Not started: nothing was written")
+                    return
                 text = f"Imported {imported.written:,} of {imported.records:,} records"
                 if imported.skipped:
                     text += f" ({imported.skipped:,} already written)"
@@ -228,7 +234,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
             chosen.value = "jsonl"
 
     def finish(self, text: str) -> None:
-        if self._items is not None and not text.startswith(("Cancelled", "[red]")):
+        if self._items is not None and not text.startswith(("Cancelled", "[red]", "Not started")):
             bar = self.query_one("#transfer-bar", ProgressBar)
             done = max(1, self._items)
             bar.update(total=done, progress=done)  # complete (a query's total was unknown)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +25,11 @@ from textual.widgets import DataTable, Select, Static
 from textual_plotext import PlotextPlot
 
 from ddbconsole.errors import DdbConsoleError
-from ddbconsole.models import AlarmInfo, AlarmPreset, MetricsSnapshot, TableInfo
-from ddbconsole.services.alarm_presets import preset_from_alarm
+from ddbconsole.models import AlarmInfo, MetricsSnapshot, TableInfo
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import make_binding, write_actions
-from ddbconsole.ui.common.base import ConsoleBase
-from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.keys import METRICS_ACTIONS
+from ddbconsole.ui.metrics.alarm_actions import AlarmActions
 from ddbconsole.ui.metrics.metric_charts import (
     charts,
     describe_range,
@@ -56,7 +53,7 @@ def _clock(ts: datetime | None = None) -> str:
     return (ts or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%S")
 
 
-class MetricsPane(ConsoleBase, Vertical):
+class MetricsPane(AlarmActions, Vertical):
     WRITE_ACTIONS = write_actions(METRICS_ACTIONS)
     DEFAULT_CSS = """
     MetricsPane { height: 1fr; }
@@ -407,12 +404,6 @@ class MetricsPane(ConsoleBase, Vertical):
         self.query_one("#alarms-title", Static).update(title)
         self.post_message(self.AlarmsLoaded(self.table.name, alarms))
 
-    def selected_alarm(self) -> AlarmInfo | None:
-        grid = self.query_one("#alarms", DataTable)
-        if not self.alarms or not 0 <= grid.cursor_row < len(self.alarms):
-            return None
-        return self.alarms[grid.cursor_row]
-
     # --- selectors ----------------------------------------------------------------------------
 
     # Keys change the state first, then the Select without a Changed message: repeated presses
@@ -490,80 +481,4 @@ class MetricsPane(ConsoleBase, Vertical):
 
     def action_refresh_now(self) -> None:
         if self.table is not None:
-            self.poll_now()
-
-    # --- alarms -------------------------------------------------------------------------------
-
-    def action_new_alarm(self) -> None:
-        if self.table is None:
-            return
-        from ddbconsole.ui.metrics.alarm_form import AlarmForm
-
-        self.app.push_screen(AlarmForm(self.table), lambda p: self._confirm_put(p, None))
-
-    def action_edit_alarm(self) -> None:
-        alarm = self._writable_alarm("edit")
-        if alarm is None or self.table is None:
-            return
-        preset = preset_from_alarm(
-            {
-                "AlarmDescription": alarm.description,
-                "AlarmActions": list(alarm.alarm_actions),
-                "EvaluationPeriods": alarm.evaluation_periods,
-                "Threshold": alarm.threshold,
-            }
-        )
-        if preset is None or preset.table != self.table.name:
-            self.notify(
-                f"{alarm.name} was not made from a ddbconsole preset: edit it in CloudWatch, "
-                "or delete it and create one here",
-                title="Cannot edit this alarm",
-                severity="warning",
-            )
-            return
-        from ddbconsole.ui.metrics.alarm_form import AlarmForm
-
-        self.app.push_screen(
-            AlarmForm(self.table, preset), lambda p: self._confirm_put(p, alarm.name)
-        )
-
-    def _writable_alarm(self, verb: str) -> AlarmInfo | None:
-        alarm = self.selected_alarm()
-        if alarm is None:
-            self.notify("No alarm selected", severity="warning")
-            return None
-        if alarm.managed_by_autoscaling:
-            self.notify(
-                f"{alarm.name} belongs to an auto scaling policy, which rewrites it: "
-                "change the policy in the Capacity tab instead",
-                title=f"Cannot {verb} this alarm",
-                severity="warning",
-            )
-            return None
-        return alarm
-
-    def _confirm_put(self, preset: AlarmPreset | None, old_name: str | None) -> None:
-        if preset is not None:
-            self._put_worker(preset, old_name)
-
-    @work(exclusive=True, exit_on_error=False, group="alarm-write")
-    async def _put_worker(self, preset: AlarmPreset, old_name: str | None) -> None:
-        plan = self.ctx.services.alarm_presets.plan_put_alarm(preset, old_name)
-        sent, name = await confirm_and_send(self, plan)
-        if sent:
-            self.notify(f"{name} saved", title="PutMetricAlarm")
-            self.poll_now()
-
-    def action_delete_alarm(self) -> None:
-        alarm = self._writable_alarm("delete")
-        if alarm is not None:
-            self._delete_worker(alarm)
-
-    @work(exclusive=True, exit_on_error=False, group="alarm-write")
-    async def _delete_worker(self, alarm: AlarmInfo) -> None:
-        plan = self.ctx.services.alarm_presets.plan_delete_alarms([alarm.name])
-        plan = replace(plan, notes=(f"State now: {alarm.state}. {alarm.state_reason}",))
-        sent, _ = await confirm_and_send(self, plan)
-        if sent:
-            self.notify(f"{alarm.name} deleted", title="DeleteAlarms")
             self.poll_now()
