@@ -37,6 +37,18 @@ def status_lines(screen: TransferScreen) -> list[str]:
     return shown
 
 
+async def confirm_import(pilot: Any, app: Any, screen: TransferScreen) -> str:
+    """An import shows its Plan first (the first BatchWriteItem request as sent and the aws
+    command): confirm it with y and return what the confirmation showed."""
+    from ddbconsole.ui.common.confirm import ConfirmScreen
+
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    body = static_text(app.screen.query_one("#confirm-body", Static), width=400)
+    await pilot.press("y")
+    await wait_for(pilot, lambda: app.screen is screen)
+    return body
+
+
 async def test_export_then_import_with_progress(
     app_for: Callable[..., DdbConsoleApp],
     events_table: str,
@@ -74,6 +86,9 @@ async def test_export_then_import_with_progress(
         screen.query_one("#transfer-path", Input).value = str(source)
         screen.query_one("#transfer-format", Select).value = "jsonl"
         await pilot.click("#transfer-start")
+        shown = await confirm_import(pilot, app, screen)
+        assert "50 records in BatchWriteItem requests" in shown and '"BatchWriteItem"' in shown
+        assert "aws dynamodb batch-write-item" in shown
         await wait_for(pilot, lambda: screen.result_text.startswith("Imported 50 of 50"))
         back = tmp_path / "back.jsonl"
         await app.services.transfer.export(info, back)
@@ -97,6 +112,7 @@ async def test_cancel_import_keeps_checkpoint(
             screen.query_one("#transfer-path", Input).value = str(source)
             screen.query_one("#transfer-extra", Input).value = "100"  # WCU/s: slow enough to cancel
             await pilot.click("#transfer-start")
+            await confirm_import(pilot, app, screen)
             bar = screen.query_one(ProgressBar)
             await wait_for(pilot, lambda: (bar.progress or 0) > 0)
             transfers = [w for w in app.workers if w.group == "transfer"]
@@ -218,6 +234,7 @@ async def test_cancel_while_throttled_then_import_again_and_quit(
             screen.query_one("#transfer-path", Input).value = str(source)
             proxy.throttle = {"BatchWriteItem"}
             await pilot.click("#transfer-start")
+            await confirm_import(pilot, app, screen)
             await wait_for(pilot, lambda: proxy.throttled["BatchWriteItem"] >= 20)
             assert screen.running
             await pilot.click("#transfer-cancel")
@@ -226,6 +243,7 @@ async def test_cancel_while_throttled_then_import_again_and_quit(
             await wait_for(pilot, lambda: not screen.workers, timeout=5)
             proxy.throttle = set()
             await pilot.click("#transfer-start")
+            await confirm_import(pilot, app, screen)
             await wait_for(pilot, lambda: screen.result_text.startswith("Imported 300 of 300"))
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is not screen)
@@ -265,3 +283,26 @@ async def test_a_bug_in_the_transfer_ends_it_with_the_error_shown(
         assert last_reported(app).title == "Unexpected error"
         assert "RuntimeError: disk on fire" in last_reported(app).message
         assert not (tmp_path / "out.jsonl").exists()
+
+
+async def test_an_import_not_confirmed_writes_nothing(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str, tmp_path: Path
+) -> None:
+    from ddbconsole.ui.common.confirm import ConfirmScreen
+
+    target = make_table(moto_url)
+    source = write_lines(tmp_path / "in.jsonl", plain_lines(30))
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        info = await app.services.tables.describe(target)
+        screen = TransferScreen(app.services, info, "import")
+        await app.push_screen(screen)
+        screen.query_one("#transfer-path", Input).value = str(source)
+        await pilot.click("#transfer-start")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.result_text.startswith("Not started"))
+        assert not screen.running
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    assert client.scan(TableName=target, Select="COUNT")["Count"] == 0
+    assert not checkpoint_path(source).exists()
