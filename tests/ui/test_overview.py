@@ -2,8 +2,9 @@
 
 Bound per refresh, for T tables on the server and A metric alarms (stated in screens/overview.py):
 ceil(16·T / 500) GetMetricData + ceil(T / 100) ListTables + min(ceil(A / 100), 10) DescribeAlarms.
-The session's moto server holds the demo tables and other tests' tables too, so T >= 50 is read from
-the screen; with T < 94 that is 2 GetMetricData calls, 1 ListTables and 1 DescribeAlarms.
+T is read from the screen. This module has a moto server of its own, holding the demo tables and
+these 50 (T = 52): 2 GetMetricData calls, 1 ListTables and 1 DescribeAlarms. On the session's server
+T was whatever the tests run before on the same xdist worker had left there (94 once: 4 calls).
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ SIZE = (180, 50)
 
 def _client(url: str, service: str) -> Any:
     return boto3.client(service, endpoint_url=url, region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[MotoProcess]:
+    """Overrides the session's server for this module: the bound under test depends on T."""
+    with MotoProcess(seed=True, record_requests=True, test_shims=True) as server:
+        yield server
 
 
 @pytest.fixture
