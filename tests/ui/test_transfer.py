@@ -87,7 +87,9 @@ async def test_export_then_import_with_progress(
         screen.query_one("#transfer-format", Select).value = "jsonl"
         await pilot.click("#transfer-start")
         shown = await confirm_import(pilot, app, screen)
-        assert "50 records in BatchWriteItem requests" in shown and '"BatchWriteItem"' in shown
+        assert (
+            "50 records in BatchWriteItem requests" in shown and "dynamodb BatchWriteItem" in shown
+        )
         assert "aws dynamodb batch-write-item" in shown
         await wait_for(pilot, lambda: screen.result_text.startswith("Imported 50 of 50"))
         back = tmp_path / "back.jsonl"

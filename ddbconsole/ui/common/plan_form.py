@@ -41,9 +41,12 @@ def render_plan(plan: Plan, cli: Callable[[PlannedRequest], str]) -> RenderableT
     if plan.notes:
         body.append("\n")
     count = len(plan)
-    if plan.summary:
-        body.append(f"{plan.summary}; ", style="dim")
-    body.append(f"{count} request{'s' if count != 1 else ''}, sent in this order:\n", style="dim")
+    if plan.summary:  # a bulk plan: how the requests shown stand for all that are sent
+        body.append(f"{plan.summary}:\n", style="dim")
+    else:
+        body.append(
+            f"{count} request{'s' if count != 1 else ''}, sent in this order:\n", style="dim"
+        )
     for n, request in enumerate(plan, 1):
         body.append(f"\n{n}. {request.service} {request.operation}\n", style="bold")
         body.append(request_json(request))
