@@ -46,8 +46,10 @@ class ConsoleBase(_Widget):
         # class in the MRO): they override `worker_failed` to show a failure in place.
         if event.state == WorkerState.ERROR:
             worker = event.worker
-            self.worker_failed(worker, worker.error)
-            self.ctx.report_error(worker.error, source=worker.group)
+            try:
+                self.worker_failed(worker, worker.error)
+            finally:  # reported even if showing it in place failed
+                self.ctx.report_error(worker.error, source=worker.group)
 
     def worker_failed(self, worker: Worker[Any], error: BaseException | None) -> None:
         """Put what the failed worker was showing back in a usable state, before it is reported."""
