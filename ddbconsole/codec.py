@@ -56,10 +56,20 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, DecimalException, InvalidOperation
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 from ddbconsole.errors import UserInputError
+from ddbconsole.jsonnodes import (
+    KIND_NAMES,
+    MAX_NESTING,
+    NUMBER,
+    QUICK,
+    SURROGATE_ESCAPE,
+    Doubt,
+    Node,
+)
+from ddbconsole.jsonnodes import CodecError as CodecError  # part of this module's API
+from ddbconsole.jsonnodes import Parser as _Parser
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -70,22 +80,9 @@ MAX_DIGITS = 38
 TAGS = ("$B", "$SS", "$NS", "$BS", "$M")
 TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # JSON's grammar
 # What DynamoDB takes as a number's text: ASCII digits, an optional sign, point and exponent. Decimal
 # alone would also take " 1", "1_000" and other scripts' digits.
 _N_LITERAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_WS = re.compile(r"[ \t\n\r]*")
-_MAX_NESTING = 200  # parser guard; DynamoDB's own limit (32 levels) is checked by DynamoDB
-
-
-class CodecError(UserInputError):
-    """Text that is not a valid item: where (line, column; 1-based) and what is wrong."""
-
-    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
-        super().__init__("Invalid item JSON", message, code="CodecError")
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -123,176 +120,9 @@ def _significant_digits(literal: str) -> int:
 
 def _json_number(literal: str) -> str:
     """`literal` as a JSON number: itself when it already is one (the usual case), else normalised."""
-    if _NUMBER.fullmatch(literal):
+    if NUMBER.fullmatch(literal):
         return literal
     return str(Decimal(literal.strip()))
-
-
-# --- a small JSON parser that keeps positions and number literals --------------------------------
-# Nodes are tuples (kind, value, pos): kind "str" | "num" (value = literal) | "true" | "false" |
-# "null" | "arr" (list of nodes) | "obj" (list of (key, key_pos, node)).
-
-Node = tuple[str, Any, int]
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.depth = 0
-
-    def where(self, pos: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        return line, column
-
-    def fail(self, message: str, pos: int | None = None) -> CodecError:
-        line, column = self.where(self.pos if pos is None else pos)
-        return CodecError(f"line {line}, column {column}: {message}", line, column)
-
-    def fail_line(self, message: str, pos: int) -> CodecError:
-        line, column = self.where(pos)
-        return CodecError(f"line {line}: {message}", line, column)
-
-    def skip(self) -> None:
-        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
-
-    def document(self) -> Node:
-        self.skip()
-        if self.pos >= len(self.text):
-            raise self.fail("the text is empty; expected a JSON object")
-        node = self.value()
-        self.skip()
-        if self.pos < len(self.text):
-            raise self.fail("unexpected text after the end of the JSON value")
-        return node
-
-    def value(self) -> Node:
-        text, pos = self.text, self.pos
-        if pos >= len(text):
-            raise self.fail("unexpected end of text; expected a value")
-        ch = text[pos]
-        if ch == "{":
-            return self.obj()
-        if ch == "[":
-            return self.arr()
-        if ch == '"':
-            return ("str", self.string(), pos)
-        for word in ("true", "false", "null"):
-            if text.startswith(word, pos):
-                self.pos = pos + len(word)
-                return (word, None, pos)
-        match = _NUMBER.match(text, pos)
-        if match:
-            self.pos = match.end()
-            return ("num", match.group(0), pos)
-        if text.startswith(("NaN", "Infinity", "-Infinity"), pos):
-            raise self.fail("NaN and Infinity are not allowed: DynamoDB numbers must be finite")
-        if ch == "'":
-            raise self.fail("strings must use double quotes")
-        if ch in "}]":
-            raise self.fail(f"unexpected '{ch}'; expected a value")
-        raise self.fail("expected a value (string, number, object, array, true, false or null)")
-
-    def string(self) -> str:
-        try:
-            value, end = scanstring(self.text, self.pos + 1)
-        except json.JSONDecodeError as exc:
-            if exc.msg.startswith("Unterminated"):
-                raise self.fail("this string is never closed (missing '\"')") from None
-            raise self.fail(
-                exc.msg.replace("Invalid", "invalid").split(" at")[0], exc.pos
-            ) from None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.fail("the string holds an unpaired surrogate (\\ud800-\\udfff)") from None
-        self.pos = end
-        return str(value)
-
-    def nested(self) -> None:
-        self.depth += 1
-        if self.depth > _MAX_NESTING:
-            raise self.fail("nested too deeply")
-
-    def obj(self) -> Node:
-        start = self.pos
-        self.nested()
-        self.pos += 1
-        members: list[tuple[str, int, Node]] = []
-        seen: set[str] = set()
-        self.skip()
-        if self.text.startswith("}", self.pos):
-            self.pos += 1
-            self.depth -= 1
-            return ("obj", members, start)
-        while True:
-            self.skip()
-            if not self.text.startswith('"', self.pos):
-                if self.text.startswith("}", self.pos):
-                    raise self.fail("trailing comma before '}'")
-                raise self.fail("expected a key in double quotes")
-            key_pos = self.pos
-            key = self.string()
-            if key in seen:
-                line, column = self.where(key_pos)
-                raise CodecError(f"duplicate key {key!r} on line {line}", line, column)
-            seen.add(key)
-            self.skip()
-            if not self.text.startswith(":", self.pos):
-                raise self.fail("expected ':' after the key")
-            self.pos += 1
-            self.skip()
-            members.append((key, key_pos, self.value()))
-            self.skip()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("}", self.pos):
-                self.pos += 1
-                self.depth -= 1
-                return ("obj", members, start)
-            if self.pos >= len(self.text):
-                raise self.fail("unexpected end of text; expected ',' or '}'")
-            raise self.fail("expected ',' or '}'")
-
-    def arr(self) -> Node:
-        start = self.pos
-        self.nested()
-        self.pos += 1
-        elements: list[Node] = []
-        self.skip()
-        if self.text.startswith("]", self.pos):
-            self.pos += 1
-            self.depth -= 1
-            return ("arr", elements, start)
-        while True:
-            self.skip()
-            if self.text.startswith("]", self.pos):
-                raise self.fail("trailing comma before ']'")
-            elements.append(self.value())
-            self.skip()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("]", self.pos):
-                self.pos += 1
-                self.depth -= 1
-                return ("arr", elements, start)
-            if self.pos >= len(self.text):
-                raise self.fail("unexpected end of text; expected ',' or ']'")
-            raise self.fail("expected ',' or ']'")
-
-
-_KIND_NAMES = {
-    "str": "a string",
-    "num": "a number",
-    "true": "true",
-    "false": "false",
-    "null": "null",
-    "arr": "an array",
-    "obj": "an object",
-}
 
 
 # --- plain form ---------------------------------------------------------------------------------
@@ -338,7 +168,7 @@ class _PlainReader:
 
     def elements(self, tag: str, node: Node) -> list[Node]:
         if node[0] != "arr":
-            raise self.p.fail_line(f"{tag} takes an array, got {_KIND_NAMES[node[0]]}", node[2])
+            raise self.p.fail_line(f"{tag} takes an array, got {KIND_NAMES[node[0]]}", node[2])
         if not node[1]:
             raise self.p.fail_line(f"empty {tag}: DynamoDB does not allow empty sets", node[2])
         elements: list[Node] = node[1]
@@ -349,7 +179,7 @@ class _PlainReader:
             return {"B": self.base64(node, "$B")}
         if tag == "$M":
             if node[0] != "obj":
-                raise self.p.fail_line(f"$M takes an object, got {_KIND_NAMES[node[0]]}", node[2])
+                raise self.p.fail_line(f"$M takes an object, got {KIND_NAMES[node[0]]}", node[2])
             return {"M": self.members(node[1])}
         elements = self.elements(tag, node)
         if tag == "$SS":
@@ -393,76 +223,22 @@ def _short(value: Any) -> str:
 
 def _item_node(parser: _Parser, node: Node) -> list[tuple[str, int, Node]]:
     if node[0] != "obj":
-        raise parser.fail_line(
-            f"an item must be a JSON object, got {_KIND_NAMES[node[0]]}", node[2]
-        )
+        raise parser.fail_line(f"an item must be a JSON object, got {KIND_NAMES[node[0]]}", node[2])
     members: list[tuple[str, int, Node]] = node[1]
     return members
-
-
-# --- the quick path: json.loads (C) builds the same nodes ----------------------------------------
-# The precise parser above walks the text in Python so that it can say where a mistake is. Most text is
-# valid, so `_read_item` first lets json.loads build the nodes (positions unknown, 0) and runs the same
-# reader over them; on any doubt or error it parses again with the precise parser, which accepts or
-# refuses exactly as before and gives the line and column. Text with more brackets than the nesting
-# limit, or with a surrogate escape, goes to the precise parser directly (it checks both).
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class _Doubt(Exception):
-    """The quick path cannot vouch for this text."""
-
-
-def _quick_number(literal: str) -> Node:
-    return ("num", literal, 0)
-
-
-def _quick_constant(name: str) -> Node:
-    raise _Doubt(name)  # NaN, Infinity: the precise parser explains
-
-
-def _quick_node(value: Any) -> Node:
-    """The node of a value json.loads returned; objects and numbers are nodes already."""
-    kind = type(value)
-    if kind is tuple:
-        node: Node = value
-        return node
-    if kind is str:
-        return ("str", value, 0)
-    if kind is list:
-        return ("arr", [_quick_node(v) for v in value], 0)
-    if value is None:
-        return ("null", None, 0)
-    return ("true" if value else "false", None, 0)
-
-
-def _quick_object(pairs: list[tuple[str, Any]]) -> Node:
-    members = [(key, 0, _quick_node(value)) for key, value in pairs]
-    if len({m[0] for m in members}) != len(members):
-        raise _Doubt("duplicate key")
-    return ("obj", members, 0)
-
-
-_QUICK = json.JSONDecoder(
-    object_pairs_hook=_quick_object,
-    parse_int=_quick_number,
-    parse_float=_quick_number,
-    parse_constant=_quick_constant,
-)
 
 
 def _read_item(text: str, reader: type[_PlainReader] | type[_DdbReader]) -> Item:
     parser = _Parser(text)
     try:
-        if text.count("{") + text.count("[") > _MAX_NESTING:
-            raise _Doubt("maybe nested too deeply")
-        if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-            raise _Doubt("surrogate escape")  # the precise parser refuses unpaired ones
+        if text.count("{") + text.count("[") > MAX_NESTING:
+            raise Doubt("maybe nested too deeply")
+        if "\\u" in text and SURROGATE_ESCAPE.search(text):
+            raise Doubt("surrogate escape")  # the precise parser refuses unpaired ones
         text.encode("utf-8")  # raw unpaired surrogates
-        node = _QUICK.decode(text)
+        node = QUICK.decode(text)
         if type(node) is not tuple or node[0] != "obj":
-            raise _Doubt("not an object")
+            raise Doubt("not an object")
         return reader(parser).members(node[1])
     except Exception:  # whatever it is, the precise parser decides and explains
         node = parser.document()
@@ -575,11 +351,11 @@ class _DdbReader:
             return {tag: ikind == "true"}
         if tag == "M":
             if ikind != "obj":
-                raise self.p.fail_line(f"M takes an object, got {_KIND_NAMES[ikind]}", ipos)
+                raise self.p.fail_line(f"M takes an object, got {KIND_NAMES[ikind]}", ipos)
             return {"M": self.members(iraw)}
         if tag == "L":
             if ikind != "arr":
-                raise self.p.fail_line(f"L takes an array, got {_KIND_NAMES[ikind]}", ipos)
+                raise self.p.fail_line(f"L takes an array, got {KIND_NAMES[ikind]}", ipos)
             return {"L": [self.value(n) for n in iraw]}
         elements = self.plain.elements(tag, inner)
         if tag == "SS":
