@@ -27,6 +27,7 @@ import json
 import pkgutil
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -61,9 +62,17 @@ RunBefore = Callable[[Pilot[Any]], Any]
 
 @pytest.fixture(scope="module")
 def snap_server() -> Iterator[MotoProcess]:
-    """This module's own moto server, seeded with the demo tables (no traffic simulator)."""
-    with MotoProcess(seed=True, test_shims=True) as server:
+    """This module's own moto server, seeded with the demo tables (no traffic simulator).
+
+    The seed writes Python sets (string sets such as Roles): a fixed hash seed in the child makes
+    their order, and so the order of the values in a set, the same every run."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHONHASHSEED", "0")
+        server = MotoProcess(seed=True, test_shims=True).start()
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -220,15 +229,41 @@ async def settle(pilot: Pilot[Any], timeout: float = 30) -> None:
         await pilot.pause(0.1)
 
 
-async def still(pilot: Pilot[Any]) -> None:
-    """No cursor blink, no animation, no toasts: the last step before a snap."""
+async def still(pilot: Pilot[Any], timeout: float = 10) -> None:
+    """No cursor blink, no animation, no toasts, and two screenshots 0.2 s apart alike (focus
+    moves, column widths measured on idle): the last step before a snap."""
     app = pilot.app
     app.animation_level = "none"
     app.clear_notifications()
-    for widget in app.screen.query("Input, TextArea"):
-        assert isinstance(widget, Input | TextArea)
-        widget.cursor_blink = False
+    deadline = time.monotonic() + timeout
+    previous = None
+    while True:
+        for widget in app.screen.query("Input, TextArea"):
+            assert isinstance(widget, Input | TextArea)
+            widget.cursor_blink = False
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.2)
+        shot = app.export_screenshot()
+        if shot == previous:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen keeps changing")
+        previous = shot
+
+
+async def redraw(pilot: Pilot[Any], size: tuple[int, int]) -> None:
+    """Resize the terminal by one column and back: every grid drops its cached rows.
+
+    Now and then a grid that was cleared and refilled (Items, alarms) keeps showing rows cut to
+    its labels' widths ('user-000', 'France') although its columns were measured since: the rows
+    were rendered, and cached, before the measuring (Textual's DataTable render cache). Reported,
+    not fixed here; a resize redraws them at their measured widths, as a user's resize would."""
+    width, height = size
+    await pilot.resize_terminal(width + 1, height)
     await pilot.pause()
+    await pilot.resize_terminal(width, height)
+    await pilot.pause()
+    await settle(pilot)
 
 
 async def main_ready(pilot: Pilot[Any]) -> None:
@@ -259,6 +294,7 @@ def snap(snap_compare: Snap, run_before: RunBefore, size: tuple[int, int] = BIG,
     async def run(pilot: Pilot[Any]) -> None:
         await run_before(pilot)
         await settle(pilot)
+        await redraw(pilot, size)
         await still(pilot)
 
     return snap_compare(_app(**kw), terminal_size=size, run_before=run)
