@@ -490,9 +490,6 @@ def canonical(value: AttributeValue) -> Any:
     return (kind, raw)
 
 
-_canonical = canonical  # the name services/item_plans.py still uses (batch delete de-duplication)
-
-
 def same_value(a: AttributeValue, b: AttributeValue) -> bool:
     """Equal as DynamoDB sees it: numbers by value, sets and maps regardless of order."""
     return bool(canonical(a) == canonical(b))

@@ -277,7 +277,7 @@ def unique_keys(keys: Sequence[Mapping[str, AttributeValue]]) -> list[Item]:
     """The keys without duplicates, in order (a batch sends each key once)."""
     unique: dict[Any, Item] = {}
     for key in keys:
-        unique.setdefault(codec._canonical({"M": dict(key)}), dict(key))
+        unique.setdefault(codec.canonical({"M": dict(key)}), dict(key))
     return list(unique.values())
 
 
