@@ -94,7 +94,8 @@ def redact(value: Any, *, include_values: bool = False) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """JSON for what botocore params and log entries hold (dates, Decimal, bytes, sets)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -379,7 +380,7 @@ class OperationLog:
             except Exception:
                 log.exception("operation log subscriber failed")
         if self.write_file:
-            line = json.dumps(entry.to_json(), default=_json_default, ensure_ascii=False) + "\n"
+            line = json.dumps(entry.to_json(), default=json_default, ensure_ascii=False) + "\n"
             self._ensure_writer().queue.put(line)
 
     def _ensure_writer(self) -> _Writer:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, overload
 from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.models import PlannedRequest
 from ddbconsole.services.capacity_rules import ChangeIncomplete, PlanChanged, check_confirmed
+from ddbconsole.services.oplog import json_default
 
 if TYPE_CHECKING:
     from ddbconsole.services.session import AwsSession
@@ -191,20 +192,6 @@ def kebab(name: str) -> str:
     return str(xform_name(name, "-"))
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray):
-        import base64
-
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
-
-
 def aws_cli(
     service: str,
     operation: str,
@@ -230,7 +217,7 @@ def aws_cli(
             parts.append(f"--{flag} {value.isoformat()}")
         else:
             text = json.dumps(
-                value, default=_json_default, ensure_ascii=False, separators=(",", ":")
+                value, default=json_default, ensure_ascii=False, separators=(",", ":")
             )
             parts.append(f"--{flag} {shlex.quote(text)}")
     if region:
@@ -258,4 +245,4 @@ def session_cli(session: AwsSession, request: PlannedRequest, *, multiline: bool
 
 def request_json(request: PlannedRequest) -> str:
     """A request's parameters as the confirmation shows them (indented JSON)."""
-    return json.dumps(request.params, indent=2, ensure_ascii=False, default=_json_default)
+    return json.dumps(request.params, indent=2, ensure_ascii=False, default=json_default)
