@@ -120,34 +120,12 @@ class TransferService:
         UserInputError if the file cannot be read at all."""
         return await asyncio.to_thread(validate_file, table, Path(path), fmt)
 
-    async def import_file(
-        self,
-        table: TableInfo,
-        path: str | Path,
-        *,
-        fmt: Format = "jsonl",
-        rate: float | None = None,
-        concurrency: int = 8,
-        failures: str | Path | None = None,
-        resume: bool = False,
-        progress: ProgressFn | None = None,
-        count: bool = False,
-        max_attempts: int = 10,
-    ) -> ImportResult:
-        """Plan the import of `path` and send it (the CLI's path: no confirmation to wait for)."""
-        plan = await self.plan_import(
-            table,
-            path,
-            fmt=fmt,
-            rate=rate,
-            concurrency=concurrency,
-            failures=failures,
-            resume=resume,
-            progress=progress,
-            count=count,
-            max_attempts=max_attempts,
+    async def import_file(self, table: TableInfo, path: str | Path, **options: Any) -> ImportResult:
+        """Plan the import of `path` and send it (the CLI's path: no confirmation to wait for);
+        `options` are `plan_import`'s."""
+        result: ImportResult = await execute(
+            self._session, await self.plan_import(table, path, **options)
         )
-        result: ImportResult = await execute(self._session, plan)
         return result
 
     async def plan_import(
