@@ -56,7 +56,7 @@ CONFLICT_TABLE = "SnapConflict"
 # Not yet stable: the footer of a screen holding a focused TextArea (item viewer/editor, PartiQL)
 # shows one of two binding sets from run to run, and the TextArea's cursor cell still differs now
 # and then. They run and compare, but a mismatch does not fail the suite until that is understood.
-TEXTAREA_RACE = "footer bindings / TextArea cursor differ between runs (see the module docstring)"
+TEXTAREA_RACE = "footer bindings / TextArea cursor differ between runs (see the comment above)"
 
 Snap = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Any]
