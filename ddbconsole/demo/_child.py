@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    from ddbconsole.demo import standins
+
+    standins.install()  # what moto lacks in backups, exports and imports (see that module)
+
     app = Middleware(
         DomainDispatcherApplication(create_backend_app),
         record=args.record_requests,

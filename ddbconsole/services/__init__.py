@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.alarm_presets import AlarmPresetService
     from ddbconsole.services.alarms import AlarmService
     from ddbconsole.services.autoscaling import AutoScalingService
+    from ddbconsole.services.backups import BackupService
     from ddbconsole.services.capacity import CapacityService
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
@@ -63,6 +64,13 @@ class Services:
         from ddbconsole.services.table_admin import TableAdminService
 
         return TableAdminService(self.session)
+
+    @cached_property
+    def backups(self) -> BackupService:
+        """On-demand backups, point-in-time recovery and restores."""
+        from ddbconsole.services.backups import BackupService
+
+        return BackupService(self.session, self.admin)
 
     @cached_property
     def items(self) -> ItemService:

@@ -20,6 +20,7 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "dynamodb": frozenset(
         {
             "BatchGetItem",
+            "DescribeBackup",
             "DescribeContinuousBackups",
             "DescribeContributorInsights",
             "DescribeEndpoints",
@@ -29,6 +30,7 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
             "DescribeTableReplicaAutoScaling",
             "DescribeTimeToLive",
             "GetItem",
+            "ListBackups",
             "ListTables",
             "ListTagsOfResource",
             "Query",

@@ -1,0 +1,282 @@
+"""Stand-ins for what moto 5.2 lacks or does differently from AWS in backups, exports and imports.
+
+Installed in the embedded moto's child process only (never in the console). Each one is computed
+from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md, "How to add"):
+
+- ExportTableToPointInTime: moto writes one gzip data file of `{"Item": ...}` lines and no
+  manifests, under a folder unrelated to the export's ARN (itself malformed). The stand-in writes
+  the layout AWS documents: `<prefix>/AWSDynamoDB/<export id>/` with `_started`,
+  `data/<name>.json.gz` (DynamoDB JSON, at most DATA_FILE_ITEMS items each),
+  `manifest-files.json`, `manifest-summary.json` and their `.md5` files, from the table's real
+  items; the ARN is `table/<name>/export/<id>`; StartTime, EndTime, ExportTime and ExportManifest
+  are answered. moto keeps no item history, so incremental and ION exports end FAILED with a
+  reason saying so, rather than pretending.
+- ListExports: moto requires TableArn (a 500 without); the stand-in lists every export, paged.
+- ListImports: not in moto; answered from the imports moto ran, paged. DescribeImport gets the
+  source, format, compression, times and log group of the request it served.
+- DescribeBackup: `SourceTableFeatureDetails` (the indexes a restore may keep) and the source's
+  billing mode, from the backed-up table moto holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+DATA_FILE_ITEMS = 1000  # items per data file (AWS splits exports into many files, too)
+PAGE = 25
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+
+
+def install() -> None:
+    """Patch moto (in this process) with the stand-ins above."""
+    _install_exports()
+    _install_lists()
+    _install_backups()
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+def _install_exports() -> None:
+    from moto.dynamodb.models import table_export
+    from moto.dynamodb.models.utilities import DynamoJsonEncoder
+
+    cls: Any = table_export.TableExport
+    original_init = cls.__init__
+    original_response = cls.response
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        now = datetime.now(UTC)
+        millis = int(now.timestamp() * 1000)
+        self.export_id = f"{millis:014d}-{uuid.uuid4().hex[:8]}"
+        self.arn = f"{self.table.table_arn}/export/{self.export_id}"
+        self.start_time = now
+        self.end_time = None
+        self.manifest = ""
+
+    def _backup_to_s3_file(self: Any, s3_backend: Any) -> None:
+        if self.export_type == "INCREMENTAL_EXPORT" or self.export_format == "ION":
+            self.status = "FAILED"
+            self.failure_code = "UnsupportedOperation"
+            self.failure_message = (
+                "the local stand-in keeps no item history and writes DYNAMODB_JSON only: "
+                "incremental and ION exports are not simulated"
+            )
+            self.end_time = datetime.now(UTC)
+            return
+        prefix = (self.s3_prefix or "").strip("/")
+        base = (
+            f"{prefix}/AWSDynamoDB/{self.export_id}" if prefix else f"AWSDynamoDB/{self.export_id}"
+        )
+
+        def put(key: str, data: bytes) -> Any:
+            return s3_backend.put_object(bucket_name=self.s3_bucket, key_name=key, value=data)
+
+        put(f"{base}/_started", b"")
+        items = list(self.table.all_items())
+        files = []
+        for start in range(0, max(len(items), 1), DATA_FILE_ITEMS):
+            chunk = items[start : start + DATA_FILE_ITEMS]
+            if not chunk and items:
+                break
+            text = "".join(
+                json.dumps(
+                    i.to_json(root_attr_name="Item"), cls=DynamoJsonEncoder, separators=(",", ":")
+                )
+                + "\n"
+                for i in chunk
+            )
+            self.processed_bytes += len(text)
+            data = gzip.compress(text.encode("utf-8"))
+            key = f"{base}/data/{uuid.uuid4().hex[:26]}.json.gz"
+            stored = put(key, data)
+            files.append(
+                {
+                    "itemCount": len(chunk),
+                    "md5Checksum": _md5(data),
+                    "etag": str(getattr(stored, "etag", "")).strip('"'),
+                    "dataFileS3Key": key,
+                }
+            )
+        self.item_count = len(items)
+        files_body = "".join(json.dumps(f, separators=(",", ":")) + "\n" for f in files).encode()
+        put(f"{base}/manifest-files.json", files_body)
+        put(f"{base}/manifest-files.md5", _md5(files_body).encode())
+        self.end_time = datetime.now(UTC)
+        summary = {
+            "version": "2020-06-30",
+            "exportArn": self.arn,
+            "startTime": _iso(self.start_time),
+            "endTime": _iso(self.end_time),
+            "tableArn": self.table.table_arn,
+            "tableId": getattr(self.table, "table_id", ""),
+            "exportTime": _iso(self.start_time),
+            "s3Bucket": self.s3_bucket,
+            "s3Prefix": self.s3_prefix or None,
+            "s3SseAlgorithm": "AES256",
+            "s3SseKmsKeyId": None,
+            "manifestFilesS3Key": f"{base}/manifest-files.json",
+            "billedSizeBytes": self.processed_bytes,
+            "itemCount": self.item_count,
+            "outputFormat": "DYNAMODB_JSON",
+            "exportType": "FULL_EXPORT",
+        }
+        summary_body = json.dumps(summary, separators=(",", ":")).encode()
+        put(f"{base}/manifest-summary.json", summary_body)
+        put(f"{base}/manifest-summary.md5", _md5(summary_body).encode())
+        self.manifest = f"{base}/manifest-summary.json"
+        self.status = "COMPLETED"
+
+    def response(self: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original_response(self)
+        out["ExportArn"] = self.arn
+        out["StartTime"] = self.start_time.timestamp()
+        out["ExportTime"] = self.start_time.timestamp()
+        if self.end_time is not None:
+            out["EndTime"] = self.end_time.timestamp()
+        if self.manifest:
+            out["ExportManifest"] = self.manifest
+        return {k: v for k, v in out.items() if v is not None}
+
+    cls.__init__ = __init__
+    cls._backup_to_s3_file = _backup_to_s3_file
+    cls.response = response
+
+
+# --- ListExports, ListImports, DescribeImport ------------------------------------------------------
+
+
+def _page(entries: list[dict[str, Any]], body: dict[str, Any]) -> tuple[list[Any], str | None]:
+    start = int(body.get("NextToken") or 0)
+    size = int(body.get("MaxResults") or PAGE)
+    chunk = entries[start : start + size]
+    more = start + size < len(entries)
+    return chunk, (str(start + size) if more else None)
+
+
+def _install_lists() -> None:
+    from moto.core.responses import ActionResult
+    from moto.dynamodb import models, responses
+    from moto.dynamodb.models import table_import
+
+    DynamoDBBackend: Any = models.DynamoDBBackend
+    TableImport: Any = table_import.TableImport
+    DynamoHandler: Any = responses.DynamoHandler
+
+    def list_exports(self: Any) -> Any:
+        body = self.body
+        arn = body.get("TableArn")
+        exports = [
+            e
+            for e in self.dynamodb_backend.table_exports.values()
+            if not arn or e.table.table_arn == arn
+        ]
+        chunk, token = _page(exports, body)
+        summaries = [
+            {"ExportArn": e.arn, "ExportStatus": e.status, "ExportType": e.export_type}
+            for e in chunk
+        ]
+        out: dict[str, Any] = {"ExportSummaries": summaries}
+        if token:
+            out["NextToken"] = token
+        return ActionResult(out)
+
+    original_import = DynamoDBBackend.import_table
+    original_import_response = TableImport.response
+
+    def import_table(self: Any, *args: Any, **kwargs: Any) -> Any:
+        made = original_import(self, *args, **kwargs)
+        made.input_format = kwargs.get("input_format") or "DYNAMODB_JSON"
+        made.start_time = datetime.now(UTC)
+        return made
+
+    def import_response(self: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original_import_response(self)
+        out["S3BucketSource"] = self.s3_source
+        out["InputFormat"] = getattr(self, "input_format", "DYNAMODB_JSON")
+        out["InputCompressionType"] = self.compression_type or "NONE"
+        out["CloudWatchLogGroupArn"] = (
+            f"arn:aws:logs:{self.region_name}:{self.account_id}:log-group:/aws-dynamodb/imports:*"
+        )
+        if getattr(self, "start_time", None) is not None:
+            out["StartTime"] = self.start_time.timestamp()
+            if self.status != "IN_PROGRESS":
+                if getattr(self, "end_time", None) is None:
+                    self.end_time = datetime.now(UTC)
+                out["EndTime"] = self.end_time.timestamp()
+        return {k: v for k, v in out.items() if v is not None}
+
+    def list_imports(self: Any) -> Any:
+        body = self.body
+        arn = body.get("TableArn")
+        imports = [
+            i for i in self.dynamodb_backend.table_imports.values() if not arn or i.table_arn == arn
+        ]
+        body = {"NextToken": body.get("NextToken"), "MaxResults": body.get("PageSize")}
+        chunk, token = _page(imports, body)
+        keys = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "CloudWatchLogGroupArn")
+        summaries = []
+        for one in chunk:
+            described = one.response()
+            summaries.append(
+                {
+                    k: described[k]
+                    for k in (*keys, "InputFormat", "StartTime", "EndTime")
+                    if k in described
+                }
+            )
+        out: dict[str, Any] = {"ImportSummaryList": summaries}
+        if token:
+            out["NextToken"] = token
+        return ActionResult(out)
+
+    DynamoHandler.list_exports = list_exports
+    DynamoHandler.list_imports = list_imports
+    DynamoDBBackend.import_table = import_table
+    TableImport.response = import_response
+
+
+# --- DescribeBackup ---------------------------------------------------------------------------------
+
+
+def _install_backups() -> None:
+    from moto.dynamodb.models import table
+
+    Backup: Any = table.Backup
+
+    original = Backup.description.fget
+
+    def description(self: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original(self)
+        source = out.get("SourceTableDetails") or {}
+        billing = (source.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
+        source["BillingMode"] = billing
+        features: dict[str, Any] = {}
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if source.get(key):
+                features[key] = [
+                    {
+                        k: i[k]
+                        for k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                        if k in i
+                    }
+                    for i in source[key]
+                ]
+        out["SourceTableFeatureDetails"] = features
+        return out
+
+    Backup.description = property(description)
