@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ddbconsole.services import Services
     from ddbconsole.services.transfer import TransferProgress
 
-FORMAT_CHOICES = ("jsonl", "dynamodb-jsonl", "csv")
+FORMAT_CHOICES = ("jsonl", "dynamodb-jsonl", "dynamodb-json", "csv")
 
 
 class _Progress:

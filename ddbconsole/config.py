@@ -18,7 +18,7 @@ from ddbconsole.errors import ConfigError
 from ddbconsole.locations import default_config_path
 
 DEFAULT_PROFILE_NAME = "default"
-SERVICES = ("dynamodb", "cloudwatch", "application-autoscaling", "sts")
+SERVICES = ("dynamodb", "cloudwatch", "application-autoscaling", "sts", "s3")
 
 
 @dataclass(frozen=True)

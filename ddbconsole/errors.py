@@ -136,6 +136,8 @@ _CODES: dict[str, tuple[str, str]] = {
     "ServiceUnavailable": ("Service unavailable", "the service is not answering; retry later"),
     "TableAlreadyExistsException": ("Table exists", "choose another name"),
     "ObjectNotFoundException": ("Not found", "the resource does not exist"),
+    "NoSuchBucket": ("No such S3 bucket", "the bucket does not exist (check its name)"),
+    "NoSuchKey": ("No such S3 object", "the key does not exist in the bucket"),
 }
 
 
@@ -189,7 +191,12 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
         cls: type[AwsError] = AwsError
         if code == "ConditionalCheckFailedException":
             cls = ConditionFailed
-        elif code in {"ResourceNotFoundException", "ObjectNotFoundException"}:
+        elif code in {
+            "ResourceNotFoundException",
+            "ObjectNotFoundException",
+            "NoSuchBucket",
+            "NoSuchKey",
+        }:
             cls = NotFound
         return cls(title, advice, code=code, operation=operation)
     if names & {

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.plans import Plan
+    from ddbconsole.services.s3jobs import S3JobService
     from ddbconsole.services.table_admin import TableAdminService
     from ddbconsole.services.transfer import TransferService
 
@@ -71,6 +72,13 @@ class Services:
         from ddbconsole.services.backups import BackupService
 
         return BackupService(self.session, self.admin)
+
+    @cached_property
+    def s3jobs(self) -> S3JobService:
+        """DynamoDB's export to S3 and import from S3, and reading a finished export."""
+        from ddbconsole.services.s3jobs import S3JobService
+
+        return S3JobService(self.session)
 
     @cached_property
     def items(self) -> ItemService:

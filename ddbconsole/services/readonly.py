@@ -24,6 +24,8 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
             "DescribeContinuousBackups",
             "DescribeContributorInsights",
             "DescribeEndpoints",
+            "DescribeExport",
+            "DescribeImport",
             "DescribeKinesisStreamingDestination",
             "DescribeLimits",
             "DescribeTable",
@@ -31,6 +33,8 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
             "DescribeTimeToLive",
             "GetItem",
             "ListBackups",
+            "ListExports",
+            "ListImports",
             "ListTables",
             "ListTagsOfResource",
             "Query",
@@ -61,6 +65,8 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
             "DescribeScheduledActions",
         }
     ),
+    # Reading a finished export to S3 (its manifests and data files), and checking a bucket.
+    "s3": frozenset({"GetObject", "ListObjectsV2"}),
     # Who am I: shown in the status bar; reads nothing from the account's data.
     "sts": frozenset({"GetCallerIdentity"}),
 }

@@ -78,7 +78,7 @@ async def test_round_trip_every_type(services: Services, moto_url: str, tmp_path
     result = await services.transfer.import_file(info, source, count=True)
     assert result.ok and result.written == 301 and result.table_count == 301
     assert not checkpoint_path(source).exists()
-    for fmt in ("jsonl", "dynamodb-jsonl", "csv"):
+    for fmt in ("jsonl", "dynamodb-jsonl", "dynamodb-json", "csv"):
         exported = tmp_path / f"out.{fmt}"
         res = await services.transfer.export(info, exported, fmt=fmt, segments=3)  # type: ignore[arg-type]
         assert res.items == 301 and res.segments == 3

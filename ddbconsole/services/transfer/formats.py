@@ -4,6 +4,9 @@ Formats (one item per line or row):
 
 - ``jsonl`` (default): the editor's plain JSON form (ddbconsole/codec.py), one item per line.
 - ``dynamodb-jsonl``: DynamoDB JSON (``{"Name": {"S": "Ada"}}``), one item per line.
+- ``dynamodb-json``: DynamoDB JSON in the layout of DynamoDB's own S3 export and import
+  (``{"Item": {"Name": {"S": "Ada"}}}``), one item per line: such a file, uploaded to S3 as it is
+  (optionally gzipped), is what ImportTable reads with InputFormat DYNAMODB_JSON.
 - ``csv``: a header row of ``name:TYPE`` columns (``Name:S,Age:N,Tags:SS``), then one row per item.
   S cells hold the text itself, N the number literal, B base64, BOOL ``true``/``false``, NULL
   ``null``; SS, NS, BS, M and L cells hold the value in plain JSON (``{"$SS": ["a"]}``, ``[1, "x"]``).
@@ -30,6 +33,7 @@ import errno
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -42,8 +46,9 @@ from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, CodecError, Item
 from ddbconsole.errors import DdbConsoleError, UserInputError
 
-Format = Literal["jsonl", "dynamodb-jsonl", "csv"]
-FORMATS: tuple[Format, ...] = ("jsonl", "dynamodb-jsonl", "csv")
+Format = Literal["jsonl", "dynamodb-jsonl", "dynamodb-json", "csv"]
+FORMATS: tuple[Format, ...] = ("jsonl", "dynamodb-jsonl", "dynamodb-json", "csv")
+ITEM_PREFIX = '{"Item":'  # a line of the S3 layout (dynamodb-json)
 STDOUT = "-"  # export to standard output, as Unix tools read "-"
 
 
@@ -84,6 +89,10 @@ class Formatter:
             return "".join(codec.dumps(i, "plain", indent=None) + "\n" for i in items)
         if self.fmt == "dynamodb-jsonl":
             return "".join(codec.dumps(i, "dynamodb", indent=None) + "\n" for i in items)
+        if self.fmt == "dynamodb-json":
+            return "".join(
+                ITEM_PREFIX + codec.dumps(i, "dynamodb", indent=None) + "}\n" for i in items
+            )
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for item in items:
@@ -199,7 +208,7 @@ def read_records(handle: IO[str], fmt: Format) -> Iterator[Record]:
     if fmt == "csv":
         yield from _read_csv(handle)
         return
-    form: codec.Form = "dynamodb" if fmt == "dynamodb-jsonl" else "plain"
+    form: codec.Form = "plain" if fmt == "jsonl" else "dynamodb"
     number = 0
     for line_number, line in enumerate(handle, 1):
         stripped = line.strip()
@@ -207,11 +216,24 @@ def read_records(handle: IO[str], fmt: Format) -> Iterator[Record]:
             continue
         number += 1
         try:
-            yield Record(number, stripped, codec.loads(stripped, form), line=line_number)
+            text = unwrap_item(stripped) if fmt == "dynamodb-json" else stripped
+            yield Record(number, stripped, codec.loads(text, form), line=line_number)
         except (CodecError, ValueError) as exc:
             # The codec counts lines within the record: this one is always "line 1".
             error = str(exc).replace("line 1, column", "column").replace("line 1: ", "")
             yield Record(number, stripped, error=error, line=line_number)
+
+
+def unwrap_item(line: str) -> str:
+    """The item of an S3-layout line, `{"Item": {...}}`, as text (the codec parses it: lossless,
+    repeated keys refused)."""
+    text = line.strip()
+    if text.startswith(ITEM_PREFIX) and text.endswith("}"):
+        return text[len(ITEM_PREFIX) : -1]
+    compact = re.match(r'\{\s*"Item"\s*:', text)
+    if compact is None or not text.endswith("}"):
+        raise ValueError('expected {"Item": {...}} (the layout of DynamoDB\'s S3 export)')
+    return text[compact.end() : -1]
 
 
 def _csv_value(cell: str, kind: str) -> AttributeValue:

@@ -34,6 +34,7 @@ Mode = Literal["export", "import"]
 _FORMATS = [
     ("JSON lines (plain)", "jsonl"),
     ("DynamoDB JSON lines", "dynamodb-jsonl"),
+    ("DynamoDB JSON, S3 import layout", "dynamodb-json"),
     ("CSV", "csv"),
 ]
 

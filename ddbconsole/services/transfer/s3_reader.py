@@ -1,0 +1,275 @@
+"""Reading a finished DynamoDB export to S3 as AWS writes it, into the console's export formats.
+
+The layout (AWS's "DynamoDB data export to Amazon S3: output"): under
+`<prefix>/AWSDynamoDB/<export id>/`, `manifest-summary.json` (one JSON object: the export's ARN,
+times, item count, `manifestFilesS3Key`, `outputFormat`, `exportType`), `manifest-files.json` (one
+JSON object per line: `dataFileS3Key`, `itemCount`, `md5Checksum`, `etag`) and the gzip data files
+it names. A full export's DYNAMODB_JSON lines are `{"Item": {...}}`; an incremental export's are
+`{"Metadata": ..., "Keys": {...}, "NewImage": {...}, "OldImage": {...}}` (no NewImage: a delete).
+
+Every data file is streamed (GetObject read in chunks, gunzipped incrementally with a bounded
+output per step, split into lines), converted and written through formats.ExportFile (FILE.partial
+renamed when complete), so memory stays flat whatever the export's size. Lines already in the
+requested layout (DYNAMODB_JSON to `dynamodb-json` or `dynamodb-jsonl`) are passed through as text;
+the other formats parse each item. ION exports are refused: reading them needs an Ion parser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ddbconsole.codec import AttributeValue, Item
+from ddbconsole.errors import UserInputError
+from ddbconsole.services.transfer.formats import (
+    ITEM_PREFIX,
+    ExportFile,
+    Format,
+    Formatter,
+    check_format,
+    unwrap_item,
+)
+from ddbconsole.services.transfer.progress import ProgressFn, TransferProgress
+
+if TYPE_CHECKING:
+    from ddbconsole.services.session import AwsSession
+
+CHUNK = 1 << 20  # bytes read from S3 per step
+OUT_STEP = 8 << 20  # decompressed bytes per step at most (bounded memory)
+
+
+class ExportUnreadable(UserInputError):
+    """The export cannot be read as AWS documents it (missing manifest, ION, not finished)."""
+
+
+@dataclass(frozen=True)
+class ExportManifest:
+    bucket: str
+    summary_key: str
+    summary: dict[str, Any]
+    files: tuple[dict[str, Any], ...]  # manifest-files.json, one entry per data file
+
+    @property
+    def output_format(self) -> str:
+        return str(self.summary.get("outputFormat", "DYNAMODB_JSON"))
+
+    @property
+    def export_type(self) -> str:
+        return str(self.summary.get("exportType", "FULL_EXPORT"))
+
+    @property
+    def item_count(self) -> int:
+        return int(self.summary.get("itemCount") or sum(f.get("itemCount", 0) for f in self.files))
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    items: int
+    deleted: int  # incremental exports: deletes (no NewImage), not written
+    files: int
+    compressed_bytes: int
+    bytes: int
+    elapsed: float
+
+
+def _binary(value: AttributeValue) -> AttributeValue:
+    """DynamoDB JSON's base64 strings -> bytes, recursively (the codec's items hold bytes)."""
+    ((kind, raw),) = value.items()
+    if kind == "B":
+        return {"B": base64.b64decode(raw)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(b) for b in raw]}
+    if kind == "M":
+        return {"M": {k: _binary(v) for k, v in raw.items()}}
+    if kind == "L":
+        return {"L": [_binary(v) for v in raw]}
+    return value
+
+
+def item_from_json(data: dict[str, Any]) -> Item:
+    """A DynamoDB JSON item as parsed by json.loads -> the codec's item. Lossless: every number
+    is a string in DynamoDB JSON, so json.loads never turns one into a float."""
+    return {name: _binary(value) for name, value in data.items()}
+
+
+async def _get_json(session: AwsSession, bucket: str, key: str) -> bytes:
+    resp = await session.call("s3", "get_object", Bucket=bucket, Key=key)
+    async with resp["Body"] as body:
+        data: bytes = await body.read()
+    return data
+
+
+async def read_manifest(session: AwsSession, bucket: str, summary_key: str) -> ExportManifest:
+    """manifest-summary.json, then the manifest-files.json it names."""
+    if not summary_key.endswith("manifest-summary.json"):
+        raise ExportUnreadable(
+            f"{summary_key} is not a manifest-summary.json",
+            "give the export's ARN, or the S3 key of its manifest-summary.json",
+        )
+    try:
+        summary = json.loads(await _get_json(session, bucket, summary_key))
+        files_key = str(summary.get("manifestFilesS3Key") or "")
+        if not files_key:
+            files_key = summary_key.rsplit("/", 1)[0] + "/manifest-files.json"
+        text = (await _get_json(session, bucket, files_key)).decode("utf-8")
+        files = tuple(json.loads(line) for line in text.splitlines() if line.strip())
+    except ValueError as exc:
+        raise ExportUnreadable("The export's manifest is not valid JSON", str(exc)) from None
+    manifest = ExportManifest(bucket, summary_key, summary, files)
+    if manifest.output_format != "DYNAMODB_JSON":
+        raise ExportUnreadable(
+            f"The export is in {manifest.output_format}",
+            "ddbconsole reads DYNAMODB_JSON exports; reading ION needs an Ion parser "
+            "(export again with --export-format DYNAMODB_JSON)",
+        )
+    return manifest
+
+
+def _converter(fmt: Format, incremental: bool) -> tuple[Callable[[list[str]], Any], bool]:
+    """(lines -> text or items, whether the result is text) for the output format."""
+    if not incremental and fmt == "dynamodb-json":
+        return (lambda lines: "".join(line + "\n" for line in lines)), True
+    if not incremental and fmt == "dynamodb-jsonl":
+        return (lambda lines: "".join(unwrap_item(line) + "\n" for line in lines)), True
+
+    def items(lines: list[str]) -> list[Item | None]:
+        out: list[Item | None] = []
+        for line in lines:
+            data = json.loads(line)
+            image = data.get("Item") if not incremental else data.get("NewImage")
+            out.append(item_from_json(image) if image is not None else None)
+        return out
+
+    return items, False
+
+
+class _Lines:
+    """Complete lines from a stream of decompressed bytes (a partial last line is kept)."""
+
+    def __init__(self) -> None:
+        self.rest = b""
+
+    def feed(self, data: bytes) -> list[str]:
+        data = self.rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self.rest = data
+            return []
+        self.rest = data[cut + 1 :]
+        return [line for line in data[:cut].decode("utf-8").split("\n") if line.strip()]
+
+    def end(self) -> list[str]:
+        rest, self.rest = self.rest.decode("utf-8").strip(), b""
+        return [rest] if rest else []
+
+
+async def download_export(
+    session: AwsSession,
+    manifest: ExportManifest,
+    path: str | Path,
+    *,
+    fmt: Format = "jsonl",
+    progress: ProgressFn | None = None,
+) -> DownloadResult:
+    """Convert every data file of `manifest` into `path` (see the module docstring)."""
+    check_format(fmt)
+    incremental = manifest.export_type == "INCREMENTAL_EXPORT"
+    convert, as_text = _converter(fmt, incremental)
+    state = TransferProgress(total=manifest.item_count or None)
+    formatter = Formatter(fmt)
+    try:
+        out = await asyncio.to_thread(ExportFile, path, fmt)
+    except OSError as exc:
+        raise UserInputError(f"Cannot write {path}", exc.strerror or str(exc)) from None
+    deleted = compressed = 0
+
+    def write(lines: list[str]) -> tuple[int, int, int]:
+        """Convert and write; (items, deletes, bytes written)."""
+        if as_text:
+            text = convert(lines)
+            out.rows.write(text)
+            return len(lines), 0, len(text)
+        converted = convert(lines)
+        kept = [i for i in converted if i is not None]
+        text = formatter.lines(kept)
+        out.rows.write(text)
+        return len(kept), len(converted) - len(kept), len(text)
+
+    async def flush(lines: list[str]) -> None:
+        nonlocal deleted
+        if not lines:
+            return
+        try:
+            items, gone, size = await asyncio.to_thread(write, lines)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ExportUnreadable(
+                "A data file holds a line that is not an item", str(exc)
+            ) from None
+        state.items += items
+        state.bytes += size
+        deleted += gone
+        if progress is not None:
+            progress(state)
+
+    try:
+        for entry in manifest.files:
+            key = str(entry["dataFileS3Key"])
+            resp = await session.call("s3", "get_object", Bucket=manifest.bucket, Key=key)
+            gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            lines = _Lines()
+            async with resp["Body"] as body:
+                while chunk := await body.read(CHUNK):
+                    compressed += len(chunk)
+                    data = chunk
+                    while data:
+                        if gunzip.eof:  # another gzip member follows the last one
+                            gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        await flush(lines.feed(gunzip.decompress(data, OUT_STEP)))
+                        data = gunzip.unused_data if gunzip.eof else gunzip.unconsumed_tail
+            if not gunzip.eof:
+                raise ExportUnreadable(f"{key} ends before its gzip stream does", "truncated?")
+            await flush(lines.feed(gunzip.flush()) + lines.end())
+        expected = sum(int(f.get("itemCount", 0)) for f in manifest.files)
+        if expected and state.items + deleted != expected:
+            raise ExportUnreadable(
+                f"Read {state.items + deleted:,} items, the manifest lists {expected:,}",
+                "the export's files differ from its manifest; nothing was renamed into place",
+            )
+    except zlib.error as exc:
+        await asyncio.to_thread(out.abort, formatter)
+        raise ExportUnreadable("A data file is not valid gzip", str(exc)) from None
+    except BaseException:
+        await asyncio.to_thread(out.abort, formatter)
+        raise
+    written = await asyncio.to_thread(out.finish, formatter)
+    if fmt == "csv":
+        state.bytes = written
+    if progress is not None:
+        progress(state)
+    return DownloadResult(
+        out.target,
+        state.items,
+        deleted,
+        len(manifest.files),
+        compressed,
+        state.bytes,
+        state.elapsed,
+    )
+
+
+__all__ = [
+    "ITEM_PREFIX",
+    "DownloadResult",
+    "ExportManifest",
+    "ExportUnreadable",
+    "download_export",
+    "item_from_json",
+    "read_manifest",
+]

@@ -1,0 +1,295 @@
+"""Export to S3, reading a finished export, and import from S3, against the moto server.
+
+moto writes an export's items without AWS's manifests; the embedded moto's stand-in
+(ddbconsole/demo/standins.py) completes it in the documented layout from the table's real items,
+and these tests also build that layout themselves (manifests plus gzip DynamoDB JSON data files,
+incremental rows, several gzip members) in moto's S3, so the reader is tested on the layout AWS
+documents, not only on the stand-in's."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from ddbconsole import codec
+from ddbconsole.demo.server import MotoProcess
+from ddbconsole.errors import ReadOnlyViolation
+from ddbconsole.models import IndexSpec, KeySpec, TableSpec
+from ddbconsole.services import Services
+from ddbconsole.services.backups import PitrRequired
+from ddbconsole.services.s3jobs import S3JobError
+from ddbconsole.services.transfer.s3_reader import ExportUnreadable
+from tests.services.test_backups import all_items, tricky_items
+
+WRITES = {"ExportTableToPointInTime", "ImportTable"}
+
+
+def client(service: str, url: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1")  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def ddb(moto_url: str) -> Any:
+    return client("dynamodb", moto_url)
+
+
+@pytest.fixture
+def s3(moto_url: str) -> Any:
+    return client("s3", moto_url)
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    name = f"exports-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def tables(ddb: Any) -> Iterator[list[str]]:
+    made: list[str] = []
+    yield made
+    for name in made:
+        with contextlib.suppress(ddb.exceptions.ResourceNotFoundException):
+            ddb.delete_table(TableName=name)
+
+
+def new_table(ddb: Any, tables: list[str], *, pitr: bool = True) -> tuple[str, list[Any]]:
+    name = f"s3-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    tables.append(name)
+    items = tricky_items()
+    for item in items:
+        ddb.put_item(TableName=name, Item=item)
+    if pitr:
+        ddb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    return name, items
+
+
+def file_items(path: Path, fmt: str) -> list[Any]:
+    from ddbconsole.services.transfer.formats import read_records
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        records = list(read_records(handle, fmt))  # type: ignore[arg-type]
+    assert all(r.item is not None for r in records), [r.error for r in records if r.error]
+    return sorted((codec.canonical({"M": r.item}) for r in records), key=repr)
+
+
+def reached(server: MotoProcess) -> list[str]:
+    return [r["operation"] for r in server.requests() if r["operation"] in WRITES]
+
+
+async def test_export_follow_download_gives_identical_items(
+    services: Services, ddb: Any, bucket: str, tables: list[str], tmp_path: Path
+) -> None:
+    table, items = new_table(ddb, tables)
+    services.s3jobs.poll_interval = 0.05
+    plan = await services.s3jobs.plan_export(table, bucket, "nightly/")
+    params = plan.requests[0].params
+    assert plan.operations == ("ExportTableToPointInTime",)
+    assert params["S3Prefix"] == "nightly" and params["ExportType"] == "FULL_EXPORT"
+    assert len(params["ClientToken"]) == 32
+    started = await services.execute(plan)
+    done = await services.s3jobs.wait_export(started.arn)
+    assert done.status == "COMPLETED" and done.item_count == len(items)
+    assert done.manifest.endswith("manifest-summary.json") and done.table == table
+    listed, _ = await services.s3jobs.list_exports()
+    assert started.arn in [e.arn for e in listed]
+    expected = all_items(ddb, table)
+    for fmt in ("jsonl", "dynamodb-json", "dynamodb-jsonl", "csv"):
+        out = tmp_path / f"out.{fmt}"
+        result = await services.s3jobs.download(started.arn, out, fmt=fmt)
+        assert result.items == len(items) and result.files >= 1
+        assert file_items(out, fmt) == expected, fmt
+
+
+async def test_export_refusals_before_sending(
+    services: Services, ddb: Any, bucket: str, tables: list[str], moto_server: MotoProcess
+) -> None:
+    off, _ = new_table(ddb, tables, pitr=False)
+    on, _ = new_table(ddb, tables)
+    moto_server.reset_requests()
+    with pytest.raises(PitrRequired, match="Point-in-time recovery is off"):
+        await services.s3jobs.plan_export(off, bucket)
+    # ... and the change the console offers first is the ordinary PITR plan
+    assert (await services.admin.plan_pitr(off, True)).operations == ("UpdateContinuousBackups",)
+    with pytest.raises(S3JobError, match="does not exist"):
+        await services.s3jobs.plan_export(on, f"no-such-{uuid.uuid4().hex[:8]}")
+    with pytest.raises(S3JobError, match="incremental window"):
+        from datetime import UTC, datetime, timedelta
+
+        now = datetime.now(UTC)
+        await services.s3jobs.plan_export(on, bucket, incremental=(now - timedelta(minutes=5), now))
+    assert reached(moto_server) == []
+
+
+def put_export(
+    s3: Any,
+    bucket: str,
+    lines_per_file: list[list[str]],
+    *,
+    export_type: str = "FULL_EXPORT",
+    output_format: str = "DYNAMODB_JSON",
+    members: int = 1,
+) -> str:
+    """The layout AWS documents, built by hand: returns the manifest-summary.json key."""
+    base = f"hand/AWSDynamoDB/01700000000000-{uuid.uuid4().hex[:8]}"
+    entries = []
+    for n, lines in enumerate(lines_per_file):
+        text = "".join(line + "\n" for line in lines).encode()
+        step = max(1, len(text) // members)
+        # several gzip members in one file (a valid gzip stream; cut at arbitrary bytes)
+        parts = [text[i : i + step] for i in range(0, len(text), step)] or [b""]
+        data = b"".join(gzip.compress(part) for part in parts)
+        key = f"{base}/data/file{n}.json.gz"
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        entries.append(
+            {"itemCount": len(lines), "md5Checksum": "", "etag": "", "dataFileS3Key": key}
+        )
+    s3.put_object(
+        Bucket=bucket,
+        Key=f"{base}/manifest-files.json",
+        Body="".join(json.dumps(e) + "\n" for e in entries).encode(),
+    )
+    summary = {
+        "version": "2020-06-30",
+        "manifestFilesS3Key": f"{base}/manifest-files.json",
+        "itemCount": sum(len(x) for x in lines_per_file),
+        "outputFormat": output_format,
+        "exportType": export_type,
+    }
+    s3.put_object(Bucket=bucket, Key=f"{base}/manifest-summary.json", Body=json.dumps(summary))
+    return f"{base}/manifest-summary.json"
+
+
+def item_line(item: dict[str, Any]) -> str:
+    return '{"Item":' + codec.dumps(item, "dynamodb", indent=None) + "}"
+
+
+async def test_reader_on_the_documented_layout(
+    ro_services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    """Several data files, several gzip members each, read in read-only mode (S3 reads only)."""
+    items = tricky_items() * 1
+    lines = [item_line(i) for i in items]
+    key = put_export(s3, bucket, [lines[:7], lines[7:], []], members=3)
+    out = tmp_path / "hand.jsonl"
+    result = await ro_services.s3jobs.download(key, out, bucket=bucket, fmt="jsonl")
+    assert (result.items, result.files, result.deleted) == (len(items), 3, 0)
+    assert file_items(out, "jsonl") == sorted((codec.canonical({"M": i}) for i in items), key=repr)
+
+
+async def test_reader_incremental_writes_new_images_and_counts_deletes(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    new = {"pk": {"S": "a"}, "b": {"B": "AAE="}, "n": {"N": "1.10"}}
+    rows = [
+        json.dumps({"Metadata": {"WriteTimestampMicros": {"N": "1"}}, "Keys": {"pk": {"S": "a"}},
+                    "NewImage": new, "OldImage": {"pk": {"S": "a"}}}),
+        json.dumps({"Metadata": {"WriteTimestampMicros": {"N": "2"}}, "Keys": {"pk": {"S": "gone"}},
+                    "OldImage": {"pk": {"S": "gone"}}}),
+    ]  # fmt: skip
+    key = put_export(s3, bucket, [rows], export_type="INCREMENTAL_EXPORT")
+    out = tmp_path / "inc.dynamodb-json"
+    result = await services.s3jobs.download(key, out, bucket=bucket, fmt="dynamodb-json")
+    assert (result.items, result.deleted) == (1, 1)
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line) == {"Item": new}
+
+
+async def test_reader_refuses_ion_and_a_broken_file(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    ion = put_export(s3, bucket, [['$ion_1_0 {Item:{pk:"a"}}']], output_format="ION")
+    with pytest.raises(ExportUnreadable, match="ION"):
+        await services.s3jobs.download(ion, tmp_path / "x.jsonl", bucket=bucket)
+    key = put_export(s3, bucket, [[item_line({"pk": {"S": "a"}})]])
+    data_key = key.replace("manifest-summary.json", "data/file0.json.gz")
+    s3.put_object(Bucket=bucket, Key=data_key, Body=gzip.compress(b'{"Item":{}}\n' * 50)[:40])
+    out = tmp_path / "broken.jsonl"
+    with pytest.raises(ExportUnreadable):
+        await services.s3jobs.download(key, out, bucket=bucket)
+    assert not out.exists()  # nothing renamed into place
+
+
+async def test_local_export_uploaded_to_s3_imports_as_it_is(
+    services: Services, ddb: Any, s3: Any, bucket: str, tables: list[str], tmp_path: Path
+) -> None:
+    """`ddbconsole export --format dynamodb-json`, uploaded unchanged (and gzipped), is what
+    ImportTable reads with InputFormat DYNAMODB_JSON: the new table holds the same items."""
+    table, items = new_table(ddb, tables, pitr=False)
+    local = tmp_path / "local.json"
+    info = await services.tables.describe(table)
+    await services.transfer.export(info, local, fmt="dynamodb-json")
+    s3.put_object(Bucket=bucket, Key="up/part-0.json.gz", Body=gzip.compress(local.read_bytes()))
+    target = f"{table}-imp"
+    spec = TableSpec(target, KeySpec("pk"))
+    plan = await services.s3jobs.plan_import(bucket, "up/", spec, compression="GZIP")
+    params = plan.requests[0].params
+    assert params["S3BucketSource"] == {"S3Bucket": bucket, "S3KeyPrefix": "up/"}
+    assert params["TableCreationParameters"]["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"}
+    ]
+    tables.append(target)
+    services.s3jobs.poll_interval = 0.05
+    started = await services.execute(plan)
+    done = await services.s3jobs.wait_import(started.arn)
+    assert done.status == "COMPLETED", done.failure
+    assert (done.imported, done.errors) == (len(items), 0)
+    assert done.bucket == bucket and done.log_group
+    assert all_items(ddb, target) == all_items(ddb, table)
+    listed, _ = await services.s3jobs.list_imports()
+    assert started.arn in [i.arn for i in listed]
+
+
+async def test_import_refusals_before_sending(
+    services: Services, s3: Any, bucket: str, moto_server: MotoProcess
+) -> None:
+    s3.put_object(Bucket=bucket, Key="in/a.json", Body=b"{}")
+    moto_server.reset_requests()
+    with pytest.raises(S3JobError, match="Table Users already exists"):
+        await services.s3jobs.plan_import(bucket, "in/", TableSpec("Users", KeySpec("UserId")))
+    with pytest.raises(S3JobError, match="No objects under"):
+        await services.s3jobs.plan_import(bucket, "nothing/", TableSpec("NewOne", KeySpec("pk")))
+    with pytest.raises(S3JobError, match="does not exist"):
+        await services.s3jobs.plan_import("no-such-bkt-x1", "", TableSpec("NewOne", KeySpec("pk")))
+    lsi = IndexSpec("L", KeySpec("pk"), KeySpec("x"))
+    spec = TableSpec("NewOne", KeySpec("pk"), KeySpec("sk"), lsis=(lsi,))
+    with pytest.raises(S3JobError, match="no local secondary indexes"):
+        await services.s3jobs.plan_import(bucket, "in/", spec)
+    assert reached(moto_server) == []
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        lambda s, b: s.s3jobs.plan_export("Users", b),
+        lambda s, b: s.s3jobs.plan_import(b, "", TableSpec("NewOne", KeySpec("pk"))),
+    ],
+)
+async def test_read_only_refuses_jobs_before_sending(
+    make_services: Callable[..., Services],
+    moto_server: MotoProcess,
+    bucket: str,
+    start: Callable[[Services, str], Any],
+) -> None:
+    svc = make_services(read_only=True)
+    moto_server.reset_requests()
+    with pytest.raises(ReadOnlyViolation):
+        await start(svc, bucket)
+    assert moto_server.requests() == []
