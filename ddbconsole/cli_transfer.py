@@ -66,6 +66,16 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
         )
     elif args.index or args.sk:
         raise UserInputError("--index and --sk need --pk", "give the partition key to query")
+    if query is None and not args.local:
+        from ddbconsole.services.transfer.advice import advise
+
+        threshold = services.settings.s3_export_threshold_gb
+        advice = await advise(services.session, table, threshold, args.segments)
+        if advice is not None:
+            raise UserInputError(
+                "Large table: consider the export to S3",
+                advice.describe() + " To export here anyway, add --local.",
+            )
     progress = _Progress()
     result = await services.transfer.export(
         table, args.output, fmt=args.format, segments=args.segments, query=query, progress=progress
@@ -140,6 +150,11 @@ def add_transfer_commands(subparsers: Any) -> None:
     export.add_argument("--pk", metavar="VALUE", help="export the query on this partition key")
     export.add_argument("--sk", metavar="COND", help="sort key condition, as for `query`")
     export.add_argument("--index", help="query this index (with --pk)")
+    export.add_argument(
+        "--local",
+        action="store_true",
+        help="export through this machine even above s3_export_threshold_gb (default 5 GB)",
+    )
     export.set_defaults(run=cmd_export)
 
     imp = subparsers.add_parser("import", help="import items from a file (BatchWriteItem)")

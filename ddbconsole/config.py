@@ -51,6 +51,8 @@ class Settings:
     config_path: Path | None = None
     # Cost what-if price overrides: region -> {price key: USD} (see PRICE_KEYS).
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # Above this table size a local export points to DynamoDB's export to S3 instead.
+    s3_export_threshold_gb: float = 5.0
 
     def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
         """A copy connected through another profile; read-only never weakens within a run:
@@ -78,6 +80,7 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "keys": (dict, type(None)),
     "read_only": (bool,),
     "prices": (dict, type(None)),
+    "s3_export_threshold_gb": (int, float),
 }
 # Keys of one region under `prices` (USD): the cost what-if of the capacity tab.
 PRICE_KEYS = ("on_demand_read_per_million", "on_demand_write_per_million", "rcu_hour", "wcu_hour")
@@ -232,6 +235,8 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
         raise ConfigError(
             f"{source}: key 'page_size' must be between 1 and 1000", f"got {out['page_size']}"
         )
+    if "s3_export_threshold_gb" in out and out["s3_export_threshold_gb"] < 0:
+        raise ConfigError(f"{source}: key 's3_export_threshold_gb' must be >= 0", "")
     if "metrics_refresh_seconds" in out and out["metrics_refresh_seconds"] < 1:
         raise ConfigError(f"{source}: key 'metrics_refresh_seconds' must be at least 1", "")
     if out.get("default_profile") and out["default_profile"] not in out["profiles"]:
@@ -387,8 +392,9 @@ def load_settings(flags: Flags | None = None, environ: Mapping[str, str] | None 
         for k, v in values.items()
         if k in known and k not in {"profiles", "profile", "read_only"}
     }
-    if "metrics_refresh_seconds" in scalars:
-        scalars["metrics_refresh_seconds"] = float(scalars["metrics_refresh_seconds"])
+    for key in ("metrics_refresh_seconds", "s3_export_threshold_gb"):
+        if key in scalars:
+            scalars[key] = float(scalars[key])
     return Settings(
         profiles=profiles,
         profile=profile,

@@ -293,3 +293,18 @@ async def test_read_only_refuses_jobs_before_sending(
     with pytest.raises(ReadOnlyViolation):
         await start(svc, bucket)
     assert moto_server.requests() == []
+
+
+async def test_large_table_advice_measures_the_scan_rate(services: Services) -> None:
+    from dataclasses import replace
+
+    from ddbconsole.services.transfer.advice import GB, advise
+
+    info = await services.tables.describe("Users")
+    assert await advise(services.session, replace(info, size_bytes=GB), 5) is None
+    big = replace(info, size_bytes=2000 * GB, item_count=4_000_000_000)
+    advice = await advise(services.session, big, 5)
+    assert advice is not None and advice.rate_bytes > 0 and advice.segments == 16
+    text = advice.describe()
+    assert "2,000.0 GB" in text and "a local export would take about" in text
+    assert "s3-export start Users" in text

@@ -91,3 +91,12 @@ def test_a_rate_that_would_take_days_is_refused(moto_url: str, tmp_path: Path) -
     table = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
     assert table.scan(TableName=name, Select="COUNT")["Count"] == 0
     assert ddb(moto_url, "import", name, str(source), "--rate", "0.5").returncode == 0
+
+
+def test_local_flag_exports_below_the_threshold(moto_url: str, tmp_path: Path) -> None:
+    """moto reports TableSizeBytes 0, so the advice itself is tested in tests/services
+    (test_s3jobs.py); here --local is accepted and changes nothing below the threshold."""
+    out = tmp_path / "small.jsonl"
+    done = ddb(moto_url, "export", "Users", "-o", str(out), "--local")
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().count("\n") > 0
