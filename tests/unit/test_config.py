@@ -121,7 +121,7 @@ def test_config_from_env_var_and_xdg(tmp_path: Path, isolated_env: Path) -> None
         ),
         ("default_profile: nope\n", ["'default_profile' names 'nope'"]),
         ("page_size: 0\n", ["between 1 and 1000"]),
-        ("profiles:\n  p:\n    endpoints:\n      s3: http://x\n", ["profiles.p.endpoints.s3"]),
+        ("profiles:\n  p:\n    endpoints:\n      sqs: http://x\n", ["profiles.p.endpoints.sqs"]),
         ("- a list\n", ["must hold a mapping"]),
         ("page_size: [1\n", ["invalid YAML", "line"]),
     ],
