@@ -245,6 +245,9 @@ def add_target_tracking(
             )
 
 
+DEMO_BUCKET = "ddbconsole-demo-exports"
+
+
 def seed(endpoint_url: str) -> None:
     import boto3
 
@@ -261,3 +264,5 @@ def seed(endpoint_url: str) -> None:
         with resource.Table(table_name).batch_writer() as writer:
             for item in items:
                 writer.put_item(Item=item)
+    # A bucket for DynamoDB's export to S3 and import from S3 (Users has PITR on).
+    session.client("s3", endpoint_url=endpoint_url).create_bucket(Bucket=DEMO_BUCKET)

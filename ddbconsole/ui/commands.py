@@ -41,6 +41,9 @@ def action_commands(app: Any, screen: Screen[Any], read_only: bool) -> Iterator[
             groups.append((pane, PANE_ACTIONS[active]))
         elif active == "settings":
             groups.append((screen.query_one("#settings-pane"), TABLE_ACTIONS))
+    else:
+        # Screens of their own (Backups, S3 jobs) list their actions as PALETTE_ACTIONS.
+        groups.append((screen, tuple(getattr(screen, "PALETTE_ACTIONS", ()))))
     for target, actions in groups:
         for action in actions:
             if action.id == "command_palette" or (read_only and action.write):

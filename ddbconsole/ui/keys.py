@@ -102,6 +102,12 @@ MAIN_ACTIONS: tuple[Action, ...] = (
     Action("delete_table", "ctrl+d", "delete_table", "Delete table", "Delete table",
            "Delete the selected table (type its name to confirm; refused while protected)",
            write=True),
+    # Backups and DynamoDB's S3 export/import: screens of their own (ui/backups/).
+    Action("backups", "K", "backups", "Backups", "Backups and restores",
+           "The selected table's backups and PITR window: back up, restore, export to S3",
+           show=False),
+    Action("s3_jobs", "J", "s3_jobs", "S3 jobs", "S3 export and import jobs",
+           "DynamoDB's exports to and imports from S3: follow, download, import", show=False),
 )  # fmt: skip
 
 ITEM_ACTIONS: tuple[Action, ...] = (
@@ -190,8 +196,50 @@ TABLE_ACTIONS: tuple[Action, ...] = (
            "Delete one of the table's GSIs", write=True),
 )  # fmt: skip
 
+# The Backups screen of one table.
+BACKUP_ACTIONS: tuple[Action, ...] = (
+    Action("backups_close", "escape,q", "close", "Back", "Close backups", "Back to the tables"),
+    Action("backups_refresh", "r", "refresh", "Refresh", "Refresh backups",
+           "List the backups and the PITR window again"),
+    Action("backup_create", "n", "create_backup", "Back up", "Create on-demand backup",
+           "Back up the table now (named <table>-<UTC timestamp>)", write=True),
+    Action("backup_delete", "d", "delete_backup", "Delete", "Delete backup",
+           "Delete the selected backup (type its name to confirm)", write=True),
+    Action("backup_restore", "enter", "restore_backup", "Restore", "Restore backup to a new table",
+           "RestoreTableFromBackup: billing, indexes and encryption may differ; followed to ACTIVE",
+           write=True),
+    Action("backup_restore_pitr", "p", "restore_pitr", "Restore to time",
+           "Restore to a point in time",
+           "RestoreTableToPointInTime into a new table: a time in the window, or the latest",
+           write=True),
+    Action("backup_more", "m", "more_backups", "More", "Load more backups",
+           "The next page of ListBackups"),
+    Action("s3_export", "x", "export_s3", "Export to S3", "Export table to S3",
+           "DynamoDB's own export (no table capacity read); needs PITR on", write=True),
+    Action("backups_jobs", "j", "open_jobs", "S3 jobs", "Show S3 jobs",
+           "Exports and imports: status, counts, times; download a finished export"),
+)  # fmt: skip
+
+# The S3 jobs screen (exports and imports of the account and region).
+JOB_ACTIONS: tuple[Action, ...] = (
+    Action("jobs_close", "escape,q", "close", "Back", "Close S3 jobs", "Back to where you were"),
+    Action("jobs_refresh", "r", "refresh", "Refresh", "Refresh S3 jobs",
+           "List the exports and imports again (followed while any runs)"),
+    Action("s3_download", "enter", "download", "Download", "Download a finished export",
+           "Read the export's manifest and data files from S3 into a local file"),
+    Action("s3_import", "i", "import_s3", "Import from S3", "Import from S3 into a new table",
+           "ImportTable: CSV, DynamoDB JSON or Ion, optionally compressed; followed", write=True),
+)  # fmt: skip
+
 ALL_ACTIONS: tuple[Action, ...] = (
-    APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS + METRICS_ACTIONS + TABLE_ACTIONS
+    APP_ACTIONS
+    + MAIN_ACTIONS
+    + ITEM_ACTIONS
+    + CAPACITY_ACTIONS
+    + METRICS_ACTIONS
+    + TABLE_ACTIONS
+    + BACKUP_ACTIONS
+    + JOB_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 

@@ -245,6 +245,27 @@ class MainScreen(ConsoleBase, Screen[None]):
         else:
             self.query_one(SettingsPane).delete_table(self.selected_table)
 
+    # --- backups and S3 jobs: screens of their own ----------------------------------------------
+
+    def action_backups(self) -> None:
+        if self.selected_table is None:
+            self.notify("Select a table first", severity="warning")
+            return
+        from ddbconsole.ui.backups.backups_screen import BackupsScreen
+
+        self.app.push_screen(BackupsScreen(self.selected_table), self._restored)
+
+    def action_s3_jobs(self) -> None:
+        from ddbconsole.ui.backups.jobs_screen import JobsScreen
+
+        self.app.push_screen(JobsScreen())
+
+    def _restored(self, name: str | None) -> None:
+        """A restore finished (ACTIVE): list the tables again and select the new one."""
+        if name:
+            self._pending_select = name
+            self.load_tables()
+
     def on_settings_pane_table_changed(self, message: SettingsPane.TableChanged) -> None:
         if message.name == self.selected_table:
             self.describe_table(message.name, delay=0)

@@ -18,7 +18,15 @@ import pytest
 from ddbconsole.demo.seed import add_target_tracking
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.errors import ReadOnlyViolation, UserInputError
-from ddbconsole.models import AlarmPreset, IndexSpec, KeySpec, PlannedRequest, TableSpec, Throughput
+from ddbconsole.models import (
+    AlarmPreset,
+    IndexSpec,
+    KeySpec,
+    PlannedRequest,
+    RestoreOptions,
+    TableSpec,
+    Throughput,
+)
 from ddbconsole.services import Services
 from ddbconsole.services.plans import Plan, PlanChanged, aws_cli, execute
 from ddbconsole.ui.keys import ALL_ACTIONS
@@ -151,6 +159,59 @@ async def _alarm_delete(svc: Services, name: str, ddb: Any) -> Plan:
     return svc.alarm_presets.plan_delete_alarms([alarm])
 
 
+# Tables a case's restore or import creates besides the test's own (deleted afterwards).
+EXTRA_TABLES: list[str] = []
+
+
+def _bucket(url: str, key: str = "") -> str:
+    name = f"plan-{uuid.uuid4().hex[:10]}"
+    s3 = _client("s3", url)
+    s3.create_bucket(Bucket=name)
+    if key:
+        s3.put_object(Bucket=name, Key=key, Body=b'{"Item":{"pk":{"S":"a"}}}\n')
+    return name
+
+
+def _url(ddb: Any) -> str:
+    return str(ddb.meta.endpoint_url)
+
+
+def _pitr(ddb: Any, name: str) -> None:
+    ddb.update_continuous_backups(
+        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+
+
+async def _backup_delete(svc: Services, name: str, ddb: Any) -> Plan:
+    arn = ddb.create_backup(TableName=name, BackupName="to-delete")["BackupDetails"]["BackupArn"]
+    return await svc.backups.plan_delete_backup(arn)
+
+
+async def _restore(svc: Services, name: str, ddb: Any) -> Plan:
+    arn = ddb.create_backup(TableName=name, BackupName="to-restore")["BackupDetails"]["BackupArn"]
+    EXTRA_TABLES.append(f"{name}-r")
+    options = RestoreOptions(gsis=(GSI,), sse="DEFAULT")
+    return await svc.backups.plan_restore(arn, f"{name}-r", options)
+
+
+async def _restore_pitr(svc: Services, name: str, ddb: Any) -> Plan:
+    _pitr(ddb, name)
+    EXTRA_TABLES.append(f"{name}-p")
+    return await svc.backups.plan_restore_pitr(name, f"{name}-p")
+
+
+async def _s3_export(svc: Services, name: str, ddb: Any) -> Plan:
+    _pitr(ddb, name)
+    return await svc.s3jobs.plan_export(name, _bucket(_url(ddb)), "nightly", sse="AES256")
+
+
+async def _s3_import(svc: Services, name: str, ddb: Any) -> Plan:
+    bucket = _bucket(_url(ddb), "in/part-0.json")
+    EXTRA_TABLES.append(f"{name}-i")
+    spec = TableSpec(f"{name}-i", KeySpec("pk"), billing_mode="PAY_PER_REQUEST")
+    return await svc.s3jobs.plan_import(bucket, "in/", spec)
+
+
 CASES = {
     "put_new": Case(("item_new", "item_duplicate"), _put_new),
     "save": Case(("item_edit",), _save),
@@ -214,6 +275,14 @@ CASES = {
     "alarm_new": Case(("alarm_new",), _alarm),
     "alarm_edit": Case(("alarm_edit",), _alarm_edit),
     "alarm_delete": Case(("alarm_delete",), _alarm_delete),
+    "backup_create": Case(
+        ("backup_create",), lambda s, n, d: s.backups.plan_create_backup(n, "plan-backup")
+    ),
+    "backup_delete": Case(("backup_delete",), _backup_delete),
+    "backup_restore": Case(("backup_restore",), _restore),
+    "backup_restore_pitr": Case(("backup_restore_pitr",), _restore_pitr),
+    "s3_export": Case(("s3_export",), _s3_export),
+    "s3_import": Case(("s3_import",), _s3_import),
 }
 
 
@@ -223,6 +292,8 @@ def tables(moto_url: str) -> Iterator[list[str]]:
     made: list[str] = []
     yield made
     ddb = _client("dynamodb", moto_url)
+    made += EXTRA_TABLES
+    EXTRA_TABLES.clear()
     for name in made:
         try:
             ddb.update_table(TableName=name, DeletionProtectionEnabled=False)

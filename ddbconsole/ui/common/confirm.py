@@ -12,7 +12,11 @@ from textual.widgets import Button, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no with the request shown; optionally the user must type `require_text` to confirm."""
+    """Yes/no with the request shown; optionally the user must type `require_text` to confirm.
+
+    With `extra_label`, a third choice (a button and ctrl+b, e.g. "Back up first") answers False
+    with `chose_extra` set.
+    """
 
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -25,6 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape,n", "cancel", "Cancel", id="confirm_cancel"),
         Binding("y", "confirm", "Confirm", id="confirm_yes"),
+        # ctrl+b also works while the typed-confirmation field has the focus.
+        Binding("ctrl+b", "extra", "Back up first", id="confirm_extra", priority=True),
     ]
 
     def __init__(
@@ -34,8 +40,11 @@ class ConfirmScreen(ModalScreen[bool]):
         *,
         confirm_label: str = "Confirm",
         require_text: str = "",
+        extra_label: str = "",
     ) -> None:
         super().__init__()
+        self.extra_label = extra_label
+        self.chose_extra = False
         self.title_text = title
         self.body = body
         self.confirm_label = confirm_label
@@ -52,6 +61,8 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button(self.confirm_label, variant="error", id="yes")
                 yield Button("Cancel", id="no")
+                if self.extra_label:
+                    yield Button(f"{self.extra_label} (ctrl+b)", variant="primary", id="extra")
 
     def on_mount(self) -> None:
         if self.require_text:
@@ -71,6 +82,15 @@ class ConfirmScreen(ModalScreen[bool]):
             self.dismiss(True)
         else:
             self.notify(f"Type {self.require_text} exactly to confirm", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.extra_label) if action == "extra" else True
+
+    @on(Button.Pressed, "#extra")
+    def action_extra(self) -> None:
+        if self.extra_label:
+            self.chose_extra = True
+            self.dismiss(False)
 
     @on(Button.Pressed, "#no")
     def action_cancel(self) -> None:

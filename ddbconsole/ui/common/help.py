@@ -14,8 +14,10 @@ from textual.widgets import Static
 
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
+    BACKUP_ACTIONS,
     CAPACITY_ACTIONS,
     ITEM_ACTIONS,
+    JOB_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
     TABLE_ACTIONS,
@@ -67,6 +69,8 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Capacity tab", CAPACITY_ACTIONS),
         ("Metrics tab", METRICS_ACTIONS),
         ("Settings tab", TABLE_ACTIONS),
+        ("Backups screen", BACKUP_ACTIONS),
+        ("S3 jobs screen", JOB_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

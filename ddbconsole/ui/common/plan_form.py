@@ -61,22 +61,53 @@ def render_plan(plan: Plan, cli: Callable[[PlannedRequest], str]) -> RenderableT
     return Group(body, Text(heading, style="bold"), *clis)
 
 
-def plan_screen(plan: Plan, services: Services) -> ConfirmScreen:
+def plan_screen(plan: Plan, services: Services, *, extra_label: str = "") -> ConfirmScreen:
     """The confirmation of `plan`: its requests, checks, what follows and the CLI equivalent."""
     body = render_plan(plan, lambda r: session_cli(services.session, r))
     return ConfirmScreen(
-        plan.title, body, confirm_label=plan.confirm_label, require_text=plan.require_text
+        plan.title,
+        body,
+        confirm_label=plan.confirm_label,
+        require_text=plan.require_text,
+        extra_label=extra_label,
     )
 
 
-async def confirm_and_send(owner: Widget, plan: Plan) -> tuple[bool, Any]:
+async def confirm_and_send(
+    owner: Widget, plan: Plan, *, backup_first: str | None = None
+) -> tuple[bool, Any]:
     """Show `plan`, wait for the answer and, if confirmed, send exactly it (`Services.execute`).
     Returns (confirmed, result). Call from a worker: every change is a Plan, shown before it is
-    sent, and this is the one way the UI shows and sends one."""
+    sent, and this is the one way the UI shows and sends one.
+
+    With `backup_first` (a table name), the confirmation of a destructive change also offers
+    "Back up first" (ctrl+b): the CreateBackup plan of that table is confirmed and sent, then the
+    change is shown again."""
     services = context_of(owner).services
-    if not await owner.app.push_screen_wait(plan_screen(plan, services)):
+    extra = "Back up first" if backup_first else ""
+    while True:
+        screen = plan_screen(plan, services, extra_label=extra)
+        answer = await owner.app.push_screen_wait(screen)
+        if not screen.chose_extra or backup_first is None:
+            break
+        await back_up_first(owner, backup_first)
+    if not answer:
         return False, None
     return True, await services.execute(plan)
+
+
+async def back_up_first(owner: Widget, table: str) -> None:
+    """The safety net before destructive work: plan an on-demand backup of `table` (named from the
+    template), confirm and send it. A refusal is reported; the caller carries on either way."""
+    ctx = context_of(owner)
+    try:
+        plan = await ctx.services.backups.plan_create_backup(table)
+        done, made = await confirm_and_send(owner, plan)
+    except DdbConsoleError as exc:
+        ctx.report_error(exc, source="backup")
+        return
+    if done:
+        owner.notify(f"Backup {made.name} of {table} requested", title="CreateBackup")
 
 
 def sent_title(plan: Plan) -> str:

@@ -175,6 +175,13 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         """Create the item (new, duplicate), or save it conditional on the server still holding
         `expected`: the item as loaded, or the version a conflict dialog showed (None: deleted)."""
         items = self.ctx.services.items
+        if (
+            self.mode not in ("new", "duplicate")
+            and expected is not None
+            and expected is self.original
+            and not await self._key_change_confirmed(expected, item)
+        ):
+            return
         try:
             if self.mode in ("new", "duplicate"):
                 await items.put_new(self.table, item)
@@ -197,6 +204,32 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
             note += "; kept attributes added meanwhile: " + ", ".join(result.kept_attributes)
         self.notify(note, title="Saved")
         self.dismiss(True)
+
+    async def _key_change_confirmed(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """A save that changes the key moves the item (the old key is deleted): say so, and offer
+        an on-demand backup of the table first (ctrl+b). True to go on; unchanged keys pass."""
+        from ddbconsole.services.items import key_of
+        from ddbconsole.ui.common.plan_form import back_up_first
+
+        before, after = key_of(self.table, old), key_of(self.table, new)
+        if before == after:
+            return True
+        body = Text(
+            f"The key changes from {codec.dumps(before, indent=None)} to "
+            f"{codec.dumps(after, indent=None)}: the item moves (the old key is deleted, the new "
+            "one written conditionally, in one transaction)."
+        )
+        while True:
+            screen = ConfirmScreen(
+                "Change the item's key?",
+                body,
+                confirm_label="Move item",
+                extra_label="Back up first",
+            )
+            answer = await self.app.push_screen_wait(screen)
+            if not screen.chose_extra:
+                return bool(answer)
+            await back_up_first(self, self.table.name)
 
     def _show_conflict(self, mine: dict[str, Any], theirs: dict[str, Any] | None) -> None:
         def chosen(choice: Choice | None) -> None:

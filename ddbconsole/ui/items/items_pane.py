@@ -454,7 +454,7 @@ class ItemsPane(ConsoleBase, Vertical):
             info.update(Text(f"Deleting: {done}/{total}", style="bold yellow"))
 
         plan = self.ctx.services.items.plan_batch_delete(self.table.name, keys, progress)
-        sent, result = await confirm_and_send(self, plan)
+        sent, result = await confirm_and_send(self, plan, backup_first=self.table.name)
         if not sent:
             return
         failed = {json.dumps(codec.to_dynamodb_json(f.key), sort_keys=True) for f in result.failed}

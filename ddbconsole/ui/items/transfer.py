@@ -205,7 +205,10 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                     resume=checkpoint_path(path).exists(),  # continue an interrupted import
                 )
                 self._status("Review the import…")
-                confirmed, imported = await confirm_and_send(self, plan)
+                # Each record replaces the item with its key: offer a backup first.
+                confirmed, imported = await confirm_and_send(
+                    self, plan, backup_first=self.table.name
+                )
                 if not confirmed:
                     self.finish("Not started: nothing was written")
                     return

@@ -176,12 +176,33 @@ class SettingsPane(ConsoleBase, Vertical):
                 ", ".join(i.name for i in info.indexes) or "none"
             )
             plan = replace(plan, notes=(*plan.notes[:1], about, *plan.notes[1:]))
-        sent, _ = await confirm_and_send(self, plan)
+        plan = replace(plan, notes=(*plan.notes, *await self._safety_notes(name)))
+        sent, _ = await confirm_and_send(self, plan, backup_first=name)
         if not sent:
             return
         self.notify(f"DeleteTable sent for {name}; following until it is gone", title="Delete")
         self._status(Text(f"⟳ {name}: DELETING", style="bold yellow"))
         self.follow(name, "GONE", announce=True)
+
+    async def _safety_notes(self, name: str) -> tuple[str, ...]:
+        """The newest backup of `name` and whether PITR is on, for the delete confirmation."""
+        backups = self.ctx.services.backups
+        try:
+            newest = await backups.newest_backup(name)
+            last = (
+                "none (ctrl+b takes one first)"
+                if newest is None
+                else f"{newest.name}, {newest.created:%Y-%m-%d %H:%M} UTC ({newest.status})"
+                if newest.created
+                else newest.name
+            )
+        except DdbConsoleError as exc:
+            last = f"unknown ({exc.title})"
+        try:
+            pitr = (await backups.pitr(name)).describe()
+        except DdbConsoleError as exc:
+            pitr = f"PITR unknown ({exc.title})"
+        return (f"Newest backup: {last}.", f"{pitr}.")
 
     # --- settings actions -----------------------------------------------------------------------
 

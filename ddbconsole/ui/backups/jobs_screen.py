@@ -1,0 +1,215 @@
+"""The S3 jobs screen: DynamoDB's exports to and imports from S3 in this account and region (jobs
+started elsewhere too), each described (status, items, bytes, start, end, failure, log group);
+followed while any runs. Enter on a finished export downloads it (its manifests and gzip data
+files, read from S3: no table capacity) into a local file in one of the export formats; `i`
+starts an import into a new table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import ExportInfo, ImportInfo
+from ddbconsole.services.plans import Plan
+from ddbconsole.services.transfer import TransferProgress
+from ddbconsole.ui.backups.backups_screen import size
+from ddbconsole.ui.backups.forms import ImportForm
+from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
+from ddbconsole.ui.keys import JOB_ACTIONS
+
+FORMATS = [
+    ("JSON lines (plain)", "jsonl"),
+    ("DynamoDB JSON lines", "dynamodb-jsonl"),
+    ("DynamoDB JSON, S3 import layout", "dynamodb-json"),
+    ("CSV", "csv"),
+]
+
+
+def when(moment: datetime | None) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}" if moment else ""
+
+
+class DownloadScreen(ModalScreen[tuple[str, str] | None]):
+    """Where to write a finished export, and in which format."""
+
+    DEFAULT_CSS = """
+    DownloadScreen { align: center middle; }
+    DownloadScreen > Vertical { width: 90; height: auto; border: thick $accent;
+        background: $surface; padding: 1 2; }
+    DownloadScreen Input, DownloadScreen Select { margin-bottom: 1; }
+    DownloadScreen Horizontal { height: auto; }
+    DownloadScreen Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="download_cancel")]
+
+    def __init__(self, export: ExportInfo) -> None:
+        super().__init__()
+        self.export = export
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]Download the export of {self.export.table}[/b]")
+            yield Static(
+                f"{self.export.item_count or 0:,} items from s3://{self.export.bucket}/"
+                f"{self.export.prefix}: read from S3 only, no table capacity."
+            )
+            yield Input(f"{self.export.table}-export.jsonl", id="download-path")
+            yield Select(FORMATS, value="jsonl", allow_blank=False, id="download-format")
+            with Horizontal():
+                yield Button("Download", variant="primary", id="download-start")
+                yield Button("Cancel", id="download-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#download-path", Input).focus()
+
+    @on(Button.Pressed, "#download-start")
+    @on(Input.Submitted)
+    def start(self) -> None:
+        path = self.query_one("#download-path", Input).value.strip()
+        if path:
+            self.dismiss((path, str(self.query_one("#download-format", Select).value)))
+
+    @on(Button.Pressed, "#download-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class JobsScreen(ConsoleBase, Screen[None]):
+    DEFAULT_CSS = """
+    JobsScreen #jobs-head { height: auto; padding: 0 1; background: $panel; }
+    JobsScreen #jobs-status { height: auto; padding: 0 1; }
+    JobsScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [make_binding(a) for a in JOB_ACTIONS]
+    WRITE_ACTIONS = write_actions(JOB_ACTIONS)
+    PALETTE_ACTIONS = JOB_ACTIONS
+    POLL_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: list[ExportInfo | ImportInfo] = []
+        self.downloaded: str = ""  # the last download's result line (tests read it)
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "[b]S3 exports and imports[/b]  (this account and region; enter: download a "
+            "finished export)",
+            id="jobs-head",
+        )
+        yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="jobs-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("Kind", "Table", "Status", "Items", "Bytes", "Started", "Ended", "Detail"):
+            table.add_column(label, key=label)
+        table.focus()
+        self.load()
+
+    def status(self, text: Text | str) -> None:
+        self.query_one("#jobs-status", Static).update(text)
+
+    @work(exclusive=True, exit_on_error=False, group="jobs-load")
+    async def load(self) -> None:
+        s3jobs = self.ctx.services.s3jobs
+        exports, _ = await s3jobs.list_exports()
+        imports, _ = await s3jobs.list_imports()
+        jobs: list[ExportInfo | ImportInfo] = [*exports, *imports]
+        far = datetime.min.replace(tzinfo=UTC)
+        jobs.sort(key=lambda j: j.started or far, reverse=True)
+        self.jobs = jobs
+        self.show_rows()
+        if any(j.status in ("IN_PROGRESS", "CANCELLING") for j in jobs):
+            self.set_timer(self.POLL_SECONDS, self.load)  # re-armed only after this poll
+
+    def show_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for job in self.jobs:
+            if isinstance(job, ExportInfo):
+                kind = "export" + (" (incr.)" if job.type == "INCREMENTAL_EXPORT" else "")
+                items, size_ = job.item_count, job.billed_bytes
+                detail = job.failure or f"s3://{job.bucket}/{job.prefix}"
+            else:
+                kind, items, size_ = "import", job.imported, job.processed_bytes
+                errors = f"{job.errors:,} errors; " if job.errors else ""
+                detail = job.failure or f"{errors}logs: {job.log_group or '?'}"
+            style = {"COMPLETED": "green", "FAILED": "red"}.get(job.status, "yellow")
+            table.add_row(kind, job.table, Text(job.status, style=style),
+                          "" if items is None else f"{items:,}", size(size_),
+                          when(job.started), when(job.ended), detail, key=job.arn)  # fmt: skip
+        self.status(f"{len(self.jobs)} jobs" if self.jobs else "No exports or imports yet")
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(DataTable.RowSelected, "#jobs")
+    def action_download(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        job = self.jobs[row] if 0 <= row < len(self.jobs) else None
+        if not isinstance(job, ExportInfo) or job.status != "COMPLETED":
+            self.notify("Select a COMPLETED export to download", severity="warning")
+            return
+        self._download(job)
+
+    @work(exclusive=True, exit_on_error=False, group="jobs-download")
+    async def _download(self, export: ExportInfo) -> None:
+        answer = await self.app.push_screen_wait(DownloadScreen(export))
+        if answer is None:
+            return
+        path, fmt = answer
+
+        def progress(state: TransferProgress) -> None:
+            self.status(Text(f"⟳ Downloading: {state.describe()}", style="yellow"))
+
+        result = await self.ctx.services.s3jobs.download(
+            export.arn, Path(path).expanduser(), fmt=cast("Any", fmt), progress=progress
+        )
+        self.downloaded = (
+            f"Downloaded {result.items:,} items from {result.files} files to {result.path} "
+            f"in {result.elapsed:.1f} s"
+        )
+        self.status(Text(f"✓ {self.downloaded}", style="green"))
+
+    def action_import_s3(self) -> None:
+        self._import()
+
+    @work(exclusive=True, exit_on_error=False, group="jobs-write")
+    async def _import(self) -> None:
+        s3jobs = self.ctx.services.s3jobs
+
+        async def build(values: dict[str, Any]) -> Plan:
+            return await s3jobs.plan_import(**values)
+
+        intro = (
+            "DynamoDB creates the new table and loads every object under the prefix into it "
+            "(CSV, DynamoDB JSON or Ion), using no write capacity. `ddbconsole export --format "
+            "dynamodb-json` files can be uploaded and imported as they are."
+        )
+        plan = await self.app.push_screen_wait(ImportForm("Import from S3", intro, build))
+        if plan is None:
+            return
+        sent, started = await confirm_and_send(self, plan)
+        if sent:
+            self.notify(f"Import into {started.table} started", title=sent_title(plan))
+            self.load()
+
+    def worker_failed(self, worker: Any, error: BaseException | None) -> None:
+        if isinstance(error, DdbConsoleError):
+            self.status(Text(f"✗ {error.title}: {error.advice}", style="red"))
