@@ -12,6 +12,7 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   are answered. moto keeps no item history, so incremental and ION exports end FAILED with a
   reason saying so, rather than pretending.
 - ListExports: moto requires TableArn (a 500 without); the stand-in lists every export, paged.
+  ExportTableToPointInTime without S3Prefix (optional in AWS) is a 500 in moto: it gets none.
 - ListImports: not in moto; answered from the imports moto ran, paged. DescribeImport gets the
   source, format, compression, times and log group of the request it served.
 - ImportTable: moto parses the objects with a JSON reader that drops an item holding an empty map
@@ -307,6 +308,13 @@ def _install_lists() -> None:
                     self.error_count += 1
         self.status = "COMPLETED" if self.error_count == 0 else "FAILED"
 
+    original_export = DynamoHandler.export_table_to_point_in_time
+
+    def export_table_to_point_in_time(self: Any) -> Any:
+        self.body.setdefault("S3Prefix", None)  # optional in AWS; moto requires it (a 500)
+        return original_export(self)
+
+    DynamoHandler.export_table_to_point_in_time = export_table_to_point_in_time
     TableImport._process_s3_files = _process_s3_files
     TableImport.__init__ = import_init
     DynamoHandler.list_exports = list_exports

@@ -63,6 +63,17 @@ def backup_name(table: str, now: datetime | None = None) -> str:
     return f"{table[: 255 - len(stamp) - 1]}-{stamp}"
 
 
+def parse_time(text: str, what: str = "time") -> datetime:
+    """An ISO 8601 time (UTC when it gives no offset); UserInputError naming `what` if not."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BackupRuleError(
+            f"Invalid {what} {text.strip()!r}", "give ISO 8601, e.g. 2026-03-04T05:06:07Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def check_backup_name(name: str) -> None:
     if not BACKUP_NAME.fullmatch(name):
         raise BackupRuleError(

@@ -5,13 +5,15 @@ service for the plan (its rules checked, nothing sent) and closes with the Plan 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
+from ddbconsole.errors import UserInputError
 from ddbconsole.models import KeySpec, RestoreOptions, TableSpec, Throughput
+from ddbconsole.services.backups import parse_time as services_parse_time
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.common.plan_form import FieldError, PlanForm, parse_int
 from ddbconsole.ui.tables.create_table import FORM_CSS, key_type, row
@@ -21,16 +23,12 @@ KEEP = "keep"
 
 def parse_time(raw: str, field: str) -> datetime | None:
     """An ISO 8601 time (UTC when no offset is given); blank gives None."""
-    text = raw.strip()
-    if not text:
+    if not raw.strip():
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise FieldError(
-            field, "Invalid time", f"give ISO 8601, e.g. 2026-03-04T05:06:07Z (got {text!r})"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return services_parse_time(raw, "time")
+    except UserInputError as exc:
+        raise FieldError(field, exc.title, exc.advice) from None
 
 
 def names(raw: str) -> tuple[str, ...] | None:
