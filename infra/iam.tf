@@ -2,6 +2,9 @@
 #   operator         what ddbconsole's write features need (items, table settings, auto scaling)
 #   on-call          exactly ddbconsole's read-only allow-list (ddbconsole/services/readonly.py,
 #                    ALLOWED_OPERATIONS); tests/infra compares the two.
+# Backups, restores and S3 exports/imports (exports.tf): the operator backs up and exports the
+# managed tables, restores and imports into new tables named `<managed table>-<suffix>`, using the
+# exports bucket only; on-call reads backups, export/import jobs and the exports bucket.
 # DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits
 # and DescribeEndpoints, the CloudWatch reads and Application Auto Scaling do not support
 # resource-level permissions, so they take "*".
@@ -31,8 +34,16 @@ locals {
   dynamodb_account_read_actions = [
     "dynamodb:DescribeEndpoints",
     "dynamodb:DescribeLimits",
+    "dynamodb:ListBackups",
+    "dynamodb:ListExports",
+    "dynamodb:ListImports",
     "dynamodb:ListTables",
   ]
+  # API operation -> IAM action: ListObjectsV2 is authorised as s3:ListBucket.
+  dynamodb_job_read_actions    = ["dynamodb:DescribeBackup", "dynamodb:DescribeExport"]
+  dynamodb_import_read_actions = ["dynamodb:DescribeImport"]
+  s3_object_read_actions       = ["s3:GetObject"]
+  s3_bucket_read_actions       = ["s3:ListBucket"]
   cloudwatch_read_actions = [
     "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:DescribeAlarms",
@@ -67,6 +78,31 @@ locals {
     "dynamodb:UpdateTable",
     "dynamodb:UpdateTimeToLive",
   ]
+  # On the managed tables (the source of a backup, a point-in-time restore or an export).
+  dynamodb_backup_write_actions = [
+    "dynamodb:CreateBackup",
+    "dynamodb:ExportTableToPointInTime",
+    "dynamodb:RestoreTableToPointInTime",
+  ]
+  # On the managed tables' backups.
+  dynamodb_backup_admin_actions = ["dynamodb:DeleteBackup", "dynamodb:RestoreTableFromBackup"]
+  # On the tables a restore or an import creates (it writes their items).
+  dynamodb_restore_target_actions = [
+    "dynamodb:ImportTable",
+    "dynamodb:RestoreTableFromBackup",
+    "dynamodb:RestoreTableToPointInTime",
+  ]
+  s3_export_write_actions = ["s3:AbortMultipartUpload", "s3:PutObject"]
+  # DynamoDB's import writes the rows it refuses to CloudWatch Logs, as the caller.
+  import_log_actions = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+    "logs:PutRetentionPolicy",
+  ]
+  import_log_resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws-dynamodb/*"]
   autoscaling_write_actions = [
     "application-autoscaling:DeleteScalingPolicy",
     "application-autoscaling:DeregisterScalableTarget",
@@ -113,6 +149,26 @@ data "aws_iam_policy_document" "oncall" {
     actions   = concat(local.dynamodb_account_read_actions, local.cloudwatch_read_actions, local.autoscaling_read_actions)
     resources = ["*"]
   }
+  statement {
+    sid       = "ReadBackupsAndExports"
+    actions   = local.dynamodb_job_read_actions
+    resources = local.managed_job_resources
+  }
+  statement {
+    sid       = "ReadImports"
+    actions   = local.dynamodb_import_read_actions
+    resources = local.import_resources
+  }
+  statement {
+    sid       = "ReadExportObjects"
+    actions   = local.s3_object_read_actions
+    resources = ["${local.exports_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "ListExportsBucket"
+    actions   = local.s3_bucket_read_actions
+    resources = [local.exports_bucket_arn]
+  }
 }
 
 resource "aws_iam_role" "oncall" {
@@ -147,6 +203,41 @@ data "aws_iam_policy_document" "operator" {
     sid       = "ReadAccountLevel"
     actions   = concat(local.dynamodb_account_read_actions, local.cloudwatch_read_actions, local.autoscaling_read_actions)
     resources = ["*"]
+  }
+  statement {
+    sid       = "BackUpAndExportManagedTables"
+    actions   = local.dynamodb_backup_write_actions
+    resources = local.managed_table_arns
+  }
+  statement {
+    sid       = "ManageBackupsAndExports"
+    actions   = concat(local.dynamodb_job_read_actions, local.dynamodb_backup_admin_actions)
+    resources = local.managed_job_resources
+  }
+  statement {
+    sid       = "RestoreAndImportIntoNewTables"
+    actions   = concat(local.dynamodb_table_read_actions, local.dynamodb_table_write_actions, local.dynamodb_restore_target_actions)
+    resources = local.restore_target_resources
+  }
+  statement {
+    sid       = "FollowImports"
+    actions   = local.dynamodb_import_read_actions
+    resources = local.import_resources
+  }
+  statement {
+    sid       = "ExportsBucketObjects"
+    actions   = concat(local.s3_object_read_actions, local.s3_export_write_actions)
+    resources = ["${local.exports_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "ExportsBucket"
+    actions   = local.s3_bucket_read_actions
+    resources = [local.exports_bucket_arn]
+  }
+  statement {
+    sid       = "ImportErrorLogs"
+    actions   = local.import_log_actions
+    resources = local.import_log_resources
   }
   statement {
     sid       = "ConfigureAutoScaling"

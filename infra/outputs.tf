@@ -18,6 +18,11 @@ output "oncall_role_arn" {
   value       = aws_iam_role.oncall.arn
 }
 
+output "exports_bucket" {
+  description = "The bucket for DynamoDB's export to S3 and import from S3."
+  value       = aws_s3_bucket.exports.id
+}
+
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify."
   value       = aws_sns_topic.alarms.arn

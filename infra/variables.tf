@@ -192,3 +192,9 @@ variable "ddbconsole_endpoint_url" {
   type        = string
   default     = null
 }
+
+variable "exports_force_destroy" {
+  description = "Let `terraform destroy` delete the exports bucket with the exports in it."
+  type        = bool
+  default     = false
+}

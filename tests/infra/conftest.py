@@ -50,6 +50,7 @@ _ENDPOINTS = [
     "iam",
     "lambda",
     "logs",
+    "s3",
     "sns",
     "sts",
 ]

@@ -41,10 +41,14 @@ TAGS = {"app": "users", "team": "platform", "env": "infra-test"}
 #   (INSERT/UPDATE/DELETE would need PartiQLInsert/PartiQLUpdate/PartiQLDelete).
 IAM_ACTION_FOR = {
     ("dynamodb", "TransactGetItems"): "dynamodb:GetItem",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
     **{("dynamodb", op): "dynamodb:PartiQLSelect" for op in PARTIQL_OPERATIONS},
 }
 NEEDS_NO_POLICY = {("sts", "GetCallerIdentity")}  # always allowed: it reads nothing
 ACCOUNT_LEVEL_DYNAMODB = {
+    "dynamodb:ListBackups",
+    "dynamodb:ListExports",
+    "dynamodb:ListImports",
     "dynamodb:ListTables",
     "dynamodb:DescribeLimits",
     "dynamodb:DescribeEndpoints",
@@ -273,11 +277,20 @@ def test_oncall_policy_is_exactly_the_read_only_allow_list(deployed: Deployment)
     # ...which grants no write: no write verb, no wildcard, no PartiQL but SELECT.
     assert [a for a in actions if WRITE_ACTION.search(a) or "*" in a] == []
     assert {a for a in actions if "PartiQL" in a} == {"dynamodb:PartiQLSelect"}
-    # Table reads are scoped to the managed table and its indexes.
+    # Table reads are scoped to the managed table and its indexes; backup, export and import
+    # reads to its backups and exports and the imports into tables named after it.
     table_arn = deployed.outputs["table_arns"][deployed.table]
+    bucket_arn = f"arn:aws:s3:::{deployed.outputs['exports_bucket']}"
     for st in statements:
-        if any(a.startswith("dynamodb:") and a not in ACCOUNT_LEVEL_DYNAMODB for a in st["Action"]):
-            assert st["Resource"] == [table_arn, f"{table_arn}/index/*"]
+        dynamodb = [a for a in st["Action"] if a.startswith("dynamodb:")]
+        if any(a not in ACCOUNT_LEVEL_DYNAMODB for a in dynamodb):
+            assert st["Resource"] in (
+                [table_arn, f"{table_arn}/index/*"],
+                [f"{table_arn}/backup/*", f"{table_arn}/export/*"],
+                [f"{table_arn}-*/import/*"],
+            ), st
+        if any(a.startswith("s3:") for a in st["Action"]):
+            assert st["Resource"] in ([bucket_arn], [f"{bucket_arn}/*"]), st
 
 
 def test_operator_policy_is_scoped_to_the_managed_tables(deployed: Deployment) -> None:
@@ -299,12 +312,32 @@ def test_operator_policy_is_scoped_to_the_managed_tables(deployed: Deployment) -
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
     } <= actions
+    assert {
+        "dynamodb:CreateBackup",
+        "dynamodb:DeleteBackup",
+        "dynamodb:RestoreTableFromBackup",
+        "dynamodb:RestoreTableToPointInTime",
+        "dynamodb:ExportTableToPointInTime",
+        "dynamodb:ImportTable",
+        "s3:PutObject",
+    } <= actions
+    bucket_arn = f"arn:aws:s3:::{deployed.outputs['exports_bucket']}"
     for st in statements:
         table_actions = [
             a for a in st["Action"] if a.startswith("dynamodb:") and a not in ACCOUNT_LEVEL_DYNAMODB
         ]
         if table_actions:
-            assert st["Resource"] == [table_arn, f"{table_arn}/index/*"], st
+            # The managed table (and indexes, backups, exports), or the tables named after it
+            # that a restore or an import creates.
+            assert st["Resource"] in (
+                [table_arn, f"{table_arn}/index/*"],
+                [table_arn],
+                [f"{table_arn}/backup/*", f"{table_arn}/export/*"],
+                [f"{table_arn}-*", f"{table_arn}-*/index/*"],
+                [f"{table_arn}-*/import/*"],
+            ), st
+        if any(a.startswith("s3:") for a in st["Action"]):
+            assert st["Resource"] in ([bucket_arn], [f"{bucket_arn}/*"]), st
         if "*" in st["Resource"]:
             writes = [a for a in st["Action"] if WRITE_ACTION.search(a)]
             assert writes == [] or all(a.startswith("application-autoscaling:") for a in writes)
