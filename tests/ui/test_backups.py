@@ -253,3 +253,27 @@ async def test_key_change_offers_a_backup_first(
         assert [op for op, _ in writes(moto_server)] == ["CreateBackup"]
     assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": "moved"}})
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": old}})
+
+
+async def test_export_form_points_large_tables_to_s3(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    """moto reports TableSizeBytes 0: the table's description is given a size here."""
+    from dataclasses import replace
+
+    from ddbconsole.services.transfer.advice import GB
+    from ddbconsole.ui.items.transfer import TransferScreen
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "Users")
+        info = main(app).table_info
+        assert info is not None
+        screen = TransferScreen(app.services, replace(info, size_bytes=50 * GB), "export")
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.advice != "")
+        assert "50.0 GB" in screen.advice and "Backups (K)" in screen.advice
+        small = TransferScreen(app.services, replace(info, size_bytes=GB), "export")
+        await app.push_screen(small)
+        await pilot.pause(0.5)
+        assert small.advice == ""

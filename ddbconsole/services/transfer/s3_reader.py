@@ -40,8 +40,8 @@ from ddbconsole.services.transfer.progress import ProgressFn, TransferProgress
 if TYPE_CHECKING:
     from ddbconsole.services.session import AwsSession
 
-CHUNK = 1 << 20  # bytes read from S3 per step
-OUT_STEP = 8 << 20  # decompressed bytes per step at most (bounded memory)
+CHUNK = 256 << 10  # bytes read from S3 per step
+OUT_STEP = 1 << 20  # decompressed bytes per step at most: memory stays flat (a few MB of items)
 
 
 class ExportUnreadable(UserInputError):

@@ -72,6 +72,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         self.running = False
         self._items: int | None = None  # items (or records) done so far, once progress came
         self.path = Path()
+        self.advice = ""  # shown when the table is over the local-export size threshold
 
     def compose(self) -> ComposeResult:
         verb = "Export" if self.mode == "export" else "Import into"
@@ -119,6 +120,19 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         self.query_one("#transfer-path", Input).focus()
         if self.mode == "export":
             self.what_changed()
+            self.advise()
+
+    @work(exclusive=True, exit_on_error=False, group="transfer-advice")
+    async def advise(self) -> None:
+        """Above the config's size threshold, say how long a local export would take and point
+        to DynamoDB's export to S3 (Backups screen, x)."""
+        from ddbconsole.services.transfer.advice import advise
+
+        threshold = self.ctx.settings.s3_export_threshold_gb
+        advice = await advise(self.services.session, self.table, threshold)
+        if advice is not None and not self.running:
+            self.advice = advice.describe() + " In the console: Backups (K), then x."
+            self._status(f"[yellow]{escape(self.advice)}[/yellow]")
 
     def _status(self, text: str) -> None:
         self.query_one("#transfer-status", Static).update(text)
