@@ -15,13 +15,14 @@ themselves through `sender`, which retries unprocessed items as the bulk loop al
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, overload
 
 from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.models import PlannedRequest
@@ -30,6 +31,9 @@ from ddbconsole.services.oplog import json_default
 
 if TYPE_CHECKING:
     from ddbconsole.services.session import AwsSession
+
+P = ParamSpec("P")
+S = TypeVar("S", bound="_HasSession")
 
 __all__ = [
     "ChangeIncomplete",
@@ -40,6 +44,7 @@ __all__ = [
     "execute",
     "kebab",
     "refuse_read_only",
+    "write_plan",
 ]
 
 Responses = list[dict[str, Any]]
@@ -135,6 +140,31 @@ class Plan(Sequence[PlannedRequest]):
     @property
     def operations(self) -> tuple[str, ...]:
         return tuple(r.operation for r in self.requests)
+
+
+class _HasSession(Protocol):
+    _session: AwsSession
+
+
+def write_plan(
+    service: str, operation: str
+) -> Callable[
+    [Callable[Concatenate[S, P], Awaitable[Plan]]], Callable[Concatenate[S, P], Awaitable[Plan]]
+]:
+    """Mark a service's `plan_*` method as planning a write: in read-only mode it refuses before
+    any request, its pre-reads included (docs/ARCHITECTURE.md, "Read-only at the client")."""
+
+    def decorate(
+        planning: Callable[Concatenate[S, P], Awaitable[Plan]],
+    ) -> Callable[Concatenate[S, P], Awaitable[Plan]]:
+        @functools.wraps(planning)
+        async def planned(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Plan:
+            refuse_read_only(self._session, service, operation)
+            return await planning(self, *args, **kwargs)
+
+        return planned
+
+    return decorate
 
 
 def refuse_read_only(session: AwsSession, service: str, operation: str) -> None:
