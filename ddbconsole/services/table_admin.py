@@ -29,7 +29,7 @@ from ddbconsole.models import (
 )
 from ddbconsole.services.capacity_rules import PlanChanged
 from ddbconsole.services.capacity_store import ChangeLedger, table_key
-from ddbconsole.services.plans import Plan, session_cli, write_plan
+from ddbconsole.services.plans import Plan, write_plan
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.table_rules import (
     DDB,
@@ -97,10 +97,6 @@ class TableAdminService:
         result = await self._session.call(DDB, "describe_table", TableName=name)
         table: dict[str, Any] = result["Table"]
         return table
-
-    def aws_cli_command(self, plan: PlannedRequest, multiline: bool = True) -> str:
-        """The AWS CLI command equivalent to `plan`, with this session's region/endpoint/profile."""
-        return session_cli(self._session, plan, multiline=multiline)
 
     async def wait_status(
         self,

@@ -24,6 +24,7 @@ from ddbconsole.models import (
     Throughput,
 )
 from ddbconsole.services import Services
+from ddbconsole.services.awscli import aws_cli
 from ddbconsole.services.plans import execute
 from ddbconsole.services.table_admin import (
     AttributeDefinitionError,
@@ -40,7 +41,6 @@ from ddbconsole.services.table_admin import (
 )
 from ddbconsole.services.table_rules import (
     InvalidName,
-    aws_cli_command,
     check_definitions_match,
     check_not_busy,
     name_problem,
@@ -165,7 +165,10 @@ def test_cli_command_round_trips_through_the_shell() -> None:
         deletion_protection=False,
     )
     plan = TableAdminService.plan_create(s)
-    cmd = aws_cli_command(plan, region="eu-west-1", endpoint_url="http://127.0.0.1:1")
+    cmd = aws_cli(
+        plan.service, plan.operation, plan.params, region="eu-west-1",
+        endpoint_url="http://127.0.0.1:1", multiline=True,
+    )  # fmt: skip
     assert cmd.startswith("aws dynamodb create-table \\\n  --table-name ")
     argv = shlex.split(cmd.replace("\\\n", " "))
     assert argv[:3] == ["aws", "dynamodb", "create-table"]
@@ -191,7 +194,7 @@ def test_cli_command_round_trips_through_the_shell() -> None:
     ):
         assert json.loads(args[flag]) == plan.params[key]
     assert args["--region"] == "eu-west-1" and args["--endpoint-url"] == "http://127.0.0.1:1"
-    one_line = aws_cli_command(plan, multiline=False)
+    one_line = aws_cli(plan.service, plan.operation, plan.params)
     assert "\n" not in one_line and shlex.split(one_line)[1:3] == ["dynamodb", "create-table"]
 
 

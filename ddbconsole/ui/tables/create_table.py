@@ -27,9 +27,9 @@ from ddbconsole.models import (
     TableSpec,
     Throughput,
 )
+from ddbconsole.services.capacity_rules import NO_MAXIMUM
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.table_rules import (
-    NO_MAXIMUM,
     PROJECTIONS,
     STREAM_VIEW_TYPES,
     TABLE_CLASSES,
