@@ -43,7 +43,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 def _number(raw: str, field: str, what: str, *, blank: float | None = None) -> float | None:
     value = parse_number(raw, field, what, blank=blank)
-    if value is not None and value <= 0:
+    if raw.strip() and value is not None and value <= 0:  # blank gives `blank`, unchecked
         raise FieldError(field, f"Invalid {what}", f"must be above 0 (got {raw.strip()})")
     return value
 
