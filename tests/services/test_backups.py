@@ -157,7 +157,7 @@ async def test_pitr_window_and_restore_to_latest(
     table, items = fill(ddb, tables)
     with pytest.raises(PitrRequired, match="Point-in-time recovery is off"):
         await services.backups.plan_restore_pitr(table, f"{table}-pitr")
-    await services.admin.set_pitr(table, True)
+    await services.execute(await services.admin.plan_pitr(table, True))
     pitr = await services.backups.pitr(table)
     assert pitr.enabled and pitr.earliest is not None and pitr.latest is not None
     assert pitr.earliest <= pitr.latest and pitr.recovery_days == 35
