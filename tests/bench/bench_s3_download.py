@@ -61,7 +61,9 @@ def build(s3: object, bucket: str, items: int, files: int) -> tuple[str, list[st
         key = f"{base}/data/{uuid.uuid4().hex[:26]}.json.gz"
         s3.put_object(Bucket=bucket, Key=key, Body=data)  # type: ignore[attr-defined]
         keys.append(key)
-        entries.append({"itemCount": len(lines), "md5Checksum": "", "etag": "", "dataFileS3Key": key})
+        entries.append(
+            {"itemCount": len(lines), "md5Checksum": "", "etag": "", "dataFileS3Key": key}
+        )
     files_key = f"{base}/manifest-files.json"
     body = "".join(json.dumps(e) + "\n" for e in entries)
     s3.put_object(Bucket=bucket, Key=files_key, Body=body.encode())  # type: ignore[attr-defined]
@@ -91,7 +93,9 @@ def measure(label: str, run: object, items: int, baseline: float | None) -> floa
     growth = f"{peak_rss() - before:,.0f} MiB" if before is not None else "?"
     assert count == items, f"{label}: {count} items, expected {items}"
     ratio = f"{took / baseline:.2f}x" if baseline else "1.00x"
-    print(f"{label:<28} {took:8.2f} s {items / took:12,.0f} items/s  peak RSS +{growth:>8}  {ratio}")
+    print(
+        f"{label:<28} {took:8.2f} s {items / took:12,.0f} items/s  peak RSS +{growth:>8}  {ratio}"
+    )
     return took
 
 
@@ -99,7 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=10)
-    parser.add_argument("--formats", nargs="+", default=["dynamodb-json", "dynamodb-jsonl", "jsonl", "csv"])
+    parser.add_argument(
+        "--formats", nargs="+", default=["dynamodb-json", "dynamodb-jsonl", "jsonl", "csv"]
+    )
     args = parser.parse_args()
     import os
 
@@ -114,7 +120,9 @@ def main() -> None:
         summary, keys = build(s3, bucket, args.items, args.files)
         print(f"built {args.items:,} items in {args.files} data files in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        baseline = measure("bare gzip + json.loads", lambda: bare(s3, bucket, keys), args.items, None)
+        baseline = measure(
+            "bare gzip + json.loads", lambda: bare(s3, bucket, keys), args.items, None
+        )
         profile = Profile(name="bench", region="us-east-1", endpoint_url=server.url)
 
         for fmt in args.formats:

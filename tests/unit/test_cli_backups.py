@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -16,22 +15,12 @@ import pytest
 
 from ddbconsole.demo.server import MotoProcess
 from tests.services.test_backups import all_items, tricky_items
-
-ROOT = Path(__file__).parents[2]
+from tests.unit.test_cli_items import ddb as run_cli
 
 
 def ddb(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The console script with this checkout's package first on the path (an editable install
-    elsewhere would otherwise be the one that runs)."""
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.run(
-        ["ddbconsole", "--endpoint-url", url, "--region", "us-east-1", *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        input="",
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    """The console script, running this checkout (see tests/unit/test_cli_items.py)."""
+    return run_cli(url, *args)
 
 
 @pytest.fixture
