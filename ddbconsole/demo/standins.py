@@ -7,7 +7,7 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   manifests, under a folder unrelated to the export's ARN (itself malformed). The stand-in writes
   the layout AWS documents: `<prefix>/AWSDynamoDB/<export id>/` with `_started`,
   `data/<name>.json.gz` (DynamoDB JSON, at most DATA_FILE_ITEMS items each),
-  `manifest-files.json`, `manifest-summary.json` and their `.md5` files, from the table's real
+  `manifest-files.json`, `manifest-summary.json` and their `.checksum` files (MD5, base64), from the table's real
   items; the ARN is `table/<name>/export/<id>`; StartTime, EndTime, ExportTime and ExportManifest
   are answered. moto keeps no item history, so incremental and ION exports end FAILED with a
   reason saying so, rather than pretending.
@@ -121,7 +121,7 @@ def _install_exports() -> None:
         self.item_count = len(items)
         files_body = "".join(json.dumps(f, separators=(",", ":")) + "\n" for f in files).encode()
         put(f"{base}/manifest-files.json", files_body)
-        put(f"{base}/manifest-files.md5", _md5(files_body).encode())
+        put(f"{base}/manifest-files.checksum", _md5(files_body).encode())
         self.end_time = datetime.now(UTC)
         summary = {
             "version": "2020-06-30",
@@ -143,7 +143,7 @@ def _install_exports() -> None:
         }
         summary_body = json.dumps(summary, separators=(",", ":")).encode()
         put(f"{base}/manifest-summary.json", summary_body)
-        put(f"{base}/manifest-summary.md5", _md5(summary_body).encode())
+        put(f"{base}/manifest-summary.checksum", _md5(summary_body).encode())
         self.manifest = f"{base}/manifest-summary.json"
         self.status = "COMPLETED"
 

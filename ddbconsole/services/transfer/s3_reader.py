@@ -224,8 +224,10 @@ async def download_export(
             resp = await session.call("s3", "get_object", Bucket=manifest.bucket, Key=key)
             gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
             lines = _Lines()
+            read = 0
             async with resp["Body"] as body:
                 while chunk := await body.read(CHUNK):
+                    read += len(chunk)
                     compressed += len(chunk)
                     data = chunk
                     while data:
@@ -233,6 +235,8 @@ async def download_export(
                             gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
                         await flush(lines.feed(gunzip.decompress(data, OUT_STEP)))
                         data = gunzip.unused_data if gunzip.eof else gunzip.unconsumed_tail
+            if read == 0:
+                continue  # an empty partition's file: AWS writes one per partition, even empty
             if not gunzip.eof:
                 raise ExportUnreadable(f"{key} ends before its gzip stream does", "truncated?")
             await flush(lines.feed(gunzip.flush()) + lines.end())
