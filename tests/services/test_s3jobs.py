@@ -215,12 +215,24 @@ async def test_reader_incremental_writes_new_images_and_counts_deletes(
     assert json.loads(line) == {"Item": new}
 
 
-async def test_reader_refuses_ion_and_a_broken_file(
+async def test_reader_on_an_ion_export(
     services: Services, s3: Any, bucket: str, tmp_path: Path
 ) -> None:
-    ion = put_export(s3, bucket, [['$ion_1_0 {Item:{pk:"a"}}']], output_format="ION")
-    with pytest.raises(ExportUnreadable, match="ION"):
-        await services.s3jobs.download(ion, tmp_path / "x.jsonl", bucket=bucket)
+    from tests.unit.test_ion import DOCUMENTED
+
+    rows = [DOCUMENTED, "{Item:{Id:104.,Blob:{{AP8=}},Tags:$dynamodb_NS::[1.5,2d1]}}"]
+    key = put_export(s3, bucket, [rows], output_format="ION")
+    out = tmp_path / "ion.dynamodb-jsonl"
+    result = await services.s3jobs.download(key, out, bucket=bucket, fmt="dynamodb-jsonl")
+    assert result.items == 2
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert first["Authors"] == {"SS": ["Author1", "Author2"]} and first["Id"] == {"N": "103"}
+    assert second == {"Id": {"N": "104"}, "Blob": {"B": "AP8="}, "Tags": {"NS": ["1.5", "2E1"]}}
+
+
+async def test_reader_refuses_a_broken_file(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
     key = put_export(s3, bucket, [[item_line({"pk": {"S": "a"}})]])
     data_key = key.replace("manifest-summary.json", "data/file0.json.gz")
     s3.put_object(Bucket=bucket, Key=data_key, Body=gzip.compress(b'{"Item":{}}\n' * 50)[:40])

@@ -11,7 +11,8 @@ Every data file is streamed (GetObject read in chunks, gunzipped incrementally w
 output per step, split into lines), converted and written through formats.ExportFile (FILE.partial
 renamed when complete), so memory stays flat whatever the export's size. Lines already in the
 requested layout (DYNAMODB_JSON to `dynamodb-json` or `dynamodb-jsonl`) are passed through as text;
-the other formats parse each item. ION exports are refused: reading them needs an Ion parser.
+the other formats parse each item. ION exports are read by transfer/ion.py (the subset of Ion
+text DynamoDB writes) into any of the formats.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddbconsole.codec import AttributeValue, Item
 from ddbconsole.errors import UserInputError
+from ddbconsole.services.transfer import ion as ion_reader
 from ddbconsole.services.transfer.formats import (
     ITEM_PREFIX,
     ExportFile,
@@ -123,17 +125,23 @@ async def read_manifest(session: AwsSession, bucket: str, summary_key: str) -> E
     except ValueError as exc:
         raise ExportUnreadable("The export's manifest is not valid JSON", str(exc)) from None
     manifest = ExportManifest(bucket, summary_key, summary, files)
-    if manifest.output_format != "DYNAMODB_JSON":
+    if manifest.output_format not in ("DYNAMODB_JSON", "ION"):
         raise ExportUnreadable(
-            f"The export is in {manifest.output_format}",
-            "ddbconsole reads DYNAMODB_JSON exports; reading ION needs an Ion parser "
-            "(export again with --export-format DYNAMODB_JSON)",
+            f"The export is in {manifest.output_format}", "ddbconsole reads DYNAMODB_JSON and ION"
         )
     return manifest
 
 
-def _converter(fmt: Format, incremental: bool) -> tuple[Callable[[list[str]], Any], bool]:
+def _converter(
+    fmt: Format, incremental: bool, ion: bool = False
+) -> tuple[Callable[[list[str]], Any], bool]:
     """(lines -> text or items, whether the result is text) for the output format."""
+    if ion:
+
+        def from_ion(lines: list[str]) -> list[Item | None]:
+            return [ion_reader.item_of(ion_reader.loads_line(line), incremental) for line in lines]
+
+        return from_ion, False
     if not incremental and fmt == "dynamodb-json":
         return (lambda lines: "".join(line + "\n" for line in lines)), True
     if not incremental and fmt == "dynamodb-jsonl":
@@ -181,7 +189,7 @@ async def download_export(
     """Convert every data file of `manifest` into `path` (see the module docstring)."""
     check_format(fmt)
     incremental = manifest.export_type == "INCREMENTAL_EXPORT"
-    convert, as_text = _converter(fmt, incremental)
+    convert, as_text = _converter(fmt, incremental, manifest.output_format == "ION")
     state = TransferProgress(total=manifest.item_count or None)
     formatter = Formatter(fmt)
     try:
