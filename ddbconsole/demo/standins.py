@@ -6,11 +6,12 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
 - ExportTableToPointInTime: moto writes one gzip data file of `{"Item": ...}` lines and no
   manifests, under a folder unrelated to the export's ARN (itself malformed). The stand-in writes
   the layout AWS documents: `<prefix>/AWSDynamoDB/<export id>/` with `_started`,
-  `data/<name>.json.gz` (DynamoDB JSON, at most DATA_FILE_ITEMS items each),
-  `manifest-files.json`, `manifest-summary.json` and their `.checksum` files (MD5, base64), from the table's real
-  items; the ARN is `table/<name>/export/<id>`; StartTime, EndTime, ExportTime and ExportManifest
-  are answered. moto keeps no item history, so incremental and ION exports end FAILED with a
-  reason saying so, rather than pretending.
+  `data/<name>.json.gz` (`.ion.gz` for ION; at most DATA_FILE_ITEMS items each),
+  `manifest-files.json`, `manifest-summary.json` and their `.checksum` files (MD5, base64), from
+  the table's real items (DynamoDB JSON, or Ion text as DynamoDB maps the types); the ARN is
+  `table/<name>/export/<id>`; StartTime, EndTime, ExportTime and ExportManifest are answered.
+  moto keeps no item history, so an incremental export ends FAILED with a reason saying so,
+  rather than pretending.
 - ListExports: moto requires TableArn (a 500 without); the stand-in lists every export, paged.
   ExportTableToPointInTime without S3Prefix (optional in AWS) is a 500 in moto: it gets none.
 - ListImports: not in moto; answered from the imports moto ran, paged. DescribeImport gets the
@@ -29,6 +30,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -75,12 +77,12 @@ def _install_exports() -> None:
         self.manifest = ""
 
     def _backup_to_s3_file(self: Any, s3_backend: Any) -> None:
-        if self.export_type == "INCREMENTAL_EXPORT" or self.export_format == "ION":
+        ion = self.export_format == "ION"
+        if self.export_type == "INCREMENTAL_EXPORT":
             self.status = "FAILED"
             self.failure_code = "UnsupportedOperation"
             self.failure_message = (
-                "the local stand-in keeps no item history and writes DYNAMODB_JSON only: "
-                "incremental and ION exports are not simulated"
+                "the local stand-in keeps no item history: incremental exports are not simulated"
             )
             self.end_time = datetime.now(UTC)
             return
@@ -99,16 +101,20 @@ def _install_exports() -> None:
             chunk = items[start : start + DATA_FILE_ITEMS]
             if not chunk and items:
                 break
-            text = "".join(
+            rows = [
                 json.dumps(
                     i.to_json(root_attr_name="Item"), cls=DynamoJsonEncoder, separators=(",", ":")
                 )
-                + "\n"
                 for i in chunk
-            )
+            ]
+            if ion:
+                rows = [
+                    "$ion_1_0 {Item:" + _ion_struct(json.loads(row)["Item"]) + "}" for row in rows
+                ]
+            text = "".join(row + "\n" for row in rows)
             self.processed_bytes += len(text)
             data = gzip.compress(text.encode("utf-8"))
-            key = f"{base}/data/{uuid.uuid4().hex[:26]}.json.gz"
+            key = f"{base}/data/{uuid.uuid4().hex[:26]}.{'ion' if ion else 'json'}.gz"
             stored = put(key, data)
             files.append(
                 {
@@ -138,7 +144,7 @@ def _install_exports() -> None:
             "manifestFilesS3Key": f"{base}/manifest-files.json",
             "billedSizeBytes": self.processed_bytes,
             "itemCount": self.item_count,
-            "outputFormat": "DYNAMODB_JSON",
+            "outputFormat": "ION" if ion else "DYNAMODB_JSON",
             "exportType": "FULL_EXPORT",
         }
         summary_body = json.dumps(summary, separators=(",", ":")).encode()
@@ -161,6 +167,51 @@ def _install_exports() -> None:
     cls.__init__ = __init__
     cls._backup_to_s3_file = _backup_to_s3_file
     cls.response = response
+
+
+_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def _ion_field(name: str) -> str:
+    if _IDENT.fullmatch(name):
+        return name
+    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ion_number(n: str) -> str:
+    """A DynamoDB number as an Ion decimal (never an int or a float): 103 -> 103., 1E+2 -> 1d+2."""
+    mantissa, _, exponent = n.upper().partition("E")
+    if "." not in mantissa:
+        mantissa += "."
+    return mantissa + (f"d{exponent}" if exponent else "")
+
+
+def _ion_value(value: dict[str, Any]) -> str:
+    """DynamoDB JSON -> Ion text, as DynamoDB's ION export maps the types."""
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return json.dumps(str(raw), ensure_ascii=False)
+    if kind == "N":
+        return _ion_number(str(raw))
+    if kind == "BOOL":
+        return "true" if raw else "false"
+    if kind == "NULL":
+        return "null"
+    if kind == "B":
+        return "{{" + str(raw) + "}}"
+    if kind == "SS":
+        return "$dynamodb_SS::[" + ",".join(json.dumps(x, ensure_ascii=False) for x in raw) + "]"
+    if kind == "NS":
+        return "$dynamodb_NS::[" + ",".join(_ion_number(x) for x in raw) + "]"
+    if kind == "BS":
+        return "$dynamodb_BS::[" + ",".join("{{" + x + "}}" for x in raw) + "]"
+    if kind == "L":
+        return "[" + ",".join(_ion_value(x) for x in raw) + "]"
+    return _ion_struct(raw)  # M
+
+
+def _ion_struct(members: dict[str, Any]) -> str:
+    return "{" + ",".join(f"{_ion_field(k)}:{_ion_value(v)}" for k, v in members.items()) + "}"
 
 
 # --- ListExports, ListImports, DescribeImport ------------------------------------------------------

@@ -118,6 +118,21 @@ async def test_export_follow_download_gives_identical_items(
         assert file_items(out, fmt) == expected, fmt
 
 
+async def test_ion_export_downloads_to_identical_items(
+    services: Services, ddb: Any, bucket: str, tables: list[str], tmp_path: Path
+) -> None:
+    """The stand-in writes an ION export as DynamoDB maps the types; read back, item for item."""
+    table, items = new_table(ddb, tables)
+    services.s3jobs.poll_interval = 0.05
+    plan = await services.s3jobs.plan_export(table, bucket, "ion", export_format="ION")
+    done = await services.s3jobs.wait_export((await services.execute(plan)).arn)
+    assert done.status == "COMPLETED" and done.format == "ION"
+    out = tmp_path / "ion.jsonl"
+    result = await services.s3jobs.download(done.arn, out, fmt="jsonl")
+    assert result.items == len(items)
+    assert file_items(out, "jsonl") == all_items(ddb, table)
+
+
 async def test_export_refusals_before_sending(
     services: Services, ddb: Any, bucket: str, tables: list[str], moto_server: MotoProcess
 ) -> None:
