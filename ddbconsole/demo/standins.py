@@ -22,6 +22,10 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   simulated.
 - DescribeBackup: `SourceTableFeatureDetails` (the indexes a restore may keep) and the source's
   billing mode, from the backed-up table moto holds.
+- RestoreTableFromBackup / RestoreTableToPointInTime: moto ignores the overrides; the stand-in
+  applies the billing mode and capacity, the GSIs and LSIs to keep, and the encryption asked for
+  to the restored table. (The items are the backup's, or for a point in time the source's current
+  items: moto keeps no history.)
 """
 
 from __future__ import annotations
@@ -377,10 +381,52 @@ def _install_lists() -> None:
 # --- DescribeBackup ---------------------------------------------------------------------------------
 
 
+def _apply_overrides(table: Any, body: dict[str, Any]) -> None:
+    """The restore request's overrides, applied to the table moto restored."""
+    mode = body.get("BillingModeOverride")
+    if mode:
+        table.billing_mode = mode
+        if mode == "PAY_PER_REQUEST":
+            table.throughput = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+    if body.get("ProvisionedThroughputOverride"):
+        table.throughput = dict(body["ProvisionedThroughputOverride"])
+    if "GlobalSecondaryIndexOverride" in body:
+        wanted = {g["IndexName"]: g for g in body["GlobalSecondaryIndexOverride"]}
+        table.global_indexes = [g for g in table.global_indexes if g.name in wanted]
+        for index in table.global_indexes:
+            capacity = wanted[index.name].get("ProvisionedThroughput")
+            if capacity:
+                index.throughput = dict(capacity)
+    if "LocalSecondaryIndexOverride" in body:
+        local = {i["IndexName"] for i in body["LocalSecondaryIndexOverride"]}
+        table.indexes = [i for i in table.indexes if i.name in local]
+    sse = body.get("SSESpecificationOverride")
+    if sse is not None:
+        table.sse_specification = dict(sse) if sse.get("Enabled") else None
+        if table.sse_specification and "KMSMasterKeyId" not in table.sse_specification:
+            table.sse_specification["KMSMasterKeyId"] = "alias/aws/dynamodb"
+
+
 def _install_backups() -> None:
+    from moto.dynamodb import responses
     from moto.dynamodb.models import table
 
     Backup: Any = table.Backup
+    DynamoHandler: Any = responses.DynamoHandler
+
+    def restoring(original: Any) -> Any:
+        def restore(self: Any) -> Any:
+            original(self)
+            restored = self.dynamodb_backend.get_table(self.body["TargetTableName"])
+            _apply_overrides(restored, self.body)
+            return responses.DynamoResult(restored.describe())
+
+        return restore
+
+    DynamoHandler.restore_table_from_backup = restoring(DynamoHandler.restore_table_from_backup)
+    DynamoHandler.restore_table_to_point_in_time = restoring(
+        DynamoHandler.restore_table_to_point_in_time
+    )
 
     original = Backup.description.fget
 

@@ -1,10 +1,9 @@
 """Backups, point-in-time recovery and restores against the moto server: round trips item for item,
 the requests sent, the refusals made before sending.
 
-moto (5.2) restores every item of the source whatever the restore time, and ignores the restore's
-overrides (billing mode, indexes, encryption): the tests assert the requests sent for those, and
-the items for the round trips. DescribeBackup's SourceTableFeatureDetails comes from the embedded
-moto's stand-in (ddbconsole/demo/standins.py)."""
+moto (5.2) restores every item of the source whatever the restore time: the tests assert the items
+for the round trips. DescribeBackup's SourceTableFeatureDetails and the restore's overrides (billing
+mode, indexes, encryption) are the embedded moto's stand-ins (ddbconsole/demo/standins.py)."""
 
 from __future__ import annotations
 
@@ -204,10 +203,19 @@ async def test_restore_overrides_keep_chosen_indexes_with_capacity(
         "SSEType": "KMS",
         "KMSMasterKeyId": "alias/x",
     }
-    dropped = await services.backups.plan_restore(made.arn, f"{table}-p", RestoreOptions(gsis=()))
+    tables.append(f"{table}-p")
+    await services.execute(plan)
+    restored = await services.tables.describe(f"{table}-p")
+    assert restored.billing_mode == "PROVISIONED" and restored.provisioned == Throughput(7, 3)
+    assert [g.name for g in restored.gsis] == ["ByS"]
+    assert restored.raw.get("SSEDescription", {}).get("SSEType") == "KMS"
+    dropped = await services.backups.plan_restore(made.arn, f"{table}-q", RestoreOptions(gsis=()))
     assert dropped.requests[0].params["GlobalSecondaryIndexOverride"] == []
+    tables.append(f"{table}-q")
+    await services.execute(dropped)
+    assert (await services.tables.describe(f"{table}-q")).gsis == ()
     with pytest.raises(BackupRuleError, match="no GSI named Nope"):
-        await services.backups.plan_restore(made.arn, f"{table}-p", RestoreOptions(gsis=("Nope",)))
+        await services.backups.plan_restore(made.arn, f"{table}-z", RestoreOptions(gsis=("Nope",)))
 
 
 def test_restore_overrides_refuse_capacity_without_provisioned() -> None:
