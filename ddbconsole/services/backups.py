@@ -27,7 +27,7 @@ from ddbconsole.models import (
     RestoreOptions,
     TableProgress,
 )
-from ddbconsole.services.plans import Plan, refuse_read_only
+from ddbconsole.services.plans import Plan, write_plan
 from ddbconsole.services.table_rules import DDB, check_name, provisioned
 from ddbconsole.services.table_status import StatusCallback
 
@@ -254,8 +254,8 @@ class BackupService:
 
     # --- writes -------------------------------------------------------------------------------
 
+    @write_plan(DDB, "CreateBackup")
     async def plan_create_backup(self, table: str, name: str | None = None) -> Plan:
-        refuse_read_only(self._session, DDB, "CreateBackup")
         name = (name or "").strip() or backup_name(table)
         check_backup_name(name)
         desc = (await self._call("describe_table", TableName=table))["Table"]
@@ -282,8 +282,8 @@ class BackupService:
             after=result,
         )
 
+    @write_plan(DDB, "DeleteBackup")
     async def plan_delete_backup(self, arn: str) -> Plan:
-        refuse_read_only(self._session, DDB, "DeleteBackup")
         backup = await self.describe_backup(arn)
         if backup.status != "AVAILABLE":
             raise BackupRuleError(
@@ -335,11 +335,11 @@ class BackupService:
             refresh=replan,
         )
 
+    @write_plan(DDB, "RestoreTableFromBackup")
     async def plan_restore(
         self, arn: str, target: str, options: RestoreOptions | None = None
     ) -> Plan:
         """RestoreTableFromBackup into the new table `target`."""
-        refuse_read_only(self._session, DDB, "RestoreTableFromBackup")
         options = options or RestoreOptions()
         await self._check_target_free(target)
         raw = (await self._call("describe_backup", BackupArn=arn)).get("BackupDescription") or {}
@@ -375,6 +375,7 @@ class BackupService:
             notes,
         )
 
+    @write_plan(DDB, "RestoreTableToPointInTime")
     async def plan_restore_pitr(
         self,
         source: str,
@@ -384,7 +385,6 @@ class BackupService:
         options: RestoreOptions | None = None,
     ) -> Plan:
         """RestoreTableToPointInTime of `source` at `when` (None: the latest restorable time)."""
-        refuse_read_only(self._session, DDB, "RestoreTableToPointInTime")
         options = options or RestoreOptions()
         await self._check_target_free(target)
         pitr = await self.pitr(source)

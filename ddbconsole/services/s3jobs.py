@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ddbconsole.errors import AwsError, NotFound, UserInputError
 from ddbconsole.models import ExportInfo, ImportInfo, PlannedRequest, TableSpec
 from ddbconsole.services.backups import PitrRequired
-from ddbconsole.services.plans import Plan, refuse_read_only
+from ddbconsole.services.plans import Plan, write_plan
 from ddbconsole.services.table_rules import DDB, create_request
 from ddbconsole.services.table_status import WaitTimedOut
 from ddbconsole.services.transfer.formats import Format
@@ -110,6 +110,7 @@ class S3JobService:
 
     # --- exports ------------------------------------------------------------------------------
 
+    @write_plan(DDB, "ExportTableToPointInTime")
     async def plan_export(
         self,
         table: str,
@@ -126,7 +127,6 @@ class S3JobService:
     ) -> Plan:
         """ExportTableToPointInTime: full (as of `export_time`, or now), or incremental over
         `incremental` = (from, to)."""
-        refuse_read_only(self._session, DDB, "ExportTableToPointInTime")
         _choice(export_format, EXPORT_FORMATS, "export format")
         desc = (await self._ddb("describe_table", TableName=table))["Table"]
         raw = await self._ddb("describe_continuous_backups", TableName=table)
@@ -272,6 +272,7 @@ class S3JobService:
 
     # --- imports ------------------------------------------------------------------------------
 
+    @write_plan(DDB, "ImportTable")
     async def plan_import(
         self,
         bucket: str,
@@ -285,7 +286,6 @@ class S3JobService:
         csv_header: tuple[str, ...] = (),
     ) -> Plan:
         """ImportTable into the new table `spec` (keys, GSIs, billing: the create-table form's)."""
-        refuse_read_only(self._session, DDB, "ImportTable")
         _choice(input_format, IMPORT_FORMATS, "input format")
         _choice(compression, COMPRESSIONS, "compression")
         if spec.lsis:
