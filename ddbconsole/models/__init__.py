@@ -57,7 +57,6 @@ from ddbconsole.models.metrics import (
 )
 from ddbconsole.models.oplog import OperationLogEntry
 from ddbconsole.models.plans import PlannedRequest
-from ddbconsole.models.session import Identity
 from ddbconsole.models.table_admin import (
     BillingMode,
     IndexSpec,
@@ -93,7 +92,6 @@ __all__ = [
     "FailedKey",
     "FilterCondition",
     "FilterOp",
-    "Identity",
     "ImportInfo",
     "IndexInfo",
     "IndexSpec",
