@@ -404,6 +404,21 @@ def test_delete_table_confirm(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Users", None, "ctrl+d"))
 
 
+# --- backups --------------------------------------------------------------------------------------
+
+
+def test_backups_screen(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Users", None, "K"))
+
+
+def test_backups_screen_small(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Users", None, "K"), size=SMALL)
+
+
+def test_restore_to_time_form(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Users", None, "K", "p"))
+
+
 # --- items --------------------------------------------------------------------------------------
 
 
