@@ -18,8 +18,8 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   source, format, compression, times and log group of the request it served.
 - ImportTable: moto parses the objects with a JSON reader that drops an item holding an empty map
   (and the item after it); the stand-in reads DYNAMODB_JSON one line at a time with the standard
-  JSON parser, as the format is defined. CSV and ION imports end FAILED, saying they are not
-  simulated.
+  JSON parser, as the format is defined. CSV and ION imports, and ZSTD compression, end FAILED,
+  saying they are not simulated.
 - DescribeBackup: `SourceTableFeatureDetails` (the indexes a restore may keep) and the source's
   billing mode, from the backed-up table moto holds.
 - RestoreTableFromBackup / RestoreTableToPointInTime: moto ignores the overrides; the stand-in
@@ -319,10 +319,14 @@ def _install_lists() -> None:
     def _process_s3_files(self: Any, s3_backend: Any, bucket: Any) -> None:
         from moto.dynamodb.models import dynamodb_backends
 
-        if getattr(self, "input_format", "DYNAMODB_JSON") != "DYNAMODB_JSON":
+        if getattr(self, "input_format", "DYNAMODB_JSON") != "DYNAMODB_JSON" or (
+            self.compression_type not in (None, "NONE", "GZIP")
+        ):
             self.status = "FAILED"
             self.failure_code = "UnsupportedOperation"
-            self.failure_message = "the local stand-in imports DYNAMODB_JSON only"
+            self.failure_message = (
+                "the local stand-in imports DYNAMODB_JSON only, uncompressed or GZIP"
+            )
             return
         dynamo = dynamodb_backends[self.account_id][self.region_name]
         self.table = dynamo.create_table(

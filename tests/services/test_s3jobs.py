@@ -287,6 +287,21 @@ async def test_local_export_uploaded_to_s3_imports_as_it_is(
     assert started.arn in [i.arn for i in listed]
 
 
+async def test_stand_in_import_says_what_it_does_not_simulate(
+    services: Services, s3: Any, bucket: str, tables: list[str]
+) -> None:
+    s3.put_object(Bucket=bucket, Key="z/a.csv", Body=b"pk\na\n")
+    services.s3jobs.poll_interval = 0.05
+    name = f"s3-csv-{uuid.uuid4().hex[:8]}"
+    tables.append(name)
+    plan = await services.s3jobs.plan_import(
+        bucket, "z/", TableSpec(name, KeySpec("pk")), input_format="CSV", csv_header=("pk",)
+    )
+    assert plan.requests[0].params["InputFormatOptions"] == {"Csv": {"HeaderList": ["pk"]}}
+    done = await services.s3jobs.wait_import((await services.execute(plan)).arn)
+    assert done.status == "FAILED" and "DYNAMODB_JSON only" in done.failure
+
+
 async def test_import_refusals_before_sending(
     services: Services, s3: Any, bucket: str, moto_server: MotoProcess
 ) -> None:
