@@ -38,6 +38,7 @@ class AnalysisBudget:
     max_rcu: float | None = None
     segments: int = 4
     top: int = 10
+    page_items: int | None = None  # Limit of each Scan request (default: from the budget)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class KeyAnalysis:
     partition_key: str
     items: int  # items read
     bytes: int  # their estimated size
-    rcu: float  # read capacity consumed (as DynamoDB reported it, else estimated)
+    rcu: float  # read capacity consumed, as DynamoDB charges a Scan (0.5 per started 4 KB a page)
+    server_rcu: float  # what the server reported consuming
     requests: int
     complete: bool  # the whole table (or index) was read
     cancelled: bool

@@ -6,7 +6,7 @@ number of read capacity units, or both, and is never exceeded: every Scan reques
 may read before it is sent (its `Limit`, and at most that many items' worth of capacity at the
 largest per-item cost seen so far), so parallel segments together stay within it. The cost of a page
 is counted as DynamoDB charges a Scan, half a unit per started 4 KB of the items it read (eventually
-consistent), or what the server reported if that is more. Requests are sent once by botocore and
+consistent); what the server reported is shown beside it (moto reports one unit per page). Requests are sent once by botocore and
 retried here (services/retry.py), from the same ExclusiveStartKey.
 """
 
@@ -61,11 +61,15 @@ def page_rcu(sizes_total: int) -> float:
 class AnalysisProgress:
     items: int = 0
     rcu: float = 0.0
+    server_rcu: float = 0.0  # what the server reported (moto reports 1 per page, whatever read)
     requests: int = 0
     retries: int = 0
     started: float = field(default_factory=time.monotonic)
     limit_items: int | None = None
     limit_rcu: float | None = None
+
+    def count_retry(self) -> None:
+        self.retries += 1
 
     @property
     def fraction(self) -> float | None:
@@ -209,32 +213,42 @@ class AnalysisService:
         state = AnalysisProgress(limit_items=budget.max_items, limit_rcu=budget.max_rcu)
         reserved_items = 0
         reserved_rcu = 0.0
-        per_item = max(page_rcu(0) / 1, 0.5 * self._avg_item_bytes(table, index) / RCU_BYTES)
+        per_item = 0.5 * self._avg_item_bytes(table, index) / RCU_BYTES
         per_item_seen = 0.0
         chunk = MAX_REQUEST_ITEMS
         if budget.max_items is not None:
             chunk = max(MIN_REQUEST_ITEMS, budget.max_items // (budget.segments * 4))
+        chunk = budget.page_items or chunk
         finished = [False] * budget.segments
-        lock = asyncio.Lock()
+        lock = asyncio.Condition()
 
         async def reserve() -> tuple[int, float]:
-            """Items and capacity the next request may use (0 when the budget is spent)."""
+            """Items and capacity the next request may use (0 when the budget is spent). While
+            other requests hold what is left, wait: they may read less than they reserved."""
             nonlocal reserved_items, reserved_rcu
             async with lock:
-                limit = chunk
-                if budget.max_items is not None:
-                    limit = min(limit, budget.max_items - state.items - reserved_items)
-                cost_each = max(per_item, per_item_seen)
-                rcu = 0.0
-                if budget.max_rcu is not None:
-                    room = budget.max_rcu - state.rcu - reserved_rcu - 0.5  # page rounding
-                    limit = min(limit, int(room / cost_each) if room > 0 else 0)
-                    rcu = limit * cost_each + 0.5
-                limit = max(0, limit)
+                while True:
+                    limit, rcu = room()
+                    if limit or (reserved_items == 0 and reserved_rcu <= 0):
+                        break
+                    await lock.wait()
                 if limit:
                     reserved_items += limit
                     reserved_rcu += rcu
                 return limit, rcu
+
+        def room() -> tuple[int, float]:
+            limit = chunk
+            if budget.max_items is not None:
+                limit = min(limit, budget.max_items - state.items - reserved_items)
+            cost_each = max(per_item, per_item_seen)
+            rcu = 0.0
+            if budget.max_rcu is not None:
+                # Pages cost whole half units: 0.5 x ceil(bytes / 4 KB).
+                halves = math.floor((budget.max_rcu - state.rcu - reserved_rcu) * 2 + 1e-9)
+                limit = min(limit, int(halves / (2 * cost_each)) if halves > 0 else 0)
+                rcu = 0.5 * math.ceil(limit * cost_each * 2 - 1e-9)
+            return max(0, limit), rcu
 
         async def segment(n: int) -> None:
             nonlocal reserved_items, reserved_rcu, per_item_seen
@@ -261,20 +275,26 @@ class AnalysisService:
                     resp = await retrier.call(
                         lambda p=params: self._session.call("dynamodb", "scan", retry=False, **p)  # type: ignore[misc]
                     )
-                finally:
+                except BaseException:
                     async with lock:
                         reserved_items -= limit
                         reserved_rcu -= rcu
+                        lock.notify_all()
+                    raise
                 items = resp.get("Items") or []
                 size = tally.add(items)
                 reported = float((resp.get("ConsumedCapacity") or {}).get("CapacityUnits") or 0)
-                cost = max(reported, page_rcu(size))
+                cost = page_rcu(size)
                 async with lock:
+                    state.server_rcu += reported
+                    reserved_items -= limit
+                    reserved_rcu -= rcu
                     state.items += len(items)
                     state.rcu += cost
                     state.requests += 1
                     if items:
                         per_item_seen = max(per_item_seen, cost / len(items))
+                    lock.notify_all()
                 if progress is not None:
                     progress(state)
                 start = resp.get("LastEvaluatedKey")
@@ -311,6 +331,7 @@ class AnalysisService:
             items=tally.items,
             bytes=tally.bytes,
             rcu=state.rcu,
+            server_rcu=state.server_rcu,
             requests=state.requests,
             complete=complete,
             cancelled=bool(stop is not None and stop.is_set() and not complete),

@@ -192,3 +192,29 @@ async def test_a_throttled_call_names_its_reason(moto_url: str) -> None:
     )
     assert err.title == "Throttled: writes over the partition (key range) limit of Orders"
     assert "hot" in err.advice and "provisioned capacity of Orders/index/G" in err.advice
+
+
+def test_cli_hot_keys_and_diagnose(moto_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from ddbconsole.cli import main
+
+    ddb = _client("dynamodb", moto_url)
+    table = create_table_with_gsi(ddb, f"cli-{uuid.uuid4().hex[:8]}", "ByS")
+    flags = ["--endpoint-url", moto_url, "--region", "us-east-1"]
+    assert main([*flags, "hot-keys", table]) == 1  # off: says how to turn it on
+    assert "update-contributor-insights" in capsys.readouterr().err
+    ddb.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")
+    for key, n in (("a", 3), ("b", 9), ("c", 1)):
+        for _ in range(n):
+            ddb.put_item(TableName=table, Item={"pk": {"S": key}, "s": {"S": "x"}})
+    assert main([*flags, "hot-keys", table, "--range", "15m", "--output", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    accessed = next(r for r in payload["reports"] if r["kind"] == "PKC")
+    assert [c["keys"] for c in accessed["contributors"]] == [["b"], ["a"], ["c"]]
+    assert main([*flags, "hot-keys", table, "--top", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "most accessed partition keys" in out and " 69.2%" in out and "  b" in out
+    assert main([*flags, "diagnose", table, "--range", "15m"]) == 0
+    out = capsys.readouterr().out
+    assert "No throttling in this range." in out and "Contributor Insights" in out
+    assert main([*flags, "diagnose", table, "--range", "5m"]) == 2
+    assert "Invalid --range" in capsys.readouterr().err
