@@ -2,8 +2,9 @@
 
 moto implements neither DynamoDB's Contributor Insights (Describe/Update/ListContributorInsights)
 nor CloudWatch's GetInsightRuleReport. The moto child process (demo/_child.py) answers them here,
-from the requests it really served: while Contributor Insights is on for a table or GSI, every item
-a DynamoDB request read or wrote there is counted per minute, by partition key (the PKC rule) and by
+from the requests it really served: while Contributor Insights is on for a table or GSI, each
+DynamoDB request counts once per minute for every partition key it read or wrote there (the PKC
+rule: a Query of one partition is one access, whatever it returned) and once for every item, by
 partition and sort key (SKC). Throttled requests (PKT, SKT) are counted from requests the server
 answered with a throttling error; moto itself never throttles, so in the demo those reports stay
 empty unless something in front of moto throttles. Never a canned answer: an empty table gives an
@@ -279,6 +280,7 @@ class InsightsStandIn:
                     touched.append((table, gsi.name, item))
         minute = int(time.time() // 60)
         kind = "T" if throttled else "C"
+        partitions: set[tuple[Resource, str]] = set()  # once per request for each partition
         with self.lock:
             for table_name, index, item in touched:
                 state = self.status.get((table_name, index))
@@ -292,7 +294,9 @@ class InsightsStandIn:
                     continue
                 pk = _key_text(item[schema[0]])
                 resource = (table_name, index)
-                self.counts[(resource, kind, "PK")][minute][(pk,)] += 1
+                if (resource, pk) not in partitions:
+                    partitions.add((resource, pk))
+                    self.counts[(resource, kind, "PK")][minute][(pk,)] += 1
                 if schema[1] and schema[1] in item:
                     sk = _key_text(item[schema[1]])
                     self.counts[(resource, kind, "SK")][minute][(pk, sk)] += 1
