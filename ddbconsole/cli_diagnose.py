@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ddbconsole.errors import DdbConsoleError, UserInputError
-from ddbconsole.models.analysis import STORAGE_SKEW_NOTE, KeyAnalysis
+from ddbconsole.models.analysis import PARTIAL_NOTE, STORAGE_SKEW_NOTE, KeyAnalysis
 from ddbconsole.models.diagnose import Diagnosis, RuleReport
 
 if TYPE_CHECKING:
@@ -124,6 +124,8 @@ def analysis_lines(a: KeyAnalysis) -> list[str]:
     out += [f"  {i.bytes:>9,} B  {i.key}" for i in a.largest]
     out.append("Attributes (share of items carrying each):")
     out += [f"  {share:6.1%}  {name}" for name, share in a.attribute_share]
+    if not a.complete:
+        out.append(PARTIAL_NOTE)
     out.append(STORAGE_SKEW_NOTE)
     return out
 

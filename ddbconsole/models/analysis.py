@@ -8,6 +8,11 @@ STORAGE_SKEW_NOTE = (
     "This measures storage skew (items and bytes per partition key), not traffic: a key with few "
     "items can still be the hottest. Hot keys by access: Contributor Insights."
 )
+PARTIAL_NOTE = (
+    "A partial scan reads whole partitions in the order of their keys' hashes: it samples "
+    "partitions, not items, so its ranking is of the partitions it reached. Only a scan covering "
+    "the table ranks every key exactly."
+)
 ITEM_SIZE_LIMIT = 400 * 1024  # bytes: DynamoDB's largest item
 COLLECTION_LIMIT = 10 * 1024**3  # bytes: an item collection of a table with an LSI
 # Upper bounds of the item size histogram's buckets (bytes); the last bucket is open.

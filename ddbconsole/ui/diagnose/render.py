@@ -8,7 +8,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ddbconsole.models.analysis import STORAGE_SKEW_NOTE, AnalysisEstimate, KeyAnalysis
+from ddbconsole.models.analysis import (
+    PARTIAL_NOTE,
+    STORAGE_SKEW_NOTE,
+    AnalysisEstimate,
+    KeyAnalysis,
+)
 from ddbconsole.models.diagnose import Advice, Diagnosis, InsightsStatus, RuleReport
 
 BAR_WIDTH = 20
@@ -130,5 +135,7 @@ def analysis(a: KeyAnalysis) -> RenderableType:
     if a.has_lsi and a.collections:
         c = a.collections[0]
         lines.append(Text(f"Largest item collection {c.bytes / 1024**3:.6f} GB of 10 GB: {c.key}"))
+    if not a.complete:
+        lines.append(Text(PARTIAL_NOTE, style="dim"))
     lines.append(Text(STORAGE_SKEW_NOTE, style="dim"))
     return Group(*lines)
