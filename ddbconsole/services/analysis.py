@@ -59,23 +59,20 @@ def _digits(literal: str) -> int:
     return max(1, len(mantissa.strip("0")))
 
 
-def _utf8(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
-
-
 def item_size(item: dict[str, Any]) -> int:
     """codec.item_size, with fast paths for the common top-level types (the analysis sizes every
     item it reads; tests check both agree)."""
     total = 0
     for name, value in item.items():
-        total += _utf8(name)
-        if len(value) == 1:
-            if "S" in value:
-                total += _utf8(value["S"])
-                continue
-            if "N" in value:
-                total += (_digits(value["N"]) + 1) // 2 + 1
-                continue
+        total += len(name) if name.isascii() else len(name.encode("utf-8"))
+        text = value.get("S")
+        if text is not None:
+            total += len(text) if text.isascii() else len(text.encode("utf-8"))
+            continue
+        number = value.get("N")
+        if number is not None:
+            total += (_digits(number) + 1) // 2 + 1
+            continue
         total += codec.value_size(value)
     return total
 
