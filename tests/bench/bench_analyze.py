@@ -110,19 +110,22 @@ def main() -> int:
         load(endpoint, table, args.items)
         print(f"loaded {args.items} items in {time.perf_counter() - t0:.1f} s")
 
-        cpu, start = server.server_cpu(), time.perf_counter()
+        cpu, start, own = server.server_cpu(), time.perf_counter(), time.process_time()
         counts = boto3_loop(endpoint, table)
         bare = time.perf_counter() - start
+        bare_cpu = time.process_time() - own
         exact = sum(counts.values()) == args.items
         print(
             f"{'boto3 scan loop':24s} {bare:8.2f} s  {args.items / bare:9,.0f} items/s  "
-            f"count {'exact' if exact else 'WRONG'}" + server_share(server, cpu, bare)
+            f"count {'exact' if exact else 'WRONG'}; client CPU {bare_cpu:.1f} s"
+            + server_share(server, cpu, bare)
         )
 
         budget = AnalysisBudget(max_items=args.items * 2, segments=args.segments)
-        cpu, start = server.server_cpu(), time.perf_counter()
+        cpu, start, own = server.server_cpu(), time.perf_counter(), time.process_time()
         result = asyncio.run(ours(endpoint, table, budget))
         mine = time.perf_counter() - start
+        mine_cpu = time.process_time() - own
         top = [k.key for k in result.top_by_items[:3]]
         expected = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
         right = result.complete and result.items == args.items and top == expected
@@ -131,9 +134,11 @@ def main() -> int:
             f"{'ddbconsole analyze':24s} {mine:8.2f} s  {args.items / mine:9,.0f} items/s  "
             f"count {'exact' if result.items == args.items else 'WRONG'}, top keys "
             f"{'exact' if top == expected else 'WRONG'} ({top[0]} {result.top_by_items[0].share:.1%})"
-            + server_share(server, cpu, mine)
+            f"; client CPU {mine_cpu:.1f} s" + server_share(server, cpu, mine)
         )
-        print(f"ddbconsole / boto3:      {mine / bare:.2f} (goal <= 1.00)")
+        print(
+            f"ddbconsole / boto3:      {mine / bare:.2f} (goal <= 1.00), client CPU {mine_cpu / bare_cpu:.2f}"
+        )
 
         for label, capped in (
             (f"--sample-items {args.items // 10:,}", AnalysisBudget(max_items=args.items // 10)),
