@@ -42,6 +42,7 @@ RCU_BYTES = 4096
 DEFAULT_ITEM_BYTES = 1024  # per-item guess when the table reports no size yet
 MAX_REQUEST_ITEMS = 10_000  # the most one Scan request reserves (DynamoDB stops at 1 MB anyway)
 MIN_REQUEST_ITEMS = 100
+PAGE_TARGET_BYTES = 768 * 1024  # what one request asks for: under DynamoDB's 1 MB page
 
 
 def key_text(value: dict[str, Any]) -> str:
@@ -239,12 +240,18 @@ class AnalysisService:
         state = AnalysisProgress(limit_items=budget.max_items, limit_rcu=budget.max_rcu)
         reserved_items = 0
         reserved_rcu = 0.0
-        per_item = 0.5 * self._avg_item_bytes(table, index) / RCU_BYTES
+        table_avg = self._avg_item_bytes(table, index)
+        per_item = 0.5 * table_avg / RCU_BYTES
         per_item_seen = 0.0
-        chunk = MAX_REQUEST_ITEMS
-        if budget.max_items is not None:
-            chunk = max(MIN_REQUEST_ITEMS, budget.max_items // (budget.segments * 4))
-        chunk = budget.page_items or chunk
+
+        def page_items() -> int:
+            """Items per request: about PAGE_TARGET_BYTES at the average size seen so far (a
+            Limit past what fits in DynamoDB's 1 MB page only makes the server read more)."""
+            if budget.page_items:
+                return budget.page_items
+            avg = tally.bytes / tally.items if tally.items else table_avg
+            return max(MIN_REQUEST_ITEMS, min(MAX_REQUEST_ITEMS, int(PAGE_TARGET_BYTES / avg)))
+
         finished = [False] * budget.segments
         lock = asyncio.Condition()
 
@@ -264,7 +271,7 @@ class AnalysisService:
                 return limit, rcu
 
         def room() -> tuple[int, float]:
-            limit = chunk
+            limit = page_items()
             if budget.max_items is not None:
                 limit = min(limit, budget.max_items - state.items - reserved_items)
             cost_each = max(per_item, per_item_seen)
