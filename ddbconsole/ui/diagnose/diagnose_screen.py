@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,6 +36,7 @@ from ddbconsole.ui.keys import DIAGNOSE_ACTIONS
 
 RANGE_NAMES = tuple(RANGES)
 DEFAULT_RANGE = "15m"
+TOP_KEYS = 5  # contributors listed per rule
 ANALYSIS_ITEMS = 20_000  # the sampled analysis' budget from the screen
 OpenKey = tuple[str | None, str]  # (index or None, partition key value as the query form takes it)
 
@@ -113,7 +115,7 @@ class DiagnoseScreen(ConsoleBase, Screen[OpenKey | None]):
     async def load(self) -> None:
         self._head("reading…")
         diagnosis = await self.ctx.services.diagnose.diagnose(
-            self.table, range_seconds=RANGES[self.range_name]
+            self.table, range_seconds=RANGES[self.range_name], top=TOP_KEYS
         )
         self.post_message(self.Loaded(diagnosis))
 
@@ -126,13 +128,10 @@ class DiagnoseScreen(ConsoleBase, Screen[OpenKey | None]):
         if d is None:
             return
         self.query_one("#diag-why", Static).update(render.reasons(d))
-        notes = Text("\n".join(d.notes), style="yellow") if d.notes else Text("")
-        insights = self.query_one("#diag-insights", Static)
-        insights.update(render.insights(d.insights, self.scope) if d.insights else notes)
-        if d.insights and d.notes:
-            from rich.console import Group
-
-            insights.update(Group(render.insights(d.insights, self.scope), notes))
+        parts: list[Any] = [render.insights(d.insights, self.scope)] if d.insights else []
+        if d.notes:
+            parts.append(Text("\n".join(d.notes), style="yellow"))
+        self.query_one("#diag-insights", Static).update(Group(*parts))
         table = self.query_one("#diag-keys", DataTable)
         table.clear()
         self.rows = []
