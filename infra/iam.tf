@@ -5,9 +5,9 @@
 # Backups, restores and S3 exports/imports (exports.tf): the operator backs up and exports the
 # managed tables, restores and imports into new tables named `<managed table>-<suffix>`, using the
 # exports bucket only; on-call reads backups, export/import jobs and the exports bucket.
-# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits
-# and DescribeEndpoints, the CloudWatch reads and Application Auto Scaling do not support
-# resource-level permissions, so they take "*".
+# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits,
+# DescribeEndpoints and ListContributorInsights, the CloudWatch reads and Application Auto Scaling
+# do not support resource-level permissions (or are listed account-wide), so they take "*".
 
 locals {
   managed_table_arns = [aws_dynamodb_table.users.arn]
@@ -37,6 +37,7 @@ locals {
     "dynamodb:ListBackups",
     "dynamodb:ListExports",
     "dynamodb:ListImports",
+    "dynamodb:ListContributorInsights",
     "dynamodb:ListTables",
   ]
   # API operation -> IAM action: ListObjectsV2 is authorised as s3:ListBucket.
@@ -48,6 +49,7 @@ locals {
     "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:GetInsightRuleReport",
     "cloudwatch:GetMetricData",
     "cloudwatch:GetMetricStatistics",
     "cloudwatch:ListMetrics",

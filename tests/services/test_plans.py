@@ -212,6 +212,13 @@ async def _s3_import(svc: Services, name: str, ddb: Any) -> Plan:
     return await svc.s3jobs.plan_import(bucket, "in/", spec)
 
 
+async def _insights_mode(svc: Services, name: str, ddb: Any) -> Plan:
+    ddb.update_contributor_insights(
+        TableName=name, IndexName=GSI, ContributorInsightsAction="ENABLE"
+    )
+    return await svc.hotkeys.plan_update(name, GSI, enabled=True, mode="THROTTLED_KEYS")
+
+
 CASES = {
     "put_new": Case(("item_new", "item_duplicate"), _put_new),
     "save": Case(("item_edit",), _save),
@@ -283,6 +290,10 @@ CASES = {
     "backup_restore_pitr": Case(("backup_restore_pitr",), _restore_pitr),
     "s3_export": Case(("s3_export",), _s3_export),
     "s3_import": Case(("s3_import",), _s3_import),
+    "insights": Case(
+        ("diag_insights",), lambda s, n, d: s.hotkeys.plan_update(n, None, enabled=True)
+    ),
+    "insights_mode": Case(("diag_insights_mode",), _insights_mode),
 }
 
 

@@ -16,6 +16,7 @@ from ddbconsole.ui.keys import (
     APP_ACTIONS,
     BACKUP_ACTIONS,
     CAPACITY_ACTIONS,
+    DIAGNOSE_ACTIONS,
     ITEM_ACTIONS,
     JOB_ACTIONS,
     MAIN_ACTIONS,
@@ -71,6 +72,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Settings tab", TABLE_ACTIONS),
         ("Backups screen", BACKUP_ACTIONS),
         ("S3 jobs screen", JOB_ACTIONS),
+        ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")
