@@ -6,6 +6,7 @@ Users remap by id in the config (`keys: {refresh: f5}`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ddbconsole.config import Settings
@@ -60,6 +61,21 @@ APP_ACTIONS: tuple[Action, ...] = (
         "All-tables overview",
         "Every table's capacity, throttles, errors and alarms, most urgent first",
     ),
+    # Motion keys as in vi, k9s and lazygit, for whichever list or grid has focus.
+    Action("cursor_down", "j", "cursor('down')", "Down", "Cursor down", "Next row", show=False),
+    Action("cursor_up", "k", "cursor('up')", "Up", "Cursor up", "Previous row", show=False),
+    Action(
+        "cursor_top", "g", "cursor('top')", "Top", "First row", "Go to the first row", show=False
+    ),
+    Action(
+        "cursor_bottom",
+        "G",
+        "cursor('bottom')",
+        "Bottom",
+        "Last row",
+        "Go to the last row",
+        show=False,
+    ),
     Action(
         "oplog",
         "L",
@@ -82,6 +98,10 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Type to narrow the table list",
     ),
     Action("focus_tables", "t", "focus_tables", "Tables", "Focus table list", "Move to the tables"),
+    Action("leave_input", "escape", "leave_input", "Back", "Leave the field",
+           "Leave a text field; again on the table list clears its filter", show=False),
+    Action("toggle_tables", "backslash", "toggle_tables", "Hide tables", "Hide or show table list",
+           "More room for the tab: hide the table list (again to show it)", show=False),
     Action("tab_items", "1", "show_tab('items')", "Items", "Show items", "Items tab"),
     Action(
         "tab_capacity", "2", "show_tab('capacity')", "Capacity", "Show capacity", "Capacity tab"
@@ -194,6 +214,13 @@ ALL_ACTIONS: tuple[Action, ...] = (
     APP_ACTIONS + MAIN_ACTIONS + ITEM_ACTIONS + CAPACITY_ACTIONS + METRICS_ACTIONS + TABLE_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
+ACTION_TITLES = {a.id: a.title for a in ALL_ACTIONS}
+
+
+def keys_of(action: Action, remaps: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The action's keys as Textual names them (a remap in the config replaces the default)."""
+    spec = (remaps or {}).get(action.id) or action.key
+    return tuple(k.strip() for k in spec.split(",") if k.strip())
 
 
 def check_keymap(settings: Settings) -> None:
