@@ -30,7 +30,8 @@ VALIDATE_DELAY = 0.25
 
 
 class ItemEditorScreen(ConsoleBase, Screen[bool]):
-    """Returns True when something was written."""
+    """Returns True when the grid should reload: something was written, or the server's version
+    was reloaded (a conflict's "Reload theirs"), so the row behind the editor is stale."""
 
     DEFAULT_CSS = """
     ItemEditorScreen #title { height: 1; padding: 0 1; background: $panel; }
@@ -62,6 +63,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         self.original: dict[str, Any] | None = dict(item) if mode in ("view", "edit") else None
         self.loaded_text = codec.dumps(item, self.form)
         self._validate_timer: Timer | None = None
+        self.reloaded = False  # the server's version replaced what the grid showed
 
     @property
     def editing(self) -> bool:
@@ -150,12 +152,12 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
     def action_close(self) -> None:
         if not self.editing or self.text == self.loaded_text:
-            self.dismiss(False)
+            self.dismiss(self.reloaded)
             return
 
         def done(discard: bool | None) -> None:
             if discard:
-                self.dismiss(False)
+                self.dismiss(self.reloaded)
 
         body = Text("Your edits have not been saved and will be lost.")
         self.app.push_screen(ConfirmScreen("Discard changes?", body, confirm_label="Discard"), done)
@@ -190,7 +192,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
             return
         if not result.written:
             self.notify("No changes: nothing was sent", title="Save")
-            self.dismiss(False)
+            self.dismiss(self.reloaded)
             return
         note = f"Saved ({result.operation})"
         if result.kept_attributes:
@@ -216,6 +218,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
         key = key_of(self.table, self.original)
         current = await self.ctx.services.items.get_item(self.table.name, key, consistent=True)
+        self.reloaded = True
         if current is None:
             self.notify(
                 "The item was deleted meanwhile; saving will create it again", severity="warning"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ddbconsole import codec
-from ddbconsole.errors import DdbConsoleError
+from ddbconsole.errors import DdbConsoleError, ItemConflict, ItemMissing
 from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projection, sort_condition
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ddbconsole.ui.items.partiql import Request
 
 TABLE = "__table__"
+MARK = "__mark__"  # the grid's first column: ● on rows marked for batch delete
 
 
 class ItemsPane(ConsoleBase, Vertical):
@@ -275,14 +276,21 @@ class ItemsPane(ConsoleBase, Vertical):
             names = columns_for(self.table, self._index(), page.items)
         else:
             names = list(dict.fromkeys(n for item in page.items for n in item))
-        for name in names:
-            table.add_column(column_label(name, page.items), key=name)
-        for i, item in enumerate(page.items):
-            marked = self._is_marked(item)
-            cells = [cell(item[n]) if n in item else Text("") for n in names]
-            table.add_row(
-                *cells, key=str(i), label=Text("●", style="bold red") if marked else Text(" ")
-            )
+        # Widths are given, not measured later: Textual measures auto-width columns on an idle
+        # pass but caches cells drawn before it, so a busy app showed rows cut to header width.
+        table.add_column(Text(" "), key=MARK, width=1)  # the batch-delete mark, always there
+        rendered = [
+            [cell(item[n]) if n in item else Text("") for n in names] for item in page.items
+        ]
+        for c, name in enumerate(names):
+            label = column_label(name, page.items)
+            width = max([label.cell_len, *(row[c].cell_len for row in rendered)])
+            table.add_column(label, key=name, width=width)
+        for i, (item, cells) in enumerate(zip(page.items, rendered, strict=True)):
+            mark = Text("●", style="bold red") if self._is_marked(item) else Text(" ")
+            table.add_row(mark, *cells, key=str(i))
+        keys = self.table.keys if self.table is not None else ()
+        table.fixed_columns = 1 + sum(1 for k in keys if k.name in names[: len(keys)])
         self._shown = (self.source, self.pager, self.replayable, page)
         self._update_info(page)
 
@@ -430,7 +438,22 @@ class ItemsPane(ConsoleBase, Vertical):
     async def _delete_worker(self, key: dict[str, Any], item: dict[str, Any]) -> None:
         assert self.table is not None
         plan = self.ctx.services.items.plan_delete_item(self.table.name, key, item)
-        sent, _ = await confirm_and_send(self, plan)
+        try:
+            sent, _ = await confirm_and_send(self, plan)
+        except ItemConflict as conflict:  # the row was stale: show what the server holds now
+            self.reload_page()
+            what = "was deleted" if conflict.current is None else "changed since it was loaded"
+            self.notify(
+                f"The item {what}; nothing was deleted. The grid now shows the server's version:"
+                " press d again to delete that.",
+                title="Item changed",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        except ItemMissing:
+            self.reload_page()
+            raise
         if not sent:
             return
         self.notify("Item deleted", title="DeleteItem")
