@@ -24,7 +24,7 @@ from ddbconsole.ui.keys import (
     Action,
     keys_of,
 )
-from ddbconsole.ui.messages import TableDescribed, TablesLoaded
+from ddbconsole.ui.messages import SwitchRecorded, TableChanged, TableDescribed, TablesLoaded
 from ddbconsole.ui.tables.settings_pane import SettingsPane
 from ddbconsole.ui.tables.status_bar import StatusBar
 from ddbconsole.ui.tables.table_details import TableDetails
@@ -359,6 +359,16 @@ class MainScreen(ConsoleBase, Screen[None]):
     def on_settings_pane_table_changed(self, message: SettingsPane.TableChanged) -> None:
         if message.name == self.selected_table:
             self.describe_table(message.name, delay=0)
+
+    def on_table_changed(self, message: TableChanged) -> None:
+        """A change made in any tab: describe again, and every tab shows the new state."""
+        if message.name == self.selected_table:
+            self.describe_table(message.name, delay=0)
+
+    def on_switch_recorded(self, message: SwitchRecorded) -> None:
+        self.query_one(TableDetails).set_recorded_switch(
+            message.name, message.at, message.from_record
+        )
 
     def on_settings_pane_table_list_changed(self, message: SettingsPane.TableListChanged) -> None:
         self._pending_select = message.select
