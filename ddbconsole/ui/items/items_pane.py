@@ -36,15 +36,17 @@ MARK = "__mark__"  # the grid's first column: ● on rows marked for batch delet
 class ItemsPane(ConsoleBase, Vertical):
     # Marking is only for the batch delete: hidden with it in read-only mode.
     WRITE_ACTIONS = write_actions(ITEM_ACTIONS) | {"mark_item"}
+    # Three one-line rows (keys, sort key, filter), so that at 80x24 no field is squeezed out.
     DEFAULT_CSS = """
     ItemsPane { height: 1fr; }
     ItemsPane #query-bar { height: auto; }
-    ItemsPane .row { height: 1; margin-bottom: 1; }
+    ItemsPane .row { height: 1; }
     ItemsPane .row > * { margin-right: 1; }
-    ItemsPane #mode { width: 12; }
-    ItemsPane #index { width: 28; }
-    ItemsPane #sk-op { width: 18; }
-    ItemsPane #pk, ItemsPane #sk, ItemsPane #sk2 { width: 1fr; }
+    ItemsPane #mode { width: 10; }
+    ItemsPane #index { width: 1fr; max-width: 30; }
+    ItemsPane #sk-op { width: 15; }
+    ItemsPane #pk { width: 2fr; min-width: 14; }
+    ItemsPane #sk, ItemsPane #sk2 { width: 1fr; }
     ItemsPane #filter { width: 2fr; }
     ItemsPane #projection { width: 1fr; }
     ItemsPane Checkbox { width: auto; border: none; padding: 0 1; }
@@ -79,6 +81,7 @@ class ItemsPane(ConsoleBase, Vertical):
                     [("table", TABLE)], value=TABLE, allow_blank=False, id="index", compact=True
                 )
                 yield Input(placeholder="partition key value", id="pk", compact=True)
+            with Horizontal(classes="row", id="sort-row"):
                 yield Select(
                     [(op, op) for op in SORT_OPS],
                     value="=",
@@ -142,6 +145,7 @@ class ItemsPane(ConsoleBase, Vertical):
         self.query_one("#sk", Input).placeholder = f"{sk.name} ({sk.type})" if sk else "no sort key"
         self.query_one("#sk", Input).disabled = sk is None
         self.query_one("#sk2", Input).disabled = sk is None
+        self.query_one("#sort-row").display = sk is not None  # no sort key: no sort key fields
 
     @on(Select.Changed, "#index")
     def index_changed(self) -> None:

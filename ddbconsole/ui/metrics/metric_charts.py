@@ -6,6 +6,7 @@ from it when the user switches between the table and a GSI, without asking Cloud
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -166,14 +167,22 @@ def time_ticks(start: datetime, end: datetime, count: int = 4) -> tuple[list[flo
     return ticks, [datetime.fromtimestamp(t, UTC).strftime(fmt) for t in ticks]
 
 
+def fit_title(title: str, width: int) -> str:
+    """A title that fits `width` columns (plotext drops a title wider than its plot): the
+    parenthesised details go first, then the end is cut with an ellipsis."""
+    room = max(width - 2, 1)
+    if len(title) <= room:
+        return title
+    short = re.sub(r" \([^)]*\)", "", title)
+    return short if len(short) <= room else short[: max(room - 1, 1)] + "…"
+
+
 def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> None:
     plt = plot.plt
     plt.clear_figure()
     drawn = [line for line in chart.lines if not line.empty]
-    if drawn:
-        plt.title(chart.title)
-    else:
-        plt.title(f"{chart.title}: {chart.note or 'no data in range'}")
+    title = chart.title if drawn else f"{chart.title}: {chart.note or 'no data in range'}"
+    plt.title(fit_title(title, plot.size.width) if plot.size.width else title)
     top = 0.0
     for line in drawn:
         top = max(top, *line.ys)

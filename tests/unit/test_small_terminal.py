@@ -1,0 +1,49 @@
+"""Small terminals: the status line keeps the endpoint whole, chart titles fit their charts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ddbconsole.ui.tables.status_bar import status_text
+from tests.conftest import make_settings
+
+ENDPOINT = "http://dynamodb-local.internal.example:8000"
+
+
+def _settings(read_only: bool = True):  # type: ignore[no-untyped-def]
+    settings = make_settings(ENDPOINT, read_only=read_only)
+    profile = replace(
+        settings.profile,
+        name="production-eu",
+        aws_profile="prod-operator-sso",
+        region="eu-west-1",
+        role_arn="arn:aws:iam::123456789012:role/ddbconsole-on-call-readonly",
+    )
+    return settings.with_profile(profile)
+
+
+def test_full_status_line_when_it_fits() -> None:
+    text = status_text(_settings(), "eu-west-1", width=400).plain
+    for part in ("READ-ONLY", "profile production-eu (prod-operator-sso)", "region eu-west-1",
+                 f"endpoint {ENDPOINT}", "role arn:aws:iam::123456789012:role/"):  # fmt: skip
+        assert part in text, text
+
+
+def test_small_terminal_keeps_the_endpoint_whole() -> None:
+    for width in (118, 98, 78):
+        text = status_text(_settings(), "eu-west-1", width=width).plain
+        assert ENDPOINT in text, (width, text)
+        assert len(text) <= width, (width, text)
+        assert "READ-ONLY" in text or " RO " in text
+    narrow = status_text(_settings(), "eu-west-1", width=98).plain
+    assert "ddbconsole-on-call-readonly" in narrow and "arn:aws" not in narrow
+
+
+def test_chart_titles_fit_narrow_charts() -> None:
+    from ddbconsole.ui.metrics.metric_charts import fit_title
+
+    title = "Throttles (count per 1 min) · GSI ByStatus"
+    assert fit_title(title, 80) == title
+    assert fit_title(title, 30) == "Throttles · GSI ByStatus"
+    short = fit_title(title, 14)
+    assert short.startswith("Throttles") and len(short) <= 12 and short.endswith("…")
