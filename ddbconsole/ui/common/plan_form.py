@@ -24,6 +24,7 @@ from ddbconsole.models import PlannedRequest
 from ddbconsole.services.plans import Plan, request_json, session_cli
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.form_keys import ENTER_REVIEWS, FormKeys, focus_field
 from ddbconsole.ui.context import context_of
 
 if TYPE_CHECKING:
@@ -112,13 +113,14 @@ def parse_int(
     return value
 
 
-class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
+class PlanForm(FormKeys, ConsoleBase, ModalScreen[Plan | None], Generic[V]):
     """Title, intro, fields, error and status lines, Review/Cancel. Subclasses give the fields,
     `read_values` (raising FieldError/UserInputError) and a `build` coroutine making the Plan."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form_cancel"),
         Binding("ctrl+s", "submit", "Review request", id="form_submit"),
+        ENTER_REVIEWS,
     ]
 
     def __init__(self, title: str, build: Callable[[V], Awaitable[Plan]]) -> None:
@@ -152,6 +154,10 @@ class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
         focusable = [w for w in self.query("#fields *") if w.focusable]
         if focusable:
             focusable[0].focus()
+        if self.query("#fields TextArea"):  # enter is a new line there
+            self.query_one(".buttons .hint", Label).update(
+                "ctrl+s reviews the requests (enter elsewhere) · esc cancel"
+            )
 
     def value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value
@@ -169,7 +175,7 @@ class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
         self.say("error", text)
         self.say("status", "")
         if isinstance(exc, FieldError) and self.query(f"#{exc.field}"):
-            self.query(f"#{exc.field}").first().focus()
+            focus_field(self.query(f"#{exc.field}").first())
 
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted)
