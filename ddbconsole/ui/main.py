@@ -310,6 +310,9 @@ class MainScreen(ConsoleBase, Screen[None]):
                 table_list.option_list.focus()
                 return
             for pane in focused.ancestors:
+                if hasattr(pane, "leave_input"):
+                    pane.leave_input(focused)
+                    return
                 if isinstance(pane, TabPane):
                     grids = list(pane.query(DataTable))
                     if grids:

@@ -142,3 +142,32 @@ async def test_palette_shows_each_actions_key(app_for: Callable[..., DdbConsoleA
         assert helps["Filter tables"].startswith("key /:")
         assert helps["Refresh"].startswith("key f5:")  # the remapped key, not the default
         assert helps["Create table"].startswith("key C:")
+
+
+async def test_search_loaded_rows_and_copy_the_item(app_for: Callable[..., DdbConsoleApp]) -> None:
+    app = app_for()
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _select(app, pilot, "Users")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.items_pane is not None)
+        pane = screen.items_pane
+        assert pane is not None
+        await wait_for(pilot, lambda: len(pane.row_items) > 5)
+        grid = pane.query_one("#items", DataTable)
+        await wait_for(pilot, lambda: app.focused is grid)
+        target = pane.row_items[4]["UserId"]["S"]
+        await pilot.press("slash", *target)  # the grid's search, not the table filter
+        assert screen.query_one(TableList).filter_input.value == ""
+        await wait_for(pilot, lambda: grid.cursor_row == 4)
+        await pilot.press("escape")
+        assert app.focused is grid and not pane.query_one("#search", Input).display
+        await pilot.press("y")
+        assert copied and f'"UserId": "{target}"' in copied[-1]
+        await pilot.press("Y")
+        assert copied[-1].replace(" ", "").replace("\n", "") == f'{{"UserId":"{target}"}}'
+        await pilot.press("L")  # the operation log: y copies the aws command of a call
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: copied[-1].startswith("aws "))

@@ -23,6 +23,7 @@ from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
+from ddbconsole.ui.items.grid_tools import copy_json, jump_to
 from ddbconsole.ui.keys import ITEM_ACTIONS
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class ItemsPane(ConsoleBase, Vertical):
     ItemsPane Checkbox { width: auto; border: none; padding: 0 1; }
     ItemsPane DataTable { height: 1fr; }
     ItemsPane #page-info { height: 1; padding: 0 1; background: $panel; }
+    ItemsPane #search { display: none; }
+    ItemsPane #search.-shown { display: block; }
     """
     BINDINGS = [make_binding(a) for a in ITEM_ACTIONS]
 
@@ -100,6 +103,8 @@ class ItemsPane(ConsoleBase, Vertical):
                 yield Input(placeholder="projection: a, b.c", id="projection", compact=True)
                 yield Checkbox("desc", id="desc", compact=True)
                 yield Checkbox("consistent", id="consistent", compact=True)
+        yield Input(placeholder="search loaded rows (enter: next, esc: back)", id="search",
+                    compact=True)  # fmt: skip
         yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Select a table.", id="page-info")
 
@@ -160,8 +165,41 @@ class ItemsPane(ConsoleBase, Vertical):
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "search":
+            grid = self.query_one(DataTable)
+            return jump_to(self, grid, self.row_items, event.value, grid.cursor_row + 1)
         self.run_query()
         self.query_one(DataTable).focus()
+
+    # --- search and copy: the rows already loaded (ui/items/grid_tools.py) -------------------
+
+    def action_search_rows(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-shown")
+        search.focus()
+        search.action_select_all()
+
+    @on(Input.Changed, "#search")
+    def search_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        grid = self.query_one(DataTable)
+        jump_to(self, grid, self.row_items, event.value, grid.cursor_row)
+
+    def leave_input(self, widget: Input) -> None:
+        """Esc in a field of this pane: back to the grid (the search line closes)."""
+        widget.set_class(False, "-shown")  # only the search line has it
+        self.query_one(DataTable).focus()
+
+    def action_copy_item(self) -> None:
+        if (item := self._need_item()) is not None:
+            copy_json(self, item, "item JSON")
+
+    def action_copy_key(self) -> None:
+        if (item := self._need_item()) is not None and self.table is not None:
+            try:
+                copy_json(self, key_of(self.table, item), "key")
+            except DdbConsoleError as exc:
+                self.ctx.report_error(exc)
 
     # --- building the request -----------------------------------------------------------------
 

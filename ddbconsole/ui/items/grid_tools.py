@@ -1,0 +1,42 @@
+"""What the Items grid does with the rows already loaded (nothing is fetched): find text in them,
+copy an item or its key to the clipboard (through the terminal: OSC 52, Textual's copy)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from ddbconsole import codec
+
+
+def find_row(items: Sequence[dict[str, Any]], text: str, start: int) -> int | None:
+    """The first row at or after `start` (wrapping) whose item JSON holds `text`, any case."""
+    needle = text.strip().lower()
+    if not needle or not items:
+        return None
+    count = len(items)
+    for step in range(count):
+        row = (start + step) % count
+        if needle in codec.dumps(items[row]).lower():
+            return row
+    return None
+
+
+def copy_json(owner: Widget, value: dict[str, Any], what: str) -> None:
+    """Copy `value` as the editor's JSON (lossless) and say so."""
+    text = codec.dumps(value)
+    owner.app.copy_to_clipboard(text)
+    owner.notify(f"Copied the {what} ({len(text):,} characters)", title="Clipboard")
+
+
+def jump_to(owner: Widget, grid: DataTable[Any], items: Sequence[dict[str, Any]], text: str,
+            start: int) -> None:  # fmt: skip
+    """Move the grid's cursor to the next row holding `text`, or say there is none."""
+    row = find_row(items, text, start)
+    if row is not None:
+        grid.move_cursor(row=row)
+    elif text.strip():
+        owner.notify(f"{text.strip()!r} is in none of the rows loaded", severity="warning")
