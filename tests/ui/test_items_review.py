@@ -62,6 +62,9 @@ async def test_refresh_does_not_resend_a_partiql_write(
         assert "Item" in client.get_item(
             TableName=events_table, Key={"pk": {"S": "once"}, "sk": {"N": "1"}}
         )
+        # The write says what it did instead of leaving an empty grid.
+        info = static_text(pane.query_one("#page-info", Static))
+        assert "INSERT executed: 1 item inserted" in info, info
         moto_server.reset_requests()
         pane.query_one(DataTable).focus()
         await pilot.press("r")

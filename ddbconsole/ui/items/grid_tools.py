@@ -1,5 +1,6 @@
 """What the Items grid does with the rows already loaded (nothing is fetched): find text in them,
-copy an item or its key to the clipboard (through the terminal: OSC 52, Textual's copy)."""
+copy an item or its key to the clipboard (through the terminal: OSC 52, Textual's copy), and say
+what a PartiQL write did."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ def jump_to(owner: Widget, grid: DataTable[Any], items: Sequence[dict[str, Any]]
         grid.move_cursor(row=row)
     elif text.strip():
         owner.notify(f"{text.strip()!r} is in none of the rows loaded", severity="warning")
+
+
+def write_summary(statement: str) -> str:
+    """What a PartiQL write did, for the grid's info line (a PartiQL write touches one item:
+    INSERT refuses an existing key, UPDATE a missing one; DELETE of a missing key is no error)."""
+    verb = (statement.split() or ["STATEMENT"])[0].upper()
+    done = {
+        "INSERT": "1 item inserted",
+        "UPDATE": "1 item changed",
+        "DELETE": "the item is gone (deleted if it was there)",
+    }
+    return f"{verb} executed: {done.get(verb, 'done')}. It is not sent again: f and enter scan."

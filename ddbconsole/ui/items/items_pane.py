@@ -23,7 +23,7 @@ from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
-from ddbconsole.ui.items.grid_tools import copy_json, jump_to
+from ddbconsole.ui.items.grid_tools import copy_json, jump_to, write_summary
 from ddbconsole.ui.keys import ITEM_ACTIONS
 
 if TYPE_CHECKING:
@@ -346,6 +346,8 @@ class ItemsPane(ConsoleBase, Vertical):
         page = page or (pager.current if pager else None)
         if pager is None or page is None:
             return None
+        if not self.replayable:  # a PartiQL write: what it did, not an empty grid
+            return Text(write_summary(self.source.removeprefix("PartiQL ")), style="bold green")
         info = Text(f"{self.source}  ", style="bold")
         info.append(f"page {pager.index + 1}  ")
         info.append(f"Count {page.count}")
@@ -402,12 +404,7 @@ class ItemsPane(ConsoleBase, Vertical):
 
     def reload_page(self) -> None:
         if self.pager and not self.replayable:
-            self.notify(
-                "The grid shows the result of a PartiQL write; it is not sent again. "
-                "Press f and Enter to scan the table.",
-                title="Not re-run",
-                severity="warning",
-            )
+            self.notify("A PartiQL write is not sent again: f and enter scan", severity="warning")
         elif self.pager:
             self._page_worker("reload")
 
