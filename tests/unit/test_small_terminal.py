@@ -47,3 +47,20 @@ def test_chart_titles_fit_narrow_charts() -> None:
     assert fit_title(title, 30) == "Throttles · GSI ByStatus"
     short = fit_title(title, 14)
     assert short.startswith("Throttles") and len(short) <= 12 and short.endswith("…")
+
+
+def test_help_ids_are_not_cut_at_80_columns() -> None:
+    import io
+
+    from rich.console import Console
+
+    from ddbconsole.ui.common.help import help_table
+    from ddbconsole.ui.keys import ALL_ACTIONS
+
+    console = Console(width=72, file=io.StringIO(), color_system=None, record=True)
+    console.print(help_table({}, read_only=False))
+    text = console.export_text()
+    lines = text.splitlines()
+    for action in ALL_ACTIONS:
+        assert any(line.rstrip().endswith(action.id) for line in lines), action.id
+    assert "question_mark" not in text and "?" in text
