@@ -16,7 +16,7 @@ from ddbconsole.ui.items.conflict import ConflictScreen
 from ddbconsole.ui.items.item_editor import ItemEditorScreen
 from ddbconsole.ui.items.items_pane import ItemsPane
 from ddbconsole.ui.main import MainScreen
-from tests.helpers import show_table, wait_for
+from tests.helpers import editor_ready, show_table, wait_for
 
 SIZE = (160, 48)
 
@@ -102,7 +102,7 @@ async def test_reload_theirs_reaches_the_grid_and_delete_offers_a_way_forward(
         pane = await _items(app, pilot, notes_table)
         pane.query_one("#items", DataTable).focus()
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         theirs("second")
         area = app.screen.query_one(TextArea)
         area.load_text(area.text.replace('"first"', '"mine"'))
@@ -131,3 +131,34 @@ async def test_reload_theirs_reaches_the_grid_and_delete_offers_a_way_forward(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: "Item" not in client.get_item(TableName=notes_table, Key=key))
+
+
+async def test_editing_a_projected_row_reads_the_whole_item(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _items(app, pilot, "Orders")
+        projection = pane.query_one("#projection", Input)
+        projection.value = "PK, SK"
+        projection.focus()
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: bool(pane.row_items) and set(pane.row_items[0]) == {"PK", "SK"}
+        )
+        await pilot.press("e")
+        await wait_for(pilot, lambda: editor_ready(app))
+        text = app.screen.query_one(TextArea).text
+        assert '"OrderId"' in text and '"Total"' in text  # the whole item, not the projection
+        assert any("loaded with a projection" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        projection.value = "Total"  # rows without their key attributes
+        projection.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(pane.row_items) and set(pane.row_items[0]) == {"Total"})
+        await pilot.press("e")
+        await wait_for(
+            pilot, lambda: any("cannot be edited" in n.message for n in app._notifications)
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))

@@ -64,6 +64,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         self.loaded_text = codec.dumps(item, self.form)
         self._validate_timer: Timer | None = None
         self.reloaded = False  # the server's version replaced what the grid showed
+        self.ready = mode != "edit"  # editing starts once the whole item is read (_load_whole)
 
     @property
     def editing(self) -> bool:
@@ -81,6 +82,45 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
     def on_mount(self) -> None:
         self._show_title()
         self.query_one(TextArea).focus()
+        if self.mode == "edit":
+            self._load_whole()
+
+    @work(exclusive=True, exit_on_error=False, group="load")
+    async def _load_whole(self) -> None:
+        """Before editing, the whole item as it is now (GetItem, consistent read): a row read with
+        a projection, from an index or by PartiQL may lack attributes, which a save would then
+        take for ones "added meanwhile". A row without its key attributes cannot be edited."""
+        from ddbconsole.errors import DdbConsoleError
+        from ddbconsole.services.items import key_of
+
+        area = self.query_one(TextArea)
+        area.read_only, self.ready = True, False
+        shown = self.original or {}
+        try:
+            key = key_of(self.table, shown)
+        except DdbConsoleError:
+            self.notify("This row lacks its key attributes; it cannot be edited",
+                        title="Not editable", severity="warning")  # fmt: skip
+            self.dismiss(False)
+            return
+        current = await self.ctx.services.items.get_item(self.table.name, key, consistent=True)
+        if current is None:
+            self.notify("The item was deleted since the grid was loaded", severity="warning")
+            self.dismiss(True)
+            return
+        if not codec.same_item(current, shown):
+            missing = [n for n in current if n not in shown]
+            self.notify(
+                "The row was loaded with a projection (or from an index): the whole item was read"
+                if missing and all(codec.same_value(shown[n], current[n]) for n in shown)
+                else "The item changed since the grid was loaded: editing the current version",
+                title="Whole item loaded",
+            )
+            self.reloaded = True
+            self.original = current
+            self.loaded_text = codec.dumps(current, self.form)
+            area.load_text(self.loaded_text)
+        area.read_only, self.ready = False, True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not super().check_action(action, parameters):
@@ -133,9 +173,9 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
     def action_start_edit(self) -> None:
         self.mode = "edit"
-        self.query_one(TextArea).read_only = False
         self._show_title()
         self.refresh_bindings()
+        self._load_whole()  # then the text becomes editable
 
     def action_toggle_form(self) -> None:
         try:
