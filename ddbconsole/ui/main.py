@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, TabbedContent, TabPane
@@ -77,10 +78,17 @@ class MainScreen(ConsoleBase, Screen[None]):
                     ("capacity", "Capacity"),
                     ("metrics", "Metrics"),
                 ):
-                    yield TabPane(title, id=tab_id)  # its pane is mounted when first shown
-                with TabPane("Settings", id="settings"):
+                    # its pane is mounted when first shown
+                    yield TabPane(self._tab_title(tab_id, title), id=tab_id)
+                with TabPane(self._tab_title("settings", "Settings"), id="settings"):
                     yield SettingsPane(id="settings-pane")  # TableDetails + its actions
         yield Footer()
+
+    def _tab_title(self, tab_id: str, title: str) -> str:
+        """'1 Items': the tab's key (remaps included) in its title, so the footer need not list it."""
+        action = next(a for a in MAIN_ACTIONS if a.id == f"tab_{tab_id}")
+        keys = keys_of(action, self.ctx.settings.keys)
+        return f"{self.app.get_key_display(Binding(keys[0], ''))} {title}" if keys else title
 
     def on_mount(self) -> None:
         self.refresh_status()
