@@ -171,3 +171,22 @@ async def test_search_loaded_rows_and_copy_the_item(app_for: Callable[..., DdbCo
         await pilot.pause()
         await pilot.press("y")
         await wait_for(pilot, lambda: copied[-1].startswith("aws "))
+
+
+async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbConsoleApp]) -> None:
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _select(app, pilot, "Orders")
+        tabs = screen.query_one(TabbedContent)
+        for key, tab in (("1", "items"), ("2", "capacity"), ("3", "metrics"), ("4", "settings")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda t=tab: tabs.active == t)  # type: ignore[misc]
+            await pilot.pause(0.3)
+            keys = list(screen.query_one(Footer).query(FooterKey))
+            assert len(keys) > 5
+            right = max(k.region.right for k in keys)
+            assert right <= SIZE[0], (tab, right, [k.description for k in keys])
+        assert "1 Items" in str(tabs.get_tab("items").label)
