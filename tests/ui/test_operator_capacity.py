@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.capacity.capacity_forms import ThroughputForm
-from ddbconsole.ui.capacity.capacity_switch import OnDemandSwitchForm
+from ddbconsole.ui.capacity.capacity_switch import OnDemandSwitchForm, ProvisionedSwitchForm
 from ddbconsole.ui.main import MainScreen
 from tests.helpers import static_text, wait_for
 from tests.ui.test_capacity import (  # noqa: F401  (fixtures)
@@ -71,3 +71,32 @@ async def test_settings_tab_follows_a_capacity_change(
         last = state.last_switch_to_on_demand or counted[-1]
         shown = last.isoformat(sep=" ", timespec="seconds")
         await wait_for(pilot, lambda: shown in _details(app))
+
+
+async def test_manual_throughput_under_auto_scaling_warns_and_the_floor_is_kept(
+    app_for: Callable[..., DdbConsoleApp],
+    make_table: Factory,  # noqa: F811
+    aas: Any,  # noqa: F811
+) -> None:
+    table = make_table(autoscaling=True)
+    aas.register_scalable_target(  # a floor above the form's fallback of 5
+        ServiceNamespace="dynamodb", ResourceId=f"table/{table}",
+        ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=12, MaxCapacity=100,
+    )  # fmt: skip
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_capacity(app, pilot, table)
+        form = await open_form(app, pilot, "w", ThroughputForm)
+        current = static_text(form.query_one("#current", Static), width=300)
+        assert "Auto scaling is on for read (12..100) and write (5..100)" in current
+        assert "raise its minimum instead" in current
+        await pilot.press("escape")
+        form = await open_form(app, pilot, "b", OnDemandSwitchForm)
+        await submit(app, pilot)
+        await confirm_and_wait(
+            app, pilot, pane, lambda: pane.state is not None and pane.state.on_demand
+        )
+        form = await open_form(app, pilot, "b", ProvisionedSwitchForm)
+        # never below the remembered minimum
+        assert int(form.query_one("#r-0", Input).value) >= 12
+        assert int(form.query_one("#w-0", Input).value) >= 5
