@@ -136,8 +136,12 @@ class CapacityService(CapacityPlanner):
         ]
         key = table_key(desc.get("TableArn", ""))
         last = utc_or_none(billing.get("LastUpdateToPayPerRequestDateTime"))
-        switches = self.ledger.switches(key, now)
+        # Records from before the table's creation belong to an earlier table of that name.
+        created = utc_or_none(desc.get("CreationDateTime"))
+        switches = [s for s in self.ledger.switches(key, now) if created is None or s >= created]
         remembered = self.memory.load(key, desc["TableName"])
+        if remembered is not None and created is not None and remembered.saved_at < created:
+            remembered = None
         return CapacityState(
             table=desc["TableName"],
             arn=desc.get("TableArn", ""),
