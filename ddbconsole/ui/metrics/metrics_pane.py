@@ -445,7 +445,9 @@ class MetricsPane(AlarmActions, Vertical):
             select.value = value
 
     def _restart(self) -> None:
-        if self.is_visible_now() and not self.paused:
+        # A range or period asked for is fetched even while paused (pausing stops the automatic
+        # refresh only): the charts never show one period under another's label.
+        if self.is_visible_now():
             self.poll_now()
         else:
             self._update_status()
