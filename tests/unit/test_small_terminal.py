@@ -1,4 +1,5 @@
-"""Small terminals: the status line keeps the endpoint whole, chart titles fit their charts."""
+"""Pure rendering rules: the status line keeps the endpoint whole, chart titles fit, chart lines
+break at gaps in the data, help ids are never cut."""
 
 from __future__ import annotations
 
@@ -64,3 +65,14 @@ def test_help_ids_are_not_cut_at_80_columns() -> None:
     for action in ALL_ACTIONS:
         assert any(line.rstrip().endswith(action.id) for line in lines), action.id
     assert "question_mark" not in text and "?" in text
+
+
+def test_chart_lines_are_cut_at_gaps() -> None:
+    from ddbconsole.ui.metrics.metric_charts import segments
+
+    xs = (0.0, 60.0, 120.0, 600.0, 660.0, 720.0)
+    ys = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert segments(xs, ys) == [(xs[:3], ys[:3]), (xs[3:], ys[3:])]
+    assert segments(xs[:3], ys[:3]) == [(xs[:3], ys[:3])]
+    flat = (0.0, 3600.0)  # a configured-capacity line: two points, one segment
+    assert segments(flat, (5.0, 5.0)) == [(flat, (5.0, 5.0))]
