@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -172,7 +173,7 @@ def segments(
 ) -> list[tuple[Sequence[float], Sequence[float]]]:
     """A line cut where points are missing (a step over 1.5 times the usual one), so that a gap
     in the data is drawn as a gap, never as a slope joining the points around it."""
-    steps = [b - a for a, b in zip(xs, xs[1:], strict=False) if b > a]
+    steps = [b - a for a, b in pairwise(xs) if b > a]
     if len(xs) < 3 or not steps:
         return [(xs, ys)]
     step = min(steps)
