@@ -64,7 +64,7 @@ class MetricsPane(AlarmActions, Vertical):
     MetricsPane #metrics-notice.-shown { display: block; }
     MetricsPane #metrics-notice.-error { background: $error 30%; }
     MetricsPane #metrics-notice.-slow { background: $warning 30%; }
-    MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 24; }
+    MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 15; }
     MetricsPane PlotextPlot { height: 1fr; }
     MetricsPane #metrics-summary { height: 1fr; padding: 0 1; overflow: hidden; }
     MetricsPane #alarms-title { height: 1; padding: 0 1; background: $panel; }
