@@ -17,7 +17,7 @@ from ddbconsole.errors import DdbConsoleError, ItemConflict, ItemMissing
 from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projection, sort_condition
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
-from ddbconsole.services.paging import Pager
+from ddbconsole.services.paging import Fetch, Pager, read_on
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
@@ -218,9 +218,11 @@ class ItemsPane(ConsoleBase, Vertical):
                 projection=parse_projection(self.query_one("#projection", Input).value),
                 consistent=self.query_one("#consistent", Checkbox).value, limit=limit,
             )  # fmt: skip
-            return f"Scan {where}", lambda start: items.scan_page(table, spec, start)
+            scan: Fetch = lambda start: items.scan_page(table, spec, start)  # noqa: E731
+            return f"Scan {where}", read_on(scan, limit) if spec.filters else scan
         qspec = self._query_spec(limit)
-        return f"Query {where}", lambda start: items.query_page(table, qspec, start)
+        query: Fetch = lambda start: items.query_page(table, qspec, start)  # noqa: E731
+        return f"Query {where}", read_on(query, limit) if qspec.filters else query
 
     def _query_spec(self, limit: int | None) -> QuerySpec:
         """The query the form describes; UserInputError (form kept as typed) if it is wrong."""
@@ -354,6 +356,8 @@ class ItemsPane(ConsoleBase, Vertical):
         if page.scanned_count is not None:
             info.append(f" / Scanned {page.scanned_count}")
         info.append(f"  consumed {page.consumed.describe() if page.consumed else '-'}")
+        if page.requests > 1:  # a filter read on (services/paging.py, read_on)
+            info.append(f" in {page.requests} requests (read on for matches)", style="yellow")
         info.append("  more: ] next" if pager.has_next else "  (last page)", style="dim")
         if pager.has_prev:
             info.append("  [ prev", style="dim")
