@@ -11,6 +11,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from ddbconsole import codec
+from ddbconsole.errors import DdbConsoleError
+from ddbconsole.models import TableInfo
+from ddbconsole.services.items import key_of
+from ddbconsole.ui.context import context_of
 
 
 def find_row(items: Sequence[dict[str, Any]], text: str, start: int) -> int | None:
@@ -33,6 +37,16 @@ def copy_json(owner: Widget, value: dict[str, Any], what: str) -> None:
     owner.notify(f"Copied the {what} ({len(text):,} characters)", title="Clipboard")
 
 
+def copy_key(owner: Widget, table: TableInfo, item: dict[str, Any]) -> None:
+    """Copy the item's key; a row without its key attributes (a projection) says so."""
+    try:
+        key = key_of(table, item)
+    except DdbConsoleError as exc:
+        context_of(owner).report_error(exc)
+        return
+    copy_json(owner, key, "key")
+
+
 def jump_to(owner: Widget, grid: DataTable[Any], items: Sequence[dict[str, Any]], text: str,
             start: int) -> None:  # fmt: skip
     """Move the grid's cursor to the next row holding `text`, or say there is none."""
@@ -53,3 +67,8 @@ def write_summary(statement: str) -> str:
         "DELETE": "the item is gone (deleted if it was there)",
     }
     return f"{verb} executed: {done.get(verb, 'done')}. It is not sent again: f and enter scan."
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    """'1 request', '3 requests', '1 retry', '2 retries'."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"

@@ -23,7 +23,7 @@ from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
-from ddbconsole.ui.items.grid_tools import copy_json, jump_to, write_summary
+from ddbconsole.ui.items.grid_tools import copy_json, copy_key, jump_to, plural, write_summary
 from ddbconsole.ui.keys import ITEM_ACTIONS
 
 if TYPE_CHECKING:
@@ -196,10 +196,7 @@ class ItemsPane(ConsoleBase, Vertical):
 
     def action_copy_key(self) -> None:
         if (item := self._need_item()) is not None and self.table is not None:
-            try:
-                copy_json(self, key_of(self.table, item), "key")
-            except DdbConsoleError as exc:
-                self.ctx.report_error(exc)
+            copy_key(self, self.table, item)
 
     # --- building the request -----------------------------------------------------------------
 
@@ -527,7 +524,8 @@ class ItemsPane(ConsoleBase, Vertical):
         self.marked = {k: v for k, v in self.marked.items() if k in failed}
         if result.ok:
             self.notify(
-                f"Deleted {result.succeeded} items in {result.requests} requests ({result.retries} retries)",
+                f"Deleted {plural(result.succeeded, 'item')} in {plural(result.requests, 'request')}"
+                f" ({plural(result.retries, 'retry', 'retries')})",
                 title="BatchWriteItem",
             )
         else:

@@ -191,7 +191,8 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                     query=self.export_query if self._what() == "query" else None,
                     progress=self._progress,
                 )
-                text = f"Exported {result.items:,} items to {result.path} in {result.elapsed:.1f} s"
+                where = Path(result.path).absolute()  # where it is, whatever the cwd was
+                text = f"Exported {result.items:,} items to {where} in {result.elapsed:.1f} s"
             else:
                 from ddbconsole.services.transfer import checkpoint_path
 
@@ -212,7 +213,8 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                 if imported.skipped:
                     text += f" ({imported.skipped:,} already written)"
                 if imported.failed:
-                    text += f"; {imported.failed:,} failed, listed in {imported.failures_path}"
+                    listed = Path(imported.failures_path).absolute()
+                    text += f"; {imported.failed:,} failed, listed in {listed}"
         except DdbConsoleError as exc:
             text = f"[red]{escape(str(exc))}[/red]"
         self.finish(text)
@@ -251,7 +253,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         self.workers.cancel_group(self, "transfer")
         done = self._items or 0
         if self.mode == "export":
-            text = f"Cancelled after {done:,} items; they are in {partial_path(self.path)}"
+            text = f"Cancelled after {done:,} items; in {partial_path(self.path).absolute()}"
         else:
             text = (
                 f"Cancelled after {done:,} records; start again with the same file to resume"
