@@ -57,6 +57,9 @@ PANE_ACTIONS = {
 
 class MainScreen(ConsoleBase, Screen[None]):
     BINDINGS = [make_binding(a) for a in MAIN_ACTIONS]
+    # The first focus is the table list, never the filter field: keys typed while the console
+    # starts are commands, not text.
+    AUTO_FOCUS = "#tables"
     # Create and delete table: hidden in read-only, on-call users never see them.
     WRITE_ACTIONS = write_actions(MAIN_ACTIONS)
     # Describing on every cursor move would flood the API while scrolling: wait for a pause.

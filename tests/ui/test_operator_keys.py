@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from ddbconsole.ui.app import DdbConsoleApp
@@ -190,3 +191,21 @@ async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbCo
             right = max(k.region.right for k in keys)
             assert right <= SIZE[0], (tab, right, [k.description for k in keys])
         assert "1 Items" in str(tabs.get_tab("items").label)
+
+
+async def test_keys_typed_at_start_never_land_in_the_filter(
+    app_for: Callable[..., DdbConsoleApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_focus: list[object] = []
+    on_mount = MainScreen.on_mount
+
+    def record(self: MainScreen) -> None:
+        first_focus.append(self.focused)  # what keys typed during start-up would reach
+        on_mount(self)
+
+    monkeypatch.setattr(MainScreen, "on_mount", record)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "2")
+        assert first_focus and isinstance(first_focus[0], OptionList)
+        assert app.screen.query_one(TableList).filter_input.value == ""

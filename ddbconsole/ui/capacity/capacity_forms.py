@@ -74,7 +74,8 @@ class CapacityForm(PlanForm[V]):
 
     DEFAULT_CSS = """
     CapacityForm { align: center middle; }
-    CapacityForm > VerticalScroll { width: 96; height: auto; max-height: 90%; border: thick $accent;
+    CapacityForm > VerticalScroll { width: 96; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }
     CapacityForm .intro { color: $text-muted; margin-bottom: 1; }
     CapacityForm .warning { color: $warning; margin-bottom: 1; }

@@ -76,7 +76,8 @@ class AlarmForm(FormKeys, ConsoleBase, ModalScreen[AlarmPreset | None]):
 
     DEFAULT_CSS = """
     AlarmForm { align: center middle; }
-    AlarmForm > Vertical { width: 90; height: auto; max-height: 95%; border: thick $accent;
+    AlarmForm > Vertical { width: 90; max-width: 100%; height: auto; max-height: 95%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }
     AlarmForm .row { height: 1; margin-bottom: 1; }
     AlarmForm .row > Label { width: 22; }

@@ -53,7 +53,8 @@ STREAMS: list[tuple[str, str]] = [("off", STREAM_OFF)] + [(v, v) for v in STREAM
 
 FORM_CSS = """
     {name} {{ align: center middle; }}
-    {name} > VerticalScroll {{ width: 118; height: auto; max-height: 95%; border: thick $accent;
+    {name} > VerticalScroll {{ width: 118; max-width: 100%; height: auto; max-height: 95%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }}
     {name} .intro {{ color: $text-muted; margin-bottom: 1; }}
     {name} .field {{ height: auto; margin-bottom: 1; }}
