@@ -209,3 +209,25 @@ async def test_keys_typed_at_start_never_land_in_the_filter(
         await pilot.press("j", "2")
         assert first_focus and isinstance(first_focus[0], OptionList)
         assert app.screen.query_one(TableList).filter_input.value == ""
+
+
+async def test_grids_get_their_widths_with_their_rows(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    """Capacity and alarm grids: widths given with the rows (no cells cut to header width)."""
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _select(app, pilot, "Orders")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: screen.capacity_pane is not None
+                       and screen.capacity_pane.state is not None)  # fmt: skip
+        await pilot.press("3")
+        await wait_for(pilot, lambda: screen.metrics_pane is not None
+                       and screen.query_one("#alarms", DataTable).row_count > 0)  # fmt: skip
+        for grid in (screen.query_one("#cap-resources", DataTable),
+                     screen.query_one("#alarms", DataTable)):  # fmt: skip
+            assert grid.row_count > 0
+            for index, column in enumerate(grid.ordered_columns):
+                assert not column.auto_width, column.label
+                widest = max(len(str(c)) for c in grid.get_column_at(index))
+                assert column.width >= widest, (column.label, column.width, widest)

@@ -59,6 +59,7 @@ from ddbconsole.ui.capacity.capacity_view import (
     resource_row,
 )
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.grid import fit_columns
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.keys import CAPACITY_ACTIONS
 from ddbconsole.ui.messages import SwitchRecorded, TableChanged
@@ -191,6 +192,7 @@ class CapacityPane(ConsoleBase, VerticalScroll):
             table.add_column(name)
         for res in state.resources:
             table.add_row(*resource_row(res, state.on_demand), key=res.index or "")
+        fit_columns(table)
         if 0 <= row < table.row_count:
             table.move_cursor(row=row)
 

@@ -28,6 +28,7 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, MetricsSnapshot, TableInfo
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.grid import fit_columns
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.metrics.alarm_actions import AlarmActions
 from ddbconsole.ui.metrics.metric_charts import (
@@ -393,6 +394,7 @@ class MetricsPane(AlarmActions, Vertical):
                 since,
                 key=alarm.name,
             )
+        fit_columns(grid)
         if selected is not None and selected.name in [a.name for a in alarms]:
             grid.move_cursor(row=[a.name for a in alarms].index(selected.name))
         firing = sum(a.in_alarm for a in alarms)
