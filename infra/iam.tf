@@ -2,9 +2,9 @@
 #   operator         what ddbconsole's write features need (items, table settings, auto scaling)
 #   on-call          exactly ddbconsole's read-only allow-list (ddbconsole/services/readonly.py,
 #                    ALLOWED_OPERATIONS); tests/infra compares the two.
-# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits
-# and DescribeEndpoints, the CloudWatch reads and Application Auto Scaling do not support
-# resource-level permissions, so they take "*".
+# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits,
+# DescribeEndpoints and ListContributorInsights, the CloudWatch reads and Application Auto Scaling
+# do not support resource-level permissions (or are listed account-wide), so they take "*".
 
 locals {
   managed_table_arns = [aws_dynamodb_table.users.arn]
@@ -31,12 +31,14 @@ locals {
   dynamodb_account_read_actions = [
     "dynamodb:DescribeEndpoints",
     "dynamodb:DescribeLimits",
+    "dynamodb:ListContributorInsights",
     "dynamodb:ListTables",
   ]
   cloudwatch_read_actions = [
     "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:GetInsightRuleReport",
     "cloudwatch:GetMetricData",
     "cloudwatch:GetMetricStatistics",
     "cloudwatch:ListMetrics",

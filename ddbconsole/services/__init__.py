@@ -14,8 +14,11 @@ from ddbconsole.services.tables import TableService
 if TYPE_CHECKING:
     from ddbconsole.services.alarm_presets import AlarmPresetService
     from ddbconsole.services.alarms import AlarmService
+    from ddbconsole.services.analysis import AnalysisService
     from ddbconsole.services.autoscaling import AutoScalingService
     from ddbconsole.services.capacity import CapacityService
+    from ddbconsole.services.diagnose import DiagnoseService
+    from ddbconsole.services.hotkeys import HotKeyService
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.plans import Plan
@@ -111,6 +114,27 @@ class Services:
             metrics=self.metrics,
             prices=self.settings.prices,
         )
+
+    @cached_property
+    def hotkeys(self) -> HotKeyService:
+        """Contributor Insights: status, enable/disable (Plans), top contributors."""
+        from ddbconsole.services.hotkeys import HotKeyService
+
+        return HotKeyService(self.session)
+
+    @cached_property
+    def diagnose(self) -> DiagnoseService:
+        """Throttling: which limit, which key, what to do."""
+        from ddbconsole.services.diagnose import DiagnoseService
+
+        return DiagnoseService(self.metrics, self.hotkeys)
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        """Sampled key analysis: a bounded parallel scan measuring storage skew."""
+        from ddbconsole.services.analysis import AnalysisService
+
+        return AnalysisService(self.session)
 
     @property
     def read_only(self) -> bool:

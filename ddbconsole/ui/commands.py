@@ -10,7 +10,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ddbconsole.ui.keys import APP_ACTIONS, Action, keys_of
+from ddbconsole.ui.keys import APP_ACTIONS, DIAGNOSE_ACTIONS, Action, keys_of
 from ddbconsole.ui.main import MainScreen
 
 
@@ -25,6 +25,8 @@ def action_commands(app: Any, screen: Screen[Any], read_only: bool) -> Iterator[
     groups: list[tuple[Any, tuple[Action, ...]]] = [(app, APP_ACTIONS)]
     if isinstance(screen, MainScreen):
         groups.extend(screen.action_groups())
+    elif type(screen).__name__ == "DiagnoseScreen":  # by name: its module loads on first use
+        groups.append((screen, DIAGNOSE_ACTIONS))
     remaps = app.settings.keys
     for target, actions in groups:
         for action in actions:

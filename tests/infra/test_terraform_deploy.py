@@ -48,6 +48,7 @@ ACCOUNT_LEVEL_DYNAMODB = {
     "dynamodb:ListTables",
     "dynamodb:DescribeLimits",
     "dynamodb:DescribeEndpoints",
+    "dynamodb:ListContributorInsights",
 }
 WRITE_ACTION = re.compile(
     r":(Put|Update|Delete|Create|BatchWrite|Tag|Untag|Restore|Import|Export|Enable|Disable|"

@@ -151,6 +151,13 @@ async def _alarm_delete(svc: Services, name: str, ddb: Any) -> Plan:
     return svc.alarm_presets.plan_delete_alarms([alarm])
 
 
+async def _insights_mode(svc: Services, name: str, ddb: Any) -> Plan:
+    ddb.update_contributor_insights(
+        TableName=name, IndexName=GSI, ContributorInsightsAction="ENABLE"
+    )
+    return await svc.hotkeys.plan_update(name, GSI, enabled=True, mode="THROTTLED_KEYS")
+
+
 CASES = {
     "put_new": Case(("item_new", "item_duplicate"), _put_new),
     "save": Case(("item_edit",), _save),
@@ -214,6 +221,10 @@ CASES = {
     "alarm_new": Case(("alarm_new",), _alarm),
     "alarm_edit": Case(("alarm_edit",), _alarm_edit),
     "alarm_delete": Case(("alarm_delete",), _alarm_delete),
+    "insights": Case(
+        ("diag_insights",), lambda s, n, d: s.hotkeys.plan_update(n, None, enabled=True)
+    ),
+    "insights_mode": Case(("diag_insights_mode",), _insights_mode),
 }
 
 

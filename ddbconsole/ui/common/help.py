@@ -15,6 +15,7 @@ from textual.widgets import Static
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
     CAPACITY_ACTIONS,
+    DIAGNOSE_ACTIONS,
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
@@ -71,6 +72,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Capacity tab", CAPACITY_ACTIONS),
         ("Metrics tab", METRICS_ACTIONS),
         ("Settings tab", TABLE_ACTIONS),
+        ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row("", f"[b]{title}[/b]", "", "")
