@@ -551,37 +551,14 @@ class ItemsPane(ConsoleBase, Vertical):
         self.reload_page()
 
     def action_export_table(self) -> None:
-        self._open_transfer("export")
+        from ddbconsole.ui.items.transfer import open_transfer
+
+        open_transfer(self, "export")
 
     def action_import_table(self) -> None:
-        self._open_transfer("import")
+        from ddbconsole.ui.items.transfer import open_transfer
 
-    def _open_transfer(self, mode: str) -> None:
-        from ddbconsole.ui.items.transfer import TransferScreen
-
-        if self.table is None:
-            self.notify("Select a table first", severity="warning")
-            return
-        query, label = None, ""
-        if mode == "export" and self.query_one("#mode", Select).value == "query":
-            try:  # offer the query result when the form holds a valid query
-                query = self._query_spec(limit=None)
-            except DdbConsoleError as exc:
-                self.notify(f"The query form is incomplete ({exc}); table export only", timeout=8)
-            else:
-                keys = self.table.index(query.index).keys if query.index else self.table.keys
-                label = f"{keys[0].name} = {self.query_one('#pk', Input).value.strip()}"
-                label += f" on {query.index}" if query.index else ""
-                label += " + sort key condition" if query.sort else ""
-                label += " + filter" if query.filters else ""
-        screen = TransferScreen(
-            self.ctx.services,
-            self.table,
-            "export" if mode == "export" else "import",
-            query=query,
-            query_label=label,
-        )
-        self.app.push_screen(screen, lambda _: self.reload_page() if mode == "import" else None)
+        open_transfer(self, "import")
 
     def action_partiql(self) -> None:
         from ddbconsole.ui.items.partiql import PartiQLScreen

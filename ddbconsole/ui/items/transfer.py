@@ -266,3 +266,33 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         if self.running:
             self.cancel()
         self.dismiss(self.result_text)
+
+
+def open_transfer(pane: Any, mode: str) -> None:
+    """The Items tab's export (`o`) or import (`I`): the export offers the query in the form when
+    it holds a valid one; an import reloads the page when it ends."""
+    from textual.widgets import Select
+
+    if pane.table is None:
+        pane.notify("Select a table first", severity="warning")
+        return
+    query, label = None, ""
+    if mode == "export" and pane.query_one("#mode", Select).value == "query":
+        try:  # offer the query result when the form holds a valid query
+            query = pane._query_spec(limit=None)
+        except DdbConsoleError as exc:
+            pane.notify(f"The query form is incomplete ({exc}); table export only", timeout=8)
+        else:
+            keys = pane.table.index(query.index).keys if query.index else pane.table.keys
+            label = f"{keys[0].name} = {pane.query_one('#pk', Input).value.strip()}"
+            label += f" on {query.index}" if query.index else ""
+            label += " + sort key condition" if query.sort else ""
+            label += " + filter" if query.filters else ""
+    screen = TransferScreen(
+        pane.ctx.services,
+        pane.table,
+        "export" if mode == "export" else "import",
+        query=query,
+        query_label=label,
+    )
+    pane.app.push_screen(screen, lambda _: pane.reload_page() if mode == "import" else None)
