@@ -18,7 +18,7 @@ from ddbconsole.errors import ConfigError
 from ddbconsole.locations import default_config_path
 
 DEFAULT_PROFILE_NAME = "default"
-SERVICES = ("dynamodb", "cloudwatch", "application-autoscaling", "sts")
+SERVICES = ("dynamodb", "dynamodbstreams", "cloudwatch", "application-autoscaling", "sts")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Profile:
     read_only: bool = False
 
     def endpoint_for(self, service: str) -> str | None:
+        if service == "dynamodbstreams" and service not in self.endpoints:
+            # DynamoDB Local and emulators serve the stream API on DynamoDB's own endpoint.
+            return self.endpoints.get("dynamodb") or self.endpoint_url
         return self.endpoints.get(service) or self.endpoint_url
 
 

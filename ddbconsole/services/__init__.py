@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.plans import Plan
+    from ddbconsole.services.streams import StreamService
     from ddbconsole.services.table_admin import TableAdminService
     from ddbconsole.services.transfer import TransferService
 
@@ -111,6 +112,13 @@ class Services:
             metrics=self.metrics,
             prices=self.settings.prices,
         )
+
+    @cached_property
+    def streams(self) -> StreamService:
+        """DynamoDB Streams: the tail, item history."""
+        from ddbconsole.services.streams import StreamService
+
+        return StreamService(self.session)
 
     @property
     def read_only(self) -> bool:

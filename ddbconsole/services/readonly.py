@@ -59,6 +59,10 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
             "DescribeScheduledActions",
         }
     ),
+    # DynamoDB Streams: the tail and item history (IAM names these dynamodb:<Operation>).
+    "dynamodbstreams": frozenset(
+        {"DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"}
+    ),
     # Who am I: shown in the status bar; reads nothing from the account's data.
     "sts": frozenset({"GetCallerIdentity"}),
 }
