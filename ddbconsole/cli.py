@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ddbconsole.cli_transfer import add_transfer_commands
 
     add_transfer_commands(sub)
+    from ddbconsole.cli_streams import add_stream_commands
+
+    add_stream_commands(sub)
     return parser
 
 

@@ -54,6 +54,10 @@ class Settings:
     config_path: Path | None = None
     # Cost what-if price overrides: region -> {price key: USD} (see PRICE_KEYS).
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # The stream view keeps the newest this many records (memory stays bounded).
+    stream_records: int = 10_000
+    # The undo journal holds item contents: kept in memory unless this asks for a file (0600).
+    undo_journal_file: bool = False
 
     def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
         """A copy connected through another profile; read-only never weakens within a run:
@@ -81,6 +85,8 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "keys": (dict, type(None)),
     "read_only": (bool,),
     "prices": (dict, type(None)),
+    "stream_records": (int,),
+    "undo_journal_file": (bool,),
 }
 # Keys of one region under `prices` (USD): the cost what-if of the capacity tab.
 PRICE_KEYS = ("on_demand_read_per_million", "on_demand_write_per_million", "rcu_hour", "wcu_hour")
@@ -237,6 +243,11 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
         )
     if "metrics_refresh_seconds" in out and out["metrics_refresh_seconds"] < 1:
         raise ConfigError(f"{source}: key 'metrics_refresh_seconds' must be at least 1", "")
+    if "stream_records" in out and not 100 <= out["stream_records"] <= 1_000_000:
+        raise ConfigError(
+            f"{source}: key 'stream_records' must be between 100 and 1000000",
+            f"got {out['stream_records']}",
+        )
     if out.get("default_profile") and out["default_profile"] not in out["profiles"]:
         raise ConfigError(
             f"{source}: key 'default_profile' names '{out['default_profile']}'",
