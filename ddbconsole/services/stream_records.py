@@ -252,3 +252,50 @@ def change_text(change: AttributeChange) -> str:
     old = codec.dumps_value(change.old or {"NULL": True})
     new = codec.dumps_value(change.new or {"NULL": True})
     return f"{change.name}: {old} -> {new}"
+
+
+def parse_view_filter(text: str, key_names: tuple[str, ...] = ()) -> RecordFilter:
+    """The stream view's filter line: event names (INSERT MODIFY REMOVE EXPIRED), `key:{JSON}`
+    (key attributes in plain JSON), `prefix:TEXT` (partition key prefix), `attr:NAME`."""
+    import json
+
+    events: set[str] = set()
+    key: dict[str, Any] | None = None
+    prefix = attribute = ""
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        if text.startswith("key:", i):
+            try:
+                _, end = json.JSONDecoder().raw_decode(text, i + 4)
+            except ValueError:
+                raise UserInputError(
+                    "Invalid key filter", 'write key:{"PK": "value"} (plain JSON)'
+                ) from None
+            key = codec.loads(text[i + 4 : end])
+            unknown = [n for n in key if key_names and n not in key_names]
+            if unknown:
+                raise UserInputError(
+                    f"{', '.join(unknown)} is not a key attribute", "keys: " + ", ".join(key_names)
+                )
+            i = end
+            continue
+        end = i
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        token, i = text[i:end], end
+        if token.startswith("prefix:"):
+            prefix = token[len("prefix:") :]
+        elif token.startswith("attr:"):
+            attribute = token[len("attr:") :]
+        else:
+            events |= parse_events(token)
+    return RecordFilter(
+        events=frozenset(events),
+        key=key,
+        key_prefix=prefix,
+        partition_key=key_names[0] if key_names else "",
+        attribute=attribute,
+    )

@@ -16,13 +16,19 @@ from ddbconsole.ui.keys import (
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    STREAM_ACTIONS,
     TABLE_ACTIONS,
     Action,
 )
 from ddbconsole.ui.main import MainScreen
 
 # The tab's pane that runs each tab's actions.
-PANE_ACTIONS = {"items": ITEM_ACTIONS, "capacity": CAPACITY_ACTIONS, "metrics": METRICS_ACTIONS}
+PANE_ACTIONS = {
+    "items": ITEM_ACTIONS,
+    "capacity": CAPACITY_ACTIONS,
+    "metrics": METRICS_ACTIONS,
+    "stream": STREAM_ACTIONS,
+}
 
 
 def _runner(target: Any, action: str) -> Callable[[], Any]:

@@ -34,6 +34,7 @@ LAZY_PANES = {
     "items": ("ddbconsole.ui.items.items_pane", "ItemsPane", "items-pane"),
     "capacity": ("ddbconsole.ui.capacity.capacity_pane", "CapacityPane", "capacity-pane"),
     "metrics": ("ddbconsole.ui.metrics.metrics_pane", "MetricsPane", "metrics-pane"),
+    "stream": ("ddbconsole.ui.streams.stream_pane", "StreamPane", "stream-pane"),
 }
 
 
@@ -59,6 +60,7 @@ class MainScreen(ConsoleBase, Screen[None]):
                     ("items", "Items"),
                     ("capacity", "Capacity"),
                     ("metrics", "Metrics"),
+                    ("stream", "Stream"),
                 ):
                     yield TabPane(title, id=tab_id)  # its pane is mounted when first shown
                 with TabPane("Settings", id="settings"):
@@ -190,6 +192,10 @@ class MainScreen(ConsoleBase, Screen[None]):
                     capacity.ensure_loaded()
             if (metrics := self.metrics_pane) is not None:
                 metrics.set_table(message.info)  # polls only while shown
+            if (stream := self.pane("stream")) is not None:
+                stream.set_table(message.info)
+                if active == "stream":
+                    stream.ensure_loaded()
 
     @on(TabbedContent.TabActivated, "#tabs")
     async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -206,6 +212,9 @@ class MainScreen(ConsoleBase, Screen[None]):
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.ensure_loaded()
             capacity.query_one(DataTable).focus()
+        elif tab == "stream" and (stream := self.pane("stream")) is not None:
+            stream.ensure_loaded()
+            stream.query_one(DataTable).focus()
         elif event.pane.id == "settings" and self.selected_table is not None:
             self.query_one(TableDetails).focus()  # its keys (TTL, PITR, ...) act on the table
 
@@ -224,6 +233,14 @@ class MainScreen(ConsoleBase, Screen[None]):
             metrics.action_refresh_now()
         elif active == "items" and (items := self.items_pane) is not None:
             items.reload_page()  # same query, same page
+
+    async def on_stream_pane_show_item(self, message: Any) -> None:
+        """A stream record's "go to item": the Items tab, querying that key."""
+        if self.table_info is None or message.table != self.table_info.name:
+            return
+        self.query_one(TabbedContent).active = "items"
+        pane = await self._build_pane("items")
+        pane.show_key(message.key)
 
     def action_filter_tables(self) -> None:
         self.query_one(TableList).filter_input.focus()

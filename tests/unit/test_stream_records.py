@@ -178,3 +178,17 @@ def test_what_a_stream_lacks() -> None:
     assert "no new image" in info("OLD_IMAGE").lacks()
     record = _rec(1, "MODIFY", {"pk": {"S": "a"}}, None, {"pk": {"S": "a"}})
     assert "lacks an image" in text_line(record)
+
+
+def test_view_filter_line() -> None:
+    from ddbconsole.services.stream_records import parse_view_filter
+
+    f = parse_view_filter(
+        'remove  key:{"PK": "a b", "SK": 1} prefix:CUST attr:Status', ("PK", "SK")
+    )
+    assert f.events == {"REMOVE"} and f.key == {"PK": {"S": "a b"}, "SK": {"N": "1"}}
+    assert f.key_prefix == "CUST" and f.partition_key == "PK" and f.attribute == "Status"
+    assert not parse_view_filter("", ("PK",)).active
+    for bad in ("key:{oops", "UPSERT", 'key:{"X": 1}'):
+        with pytest.raises(UserInputError):
+            parse_view_filter(bad, ("PK", "SK"))

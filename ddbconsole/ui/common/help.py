@@ -18,6 +18,7 @@ from ddbconsole.ui.keys import (
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    STREAM_ACTIONS,
     TABLE_ACTIONS,
     Action,
 )
@@ -67,6 +68,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Capacity tab", CAPACITY_ACTIONS),
         ("Metrics tab", METRICS_ACTIONS),
         ("Settings tab", TABLE_ACTIONS),
+        ("Stream tab", STREAM_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

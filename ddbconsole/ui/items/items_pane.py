@@ -126,6 +126,21 @@ class ItemsPane(ConsoleBase, Vertical):
             self.loaded_for = self.table.name
             self.run_query()
 
+    def show_key(self, key: dict[str, Any]) -> None:
+        """Query the table for the item with `key` (a stream record's "go to item")."""
+        if self.table is None:
+            return
+        self.loaded_for = self.table.name
+        self.query_one("#index", Select).value = TABLE
+        self.query_one("#mode", Select).value = "query"
+        self.query_one("#sk-op", Select).value = "="
+        for field, attr in (("#pk", self.table.partition_key), ("#sk", self.table.sort_key)):
+            value = key.get(attr.name) if attr is not None else None
+            self.query_one(field, Input).value = codec.dumps_value(value) if value else ""
+        self.query_one("#sk2", Input).value = ""
+        self.run_query()
+        self.query_one(DataTable).focus()
+
     def _index(self) -> str | None:
         value = self.query_one("#index", Select).value
         return None if value == TABLE or value is Select.BLANK else str(value)
