@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.autoscaling import AutoScalingService
     from ddbconsole.services.capacity import CapacityService
     from ddbconsole.services.items import ItemService
+    from ddbconsole.services.journal import Journal
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.plans import Plan
     from ddbconsole.services.streams import StreamService
@@ -69,7 +70,21 @@ class Services:
     def items(self) -> ItemService:
         from ddbconsole.services.items import ItemService
 
-        return ItemService(self.session)
+        service = ItemService(self.session)
+        service.journal = self.journal
+        return service
+
+    @cached_property
+    def journal(self) -> Journal:
+        """The undo journal of this session's item writes (in memory; a 0600 file if configured)."""
+        from ddbconsole.services.journal import JOURNAL_FILE, Journal
+
+        path = None
+        if self.settings.undo_journal_file:
+            from ddbconsole.locations import state_dir
+
+            path = state_dir() / JOURNAL_FILE
+        return Journal(path)
 
     @cached_property
     def transfer(self) -> TransferService:
