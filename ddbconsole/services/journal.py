@@ -98,13 +98,20 @@ class Journal:
         return [e for e in reversed(self.entries) if e.id not in self.undone]
 
     def plan_undo(
-        self, items: ItemService, table: TableInfo, entry: JournalEntry, *, over: Item | None = None
+        self,
+        items: ItemService,
+        table: TableInfo,
+        entry: JournalEntry,
+        *,
+        over: Item | None = None,
+        override: bool = False,
     ) -> Plan:
         """Put the item back as it was before `entry`, conditional on it still being what the
-        console wrote (or, after a conflict, on `over`: the version the operator chose to replace)."""
+        console wrote; after a conflict, with `override`, on `over` instead: the version the
+        operator was shown and chose to replace (None: the item was absent)."""
         from ddbconsole.services.restore import plan_write_image
 
-        expected = entry.after if over is None else over
+        expected = over if override or over is not None else entry.after
         return plan_write_image(
             items, table, entry.key, entry.before, expected,
             title=f"Undo {entry.operation} in {table.name}?",

@@ -151,6 +151,25 @@ async def _alarm_delete(svc: Services, name: str, ddb: Any) -> Plan:
     return svc.alarm_presets.plan_delete_alarms([alarm])
 
 
+async def _undo(svc: Services, name: str, ddb: Any) -> Plan:
+    table = await _table(svc, name)
+    item = {"pk": {"S": "u"}, "s": {"S": "x"}, "b": {"B": b"\x00\xff"}, "n": {"N": "1E+125"}}
+    await svc.items.put_new(table, item)
+    await svc.items.delete_item(name, {"pk": {"S": "u"}}, expected=item)
+    entry = svc.journal.last()
+    assert entry is not None
+    return svc.journal.plan_undo(svc.items, table, entry)  # a conditional PutItem of the item
+
+
+async def _restore(svc: Services, name: str, ddb: Any) -> Plan:
+    from ddbconsole.services.restore import plan_write_image
+
+    table = await _table(svc, name)
+    old, latest = {"pk": {"S": "r"}, "s": {"S": "1"}}, {"pk": {"S": "r"}, "s": {"S": "2"}}
+    ddb.put_item(TableName=name, Item=latest)
+    return plan_write_image(svc.items, table, {"pk": {"S": "r"}}, old, latest, title="t", done="d")
+
+
 CASES = {
     "put_new": Case(("item_new", "item_duplicate"), _put_new),
     "save": Case(("item_edit",), _save),
@@ -214,6 +233,11 @@ CASES = {
     "alarm_new": Case(("alarm_new",), _alarm),
     "alarm_edit": Case(("alarm_edit",), _alarm_edit),
     "alarm_delete": Case(("alarm_delete",), _alarm_delete),
+    "undo": Case(("item_undo",), _undo),
+    "history_restore": Case((), _restore),
+    "enable_stream": Case(
+        ("stream_enable",), lambda s, n, d: s.admin.plan_stream(n, "NEW_AND_OLD_IMAGES")
+    ),
 }
 
 

@@ -489,6 +489,25 @@ class ItemsPane(ConsoleBase, Vertical):
             )
         self.reload_page()
 
+    def action_item_history(self) -> None:
+        item = self._need_item()
+        if item is not None and self.table is not None:
+            from ddbconsole.ui.streams.history import ItemHistoryScreen
+
+            screen = ItemHistoryScreen(self.table, key_of(self.table, item))
+            self.app.push_screen(screen, self._editor_closed)
+
+    def action_undo(self) -> None:
+        self._undo_worker()
+
+    @work(exclusive=True, exit_on_error=False, group="item-write")
+    async def _undo_worker(self) -> None:
+        from ddbconsole.ui.streams.history import undo_last
+
+        if await undo_last(self):
+            self.notify("Last change undone", title="Undo")
+            self.reload_page()
+
     def action_export_table(self) -> None:
         self._open_transfer("export")
 
