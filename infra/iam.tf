@@ -2,15 +2,16 @@
 #   operator         what ddbconsole's write features need (items, table settings, auto scaling)
 #   on-call          exactly ddbconsole's read-only allow-list (ddbconsole/services/readonly.py,
 #                    ALLOWED_OPERATIONS); tests/infra compares the two.
-# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits
-# and DescribeEndpoints, the CloudWatch reads and Application Auto Scaling do not support
-# resource-level permissions, so they take "*".
+# DynamoDB actions are scoped to the managed tables and their indexes (stream reads to their
+# streams). ListTables, DescribeLimits, DescribeEndpoints and ListStreams, the CloudWatch reads and
+# Application Auto Scaling do not support resource-level permissions, so they take "*".
 
 locals {
   managed_table_arns = [aws_dynamodb_table.users.arn]
   managed_table_resources = flatten([
     for arn in local.managed_table_arns : [arn, "${arn}/index/*"]
   ])
+  managed_stream_resources = [for arn in local.managed_table_arns : "${arn}/stream/*"]
 
   # API operation -> IAM action differences: TransactGetItems is authorised as GetItem, and PartiQL
   # SELECT statements (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) as PartiQLSelect.
@@ -31,7 +32,15 @@ locals {
   dynamodb_account_read_actions = [
     "dynamodb:DescribeEndpoints",
     "dynamodb:DescribeLimits",
+    "dynamodb:ListStreams",
     "dynamodb:ListTables",
+  ]
+  # DynamoDB Streams (the dynamodbstreams API; IAM names its actions dynamodb:*): the tail and
+  # item history read the managed tables' streams.
+  dynamodb_stream_read_actions = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
   ]
   cloudwatch_read_actions = [
     "cloudwatch:DescribeAlarmHistory",
@@ -109,6 +118,11 @@ data "aws_iam_policy_document" "oncall" {
     resources = local.managed_table_resources
   }
   statement {
+    sid       = "ReadManagedTableStreams"
+    actions   = local.dynamodb_stream_read_actions
+    resources = local.managed_stream_resources
+  }
+  statement {
     sid       = "ReadAccountLevel"
     actions   = concat(local.dynamodb_account_read_actions, local.cloudwatch_read_actions, local.autoscaling_read_actions)
     resources = ["*"]
@@ -142,6 +156,11 @@ data "aws_iam_policy_document" "operator" {
     sid       = "ManageTables"
     actions   = concat(local.dynamodb_table_read_actions, local.dynamodb_table_write_actions)
     resources = local.managed_table_resources
+  }
+  statement {
+    sid       = "ReadManagedTableStreams"
+    actions   = local.dynamodb_stream_read_actions
+    resources = local.managed_stream_resources
   }
   statement {
     sid       = "ReadAccountLevel"

@@ -39,16 +39,23 @@ TAGS = {"app": "users", "team": "platform", "env": "infra-test"}
 #   PartiQL ExecuteStatement / BatchExecuteStatement / ExecuteTransaction are allowed read-only only
 #   for SELECT statements (readonly.check), and IAM authorises a PartiQL SELECT as PartiQLSelect
 #   (INSERT/UPDATE/DELETE would need PartiQLInsert/PartiQLUpdate/PartiQLDelete).
+#   DynamoDB Streams' operations (the dynamodbstreams API) are IAM actions of dynamodb.
 IAM_ACTION_FOR = {
     ("dynamodb", "TransactGetItems"): "dynamodb:GetItem",
     **{("dynamodb", op): "dynamodb:PartiQLSelect" for op in PARTIQL_OPERATIONS},
+    **{
+        ("dynamodbstreams", op): f"dynamodb:{op}"
+        for op in ALLOWED_OPERATIONS.get("dynamodbstreams", ())
+    },
 }
 NEEDS_NO_POLICY = {("sts", "GetCallerIdentity")}  # always allowed: it reads nothing
 ACCOUNT_LEVEL_DYNAMODB = {
+    "dynamodb:ListStreams",
     "dynamodb:ListTables",
     "dynamodb:DescribeLimits",
     "dynamodb:DescribeEndpoints",
 }
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 WRITE_ACTION = re.compile(
     r":(Put|Update|Delete|Create|BatchWrite|Tag|Untag|Restore|Import|Export|Enable|Disable|"
     r"Register|Deregister|Set|Start|Stop|Purchase|ConditionCheck|PartiQL(Insert|Update|Delete))"
@@ -273,11 +280,15 @@ def test_oncall_policy_is_exactly_the_read_only_allow_list(deployed: Deployment)
     # ...which grants no write: no write verb, no wildcard, no PartiQL but SELECT.
     assert [a for a in actions if WRITE_ACTION.search(a) or "*" in a] == []
     assert {a for a in actions if "PartiQL" in a} == {"dynamodb:PartiQLSelect"}
-    # Table reads are scoped to the managed table and its indexes.
+    # Table reads are scoped to the managed table and its indexes, stream reads to its streams.
     table_arn = deployed.outputs["table_arns"][deployed.table]
     for st in statements:
-        if any(a.startswith("dynamodb:") and a not in ACCOUNT_LEVEL_DYNAMODB for a in st["Action"]):
-            assert st["Resource"] == [table_arn, f"{table_arn}/index/*"]
+        scoped = [a for a in st["Action"] if a.startswith("dynamodb:")]
+        if any(a not in ACCOUNT_LEVEL_DYNAMODB for a in scoped):
+            if set(scoped) <= STREAM_ACTIONS:
+                assert st["Resource"] == [f"{table_arn}/stream/*"]
+            else:
+                assert st["Resource"] == [table_arn, f"{table_arn}/index/*"]
 
 
 def test_operator_policy_is_scoped_to_the_managed_tables(deployed: Deployment) -> None:
@@ -303,7 +314,9 @@ def test_operator_policy_is_scoped_to_the_managed_tables(deployed: Deployment) -
         table_actions = [
             a for a in st["Action"] if a.startswith("dynamodb:") and a not in ACCOUNT_LEVEL_DYNAMODB
         ]
-        if table_actions:
+        if table_actions and set(table_actions) <= STREAM_ACTIONS:
+            assert st["Resource"] == [f"{table_arn}/stream/*"], st
+        elif table_actions:
             assert st["Resource"] == [table_arn, f"{table_arn}/index/*"], st
         if "*" in st["Resource"]:
             writes = [a for a in st["Action"] if WRITE_ACTION.search(a)]
