@@ -1,4 +1,4 @@
-"""A table's stream, its shards and its records (see docs/ARCHITECTURE.md, Streams).
+"""A table's stream, its shards and its records (see docs/ARCHITECTURE.md, Streams and undo).
 
 Images and keys are DynamoDB's wire form (ddbconsole/codec.py), exactly as the stream sent them.
 """

@@ -1,5 +1,5 @@
 """Stream records: decoded from GetRecords, compared attribute by attribute, filtered and kept in a
-bounded ring (see docs/ARCHITECTURE.md, Streams). Pure functions: no AWS calls here.
+bounded ring (see docs/ARCHITECTURE.md, Streams and undo). Pure functions: no AWS calls here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """DynamoDB Streams: find a table's stream, follow its shards, read its records (see
-docs/ARCHITECTURE.md, Streams).
+docs/ARCHITECTURE.md, Streams and undo).
 
 Reads only: ListStreams, DescribeStream, GetShardIterator and GetRecords (all on the read-only
 allow-list). A tail follows the shard lineage: a child shard is read only once its parent is drained,

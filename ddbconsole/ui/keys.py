@@ -135,7 +135,7 @@ ITEM_ACTIONS: tuple[Action, ...] = (
            write=True),
 )  # fmt: skip
 
-# Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams).
+# Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams and undo).
 STREAM_ACTIONS: tuple[Action, ...] = (
     Action("stream_pause", "s", "toggle_pause", "Pause", "Pause or follow the stream",
            "Freeze the view (records are still collected) or follow the newest again"),

@@ -3,7 +3,7 @@
 The tail runs in one worker and only collects records (a bounded ring, `stream_records` in the
 config); a timer draws what arrived every FLUSH seconds, so the view stays responsive at thousands
 of records a second: one batch of rows per flush, at most SHOWN rows in the grid. Paused, the grid
-stays still while records keep arriving. See docs/ARCHITECTURE.md, Streams.
+stays still while records keep arriving. See docs/ARCHITECTURE.md, Streams and undo.
 """
 
 from __future__ import annotations
