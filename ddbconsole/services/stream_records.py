@@ -27,8 +27,8 @@ def decode(raw: Mapping[str, Any], shard_id: str) -> StreamRecord:
     when = body.get("ApproximateCreationDateTime")
     if isinstance(when, int | float):
         when = datetime.fromtimestamp(when, UTC)
-    if isinstance(when, datetime) and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    if isinstance(when, datetime):
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     # The API spells these PrincipalId/Type; Lambda's event copies principalId/type.
     principal = identity.get("PrincipalId", identity.get("principalId"))
     kind = identity.get("Type", identity.get("type"))

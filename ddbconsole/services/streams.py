@@ -256,6 +256,7 @@ class StreamTail:
 
     async def _read(self, cursor: _Cursor) -> list[StreamRecord]:
         shard = cursor.shard.id
+        started = self.clock()  # the 5-a-second limit counts from each call's start
         try:
             if cursor.iterator is None:
                 cursor.iterator = await self._acquire(cursor)
@@ -276,7 +277,7 @@ class StreamTail:
             self.counters.empty += 1
             cursor.at_end = True
             cursor.delay = min(cursor.delay * 2, MAX_INTERVAL)
-        cursor.next_poll = now + (MIN_INTERVAL if raw else cursor.delay)
+        cursor.next_poll = started + MIN_INTERVAL if raw else now + cursor.delay
         if cursor.iterator is None:
             cursor.done = True  # a closed shard, drained: its children come next
             self._lineage_changed = True

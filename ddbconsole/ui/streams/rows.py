@@ -21,7 +21,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def row(record: StreamRecord) -> tuple[Text | str, ...]:
-    when = record.time.astimezone(UTC).strftime("%H:%M:%S.%f")[:-3] if record.time else "-"
+    when = record.time.strftime("%H:%M:%S.%f")[:-3] if record.time else "-"  # UTC already
     label = event_label(record)
     if record.event == "MODIFY":
         changes = changes_of(record)
