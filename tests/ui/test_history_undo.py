@@ -153,3 +153,34 @@ async def test_read_only_reads_history_and_refuses_undo(
         await asyncio.sleep(0.2)
         assert not isinstance(app.screen, ConfirmScreen)
         assert reached_bodies(moto_server, WRITES) == []
+
+
+async def test_session_changes_from_the_operation_log(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str, moto_server: MotoProcess
+) -> None:
+    from ddbconsole.ui.streams.journal_screen import JournalScreen
+
+    table = stream_table(moto_url)
+    client("dynamodb", moto_url).put_item(TableName=table, Item={"pk": {"S": "j"}, "v": {"N": "1"}})
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await _items(app, pilot, table)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: _get(moto_url, table, "j") is None)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await pilot.press("L", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, JournalScreen))
+        screen = app.screen
+        assert isinstance(screen, JournalScreen)
+        grid = screen.query_one(DataTable)
+        assert grid.row_count == 1
+        cells = [str(c) for c in grid.get_row_at(0)]
+        assert cells[1:5] == ["DeleteItem", table, '{"pk":"j"}', "deleted"]
+        assert '"v"' not in "".join(cells)  # keys only, no item contents
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: _get(moto_url, table, "j") is not None)
+        await wait_for(pilot, lambda: "undone" in str(grid.get_row_at(0)[5]))
