@@ -169,6 +169,20 @@ def _projection(text: str | None) -> tuple[AttributePath, ...]:
     return parse_projection(text or "")
 
 
+def key_arguments(
+    table: TableInfo, args: argparse.Namespace
+) -> tuple[tuple[KeyAttribute, ...], SortCondition | None]:
+    """The key attributes of the table (or `--index`) and the `--sk` condition, if any."""
+    from ddbconsole.services.items import key_schema
+
+    keys, _ = key_schema(table, args.index)
+    if args.sk is None:
+        return keys, None
+    if len(keys) < 2:
+        raise UserInputError(f"{args.index or args.table} has no sort key", "drop --sk")
+    return keys, parse_sort(args.sk, keys[1])
+
+
 def _key(text: str, key: KeyAttribute, what: str) -> AttributeValue:
     from ddbconsole.filters import key_value
 
@@ -236,11 +250,10 @@ async def cmd_get(services: Services, args: argparse.Namespace) -> int:
 
 async def cmd_put(services: Services, args: argparse.Namespace) -> int:
     item = parse_item(args.item, _form(args.input_format))
-    if services.read_only:
-        # The client hook would refuse the write; refuse before even describing the table.
-        from ddbconsole.errors import ReadOnlyViolation
+    from ddbconsole.services.plans import refuse_read_only
 
-        raise ReadOnlyViolation("dynamodb", "PutItem")
+    # The client hook would refuse the write; refuse before even describing the table.
+    refuse_read_only(services.session, "dynamodb", "PutItem")
     table = await _describe(services, args.table)
     if args.if_not_exists:
         await services.items.put_new(table, item)
@@ -253,10 +266,9 @@ async def cmd_delete(services: Services, args: argparse.Namespace) -> int:
     from ddbconsole.services.items import validate_key
 
     given = parse_item(args.key, _form(args.input_format))
-    if services.read_only:
-        from ddbconsole.errors import ReadOnlyViolation
+    from ddbconsole.services.plans import refuse_read_only
 
-        raise ReadOnlyViolation("dynamodb", "DeleteItem")
+    refuse_read_only(services.session, "dynamodb", "DeleteItem")
     table = await _describe(services, args.table)
     await services.items.delete_item(args.table, validate_key(table, given))
     return 0
@@ -317,15 +329,9 @@ async def cmd_scan(services: Services, args: argparse.Namespace) -> int:
 
 
 async def cmd_query(services: Services, args: argparse.Namespace) -> int:
-    from ddbconsole.services.items import key_schema
 
     table = await _describe(services, args.table)
-    keys, _ = key_schema(table, args.index)
-    sort = None
-    if args.sk is not None:
-        if len(keys) < 2:
-            raise UserInputError(f"{args.index or args.table} has no sort key", "drop --sk")
-        sort = parse_sort(args.sk, keys[1])
+    keys, sort = key_arguments(table, args)
     filters, match_any = parse_filters(args.filter or ())
     base = QuerySpec(
         partition_value=_key(args.pk, keys[0], "partition key"),

@@ -47,20 +47,14 @@ class _Progress:
 
 
 async def cmd_export(services: Services, args: argparse.Namespace) -> int:
-    from ddbconsole.cli_items import _key, parse_sort
+    from ddbconsole.cli_items import _key, key_arguments
     from ddbconsole.errors import UserInputError
     from ddbconsole.models import QuerySpec
-    from ddbconsole.services.items import key_schema
 
     table = await services.tables.describe(args.table)
     query = None
     if args.pk is not None:
-        keys, _ = key_schema(table, args.index)
-        sort = None
-        if args.sk is not None:
-            if len(keys) < 2:
-                raise UserInputError(f"{args.index or args.table} has no sort key", "drop --sk")
-            sort = parse_sort(args.sk, keys[1])
+        keys, sort = key_arguments(table, args)
         query = QuerySpec(
             partition_value=_key(args.pk, keys[0], "partition key"), index=args.index, sort=sort
         )

@@ -33,6 +33,7 @@ from typing import Any
 
 from ddbconsole.errors import UserInputError
 from ddbconsole.models import AlarmPreset, PlannedRequest
+from ddbconsole.services.metrics import OPERATIONS
 from ddbconsole.services.plans import Plan, execute
 from ddbconsole.services.session import AwsSession
 
@@ -40,16 +41,9 @@ NAMESPACE = "AWS/DynamoDB"
 NAME_PREFIX = "ddbconsole/"
 PERIOD = 60
 MAX_DELETE_BATCH = 100  # DeleteAlarms takes at most 100 names
-SYSTEM_ERROR_OPERATIONS: tuple[str, ...] = (
-    "GetItem",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
+# SystemErrors alarms: the operations the Metrics pane charts, but for TransactGetItems.
+SYSTEM_ERROR_OPERATIONS: tuple[str, ...] = tuple(
+    op for op in OPERATIONS if op != "TransactGetItems"
 )
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _MARKER = re.compile(r"\[ddbconsole-preset (\{.*\})\]\s*$")

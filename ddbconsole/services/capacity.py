@@ -4,8 +4,7 @@ its GSIs, plus suggestions and the cost what-if from CloudWatch consumed capacit
 Every change is a Plan, shown before it is sent (services/plans.py): `plan_*` reads the current
 state, checks the rules AWS enforces (and moto does not), and returns the exact requests.
 `plans.execute` re-plans from the current state and refuses (`PlanChanged`, nothing sent) a plan
-that changed meanwhile, then sends exactly it. The executing methods plan and send in one go; pass
-the plan the user confirmed as `confirmed=`.
+that changed meanwhile, then sends exactly it.
 
 Rules checked before any request (each a `CapacityRuleError`, a UserInputError):
 
@@ -24,13 +23,13 @@ Rules checked before any request (each a `CapacityRuleError`, a UserInputError):
 Switching to on-demand snapshots the table's and GSIs' auto scaling (targets and target-tracking
 policies) into the state dir, then removes them (DeleteScalingPolicy + DeregisterScalableTarget),
 as the AWS console does; unlike the console, the settings are remembered and can be restored when
-the table returns to provisioned (`switch_to_provisioned(..., restore_autoscaling=True)`).
+the table returns to provisioned (`plan_switch_to_provisioned(..., restore_autoscaling=True)`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,11 +40,9 @@ from ddbconsole.models import (
     CapacityState,
     CapacitySuggestion,
     CostEstimate,
-    PlannedRequest,
     RememberedAutoScaling,
     ScalingActivities,
     ScalingActivity,
-    ScalingSide,
     TableAutoScaling,
     TableUsage,
     Throughput,
@@ -60,7 +57,6 @@ from ddbconsole.services.capacity_plans import CapacityPlanner
 from ddbconsole.services.capacity_rules import (
     AAS,
     DDB,
-    DEFAULT_MIN_CAPACITY,
     NO_MAXIMUM,
     SWITCH_LIMIT,
     CapacityRuleError,
@@ -82,7 +78,6 @@ from ddbconsole.services.capacity_store import (
 )
 from ddbconsole.services.capacity_usage import hourly_usage
 from ddbconsole.services.metrics import MetricsService
-from ddbconsole.services.plans import Plan, execute, refuse_read_only
 from ddbconsole.services.session import AwsSession
 
 BUSY_CHECK = "DescribeTable: the table and its GSIs ACTIVE (re-planned; refused if it changed)"
@@ -284,127 +279,6 @@ class CapacityService(CapacityPlanner):
             billing_mode=state.billing_mode,
             current_provisioned=current or None,
             autoscaling=scaling,
-        )
-
-    # --- executing --------------------------------------------------------------------------------
-
-    async def _apply(
-        self,
-        guard: tuple[str, str],
-        planning: Callable[[], Awaitable[Plan]],
-        confirmed: Sequence[PlannedRequest] | None,
-    ) -> Plan:
-        """Refuse in read-only mode (before any request), plan, then send what was confirmed."""
-        refuse_read_only(self._session, *guard)
-        plan = await planning()
-        await execute(self._session, plan, confirmed, recheck=False)
-        return plan
-
-    async def switch_to_on_demand(
-        self,
-        table: str,
-        max_read: int | None = None,
-        max_write: int | None = None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        """Switch to PAY_PER_REQUEST; auto scaling is saved to the state dir, then removed."""
-        return await self._apply(
-            (DDB, "UpdateTable"),
-            lambda: self.plan_switch_to_on_demand(table, max_read, max_write),
-            confirmed,
-        )
-
-    async def switch_to_provisioned(
-        self,
-        table: str,
-        table_throughput: Throughput,
-        gsi_throughputs: Mapping[str, Throughput] | None = None,
-        restore_autoscaling: bool = False,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        """Switch to PROVISIONED with these capacities (every GSI needs one); optionally restore
-        the remembered auto scaling, which is then forgotten."""
-        return await self._apply(
-            (DDB, "UpdateTable"),
-            lambda: self.plan_switch_to_provisioned(
-                table, table_throughput, gsi_throughputs, restore_autoscaling
-            ),
-            confirmed,
-        )
-
-    async def restore_autoscaling(
-        self, table: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> Plan:
-        return await self._apply(
-            (AAS, "RegisterScalableTarget"),
-            lambda: self.plan_restore_autoscaling(table),
-            confirmed,
-        )
-
-    async def update_throughput(
-        self,
-        table: str,
-        read: int | None,
-        write: int | None,
-        gsi: str | None = None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            (DDB, "UpdateTable"),
-            lambda: self.plan_update_throughput(table, read, write, gsi),
-            confirmed,
-        )
-
-    async def update_on_demand_max(
-        self,
-        table: str,
-        max_read: int | None,
-        max_write: int | None,
-        gsi: str | None = None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            (DDB, "UpdateTable"),
-            lambda: self.plan_update_on_demand_max(table, max_read, max_write, gsi),
-            confirmed,
-        )
-
-    async def enable_autoscaling(
-        self,
-        table: str,
-        side: ScalingSide,
-        min_capacity: int = DEFAULT_MIN_CAPACITY,
-        max_capacity: int = 100,
-        target: float = cost.DEFAULT_TARGET,
-        gsi: str | None = None,
-        scale_in_cooldown: int | None = None,
-        scale_out_cooldown: int | None = None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        args = (table, side, min_capacity, max_capacity, target, gsi)
-        return await self._apply(
-            (AAS, "RegisterScalableTarget"),
-            lambda: self.plan_enable_autoscaling(*args, scale_in_cooldown, scale_out_cooldown),
-            confirmed,
-        )
-
-    async def disable_autoscaling(
-        self,
-        table: str,
-        side: ScalingSide,
-        gsi: str | None = None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            (AAS, "DeregisterScalableTarget"),
-            lambda: self.plan_disable_autoscaling(table, side, gsi),
-            confirmed,
         )
 
 

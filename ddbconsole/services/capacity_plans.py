@@ -21,6 +21,7 @@ from ddbconsole.models import (
 from ddbconsole.services import cost
 from ddbconsole.services.autoscaling import resource_id, scalable_dimension
 from ddbconsole.services.capacity_rules import (
+    AAS,
     DDB,
     DEFAULT_MIN_CAPACITY,
     MAX_TARGET,
@@ -41,7 +42,8 @@ from ddbconsole.services.capacity_rules import (
     utc_or_none,
 )
 from ddbconsole.services.capacity_store import AutoScalingMemory, SwitchLedger, table_key
-from ddbconsole.services.plans import Plan
+from ddbconsole.services.plans import Plan, write_plan
+from ddbconsole.services.session import AwsSession
 
 BUSY_CHECK = "DescribeTable: the table and its GSIs ACTIVE (re-planned; refused if it changed)"
 
@@ -49,6 +51,7 @@ BUSY_CHECK = "DescribeTable: the table and its GSIs ACTIVE (re-planned; refused 
 class CapacityPlanner:
     """The `plan_*` half of CapacityService: reads through `state` and `_check_limits`."""
 
+    _session: AwsSession
     ledger: SwitchLedger
     memory: AutoScalingMemory
 
@@ -60,6 +63,7 @@ class CapacityPlanner:
 
     # --- planning ---------------------------------------------------------------------------------
 
+    @write_plan(DDB, "UpdateTable")
     async def plan_switch_to_on_demand(
         self, table: str, max_read: int | None = None, max_write: int | None = None
     ) -> Plan:
@@ -123,6 +127,7 @@ class CapacityPlanner:
         )
         return plan
 
+    @write_plan(DDB, "UpdateTable")
     async def plan_switch_to_provisioned(
         self,
         table: str,
@@ -211,6 +216,7 @@ class CapacityPlanner:
                 requests += target_requests(target)
         return requests
 
+    @write_plan(AAS, "RegisterScalableTarget")
     async def plan_restore_autoscaling(self, table: str) -> Plan:
         """Re-register remembered auto scaling on a table that is provisioned already."""
         return self._plan_restore(await self.state(table))
@@ -233,6 +239,7 @@ class CapacityPlanner:
             after=self._forget(state),
         )
 
+    @write_plan(DDB, "UpdateTable")
     async def plan_update_throughput(
         self, table: str, read: int | None, write: int | None, gsi: str | None = None
     ) -> Plan:
@@ -281,6 +288,7 @@ class CapacityPlanner:
             refresh=lambda: self.plan_update_throughput(table, read, write, gsi),
         )
 
+    @write_plan(DDB, "UpdateTable")
     async def plan_update_on_demand_max(
         self, table: str, max_read: int | None, max_write: int | None, gsi: str | None = None
     ) -> Plan:
@@ -323,6 +331,7 @@ class CapacityPlanner:
             refresh=lambda: self.plan_update_on_demand_max(table, max_read, max_write, gsi),
         )
 
+    @write_plan(AAS, "RegisterScalableTarget")
     async def plan_enable_autoscaling(
         self,
         table: str,
@@ -390,6 +399,7 @@ class CapacityPlanner:
             ),
         )  # fmt: skip
 
+    @write_plan(AAS, "DeregisterScalableTarget")
     async def plan_disable_autoscaling(
         self, table: str, side: ScalingSide, gsi: str | None = None
     ) -> Plan:

@@ -298,7 +298,16 @@ def tracking_policy(
     )
 
 
-def on_demand_throughput(what: str, max_read: int | None, max_write: int | None) -> dict[str, int]:
+def on_demand_throughput(
+    what: str,
+    max_read: int | None,
+    max_write: int | None,
+    *,
+    error: type[UserInputError] | None = None,
+    unset: str = f"{NO_MAXIMUM} for no maximum",
+) -> dict[str, int]:
+    """OnDemandThroughput's Max*RequestUnits for the sides given (None: not given); each at least
+    1 or NO_MAXIMUM. `unset` says how to ask for no maximum in the caller's form."""
     out: dict[str, int] = {}
     for side, key, value in (
         ("read", "MaxReadRequestUnits", max_read),
@@ -307,9 +316,9 @@ def on_demand_throughput(what: str, max_read: int | None, max_write: int | None)
         if value is None:
             continue
         if value != NO_MAXIMUM and value < 1:
-            raise CapacityRuleError(
+            raise (error or CapacityRuleError)(
                 f"Invalid on-demand maximum {side} for {what}",
-                f"must be at least 1, or {NO_MAXIMUM} for no maximum (got {value})",
+                f"must be at least 1, or {unset} (got {value})",
             )
         out[key] = value
     return out

@@ -334,17 +334,11 @@ class ItemService:
         table: str,
         keys: Sequence[Mapping[str, AttributeValue]],
         progress_cb: ProgressCallback | None = None,
-        *,
-        max_attempts: int = 8,
-        base_delay: float = 0.05,
-        max_delay: float = 5.0,
+        **retry: Any,
     ) -> BatchResult:
-        """Delete many items (the Plan of `plan_batch_delete`); see `_batch_delete`."""
+        """Delete many items (the Plan of `plan_batch_delete`); `retry` as for `_batch_delete`."""
         self._check_writable("BatchWriteItem")
-        plan = self.plan_batch_delete(
-            table, keys, progress_cb, max_attempts=max_attempts, base_delay=base_delay,
-            max_delay=max_delay,
-        )  # fmt: skip
+        plan = self.plan_batch_delete(table, keys, progress_cb, **retry)
         result: BatchResult = await execute(self._session, plan)
         return result
 

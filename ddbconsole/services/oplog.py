@@ -16,7 +16,6 @@ PartiQL statements and the like are replaced by "<redacted>" unless `include_val
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
 import json
 import logging
@@ -25,13 +24,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from ddbconsole.config import Profile
 from ddbconsole.models import OperationLogEntry
+from ddbconsole.services.awscli import aws_cli, json_default
 from ddbconsole.services.session import Hook
 
 log = logging.getLogger(__name__)
@@ -92,37 +91,6 @@ def redact(value: Any, *, include_values: bool = False) -> Any:
     if isinstance(value, list | tuple):
         return [redact(v, include_values=include_values) for v in value]
     return value
-
-
-def json_default(value: Any) -> Any:
-    """JSON for what botocore params and log entries hold (dates, Decimal, bytes, sets)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
-
-
-def cli_command(
-    service: str,
-    operation: str,
-    params: Mapping[str, Any],
-    *,
-    region: str | None = None,
-    endpoint_url: str | None = None,
-    profile: str | None = None,
-) -> str:
-    """The AWS CLI command equivalent to a call (one line); `params` should already be redacted.
-    The one renderer is services/plans.py `aws_cli`, which confirmations use too."""
-    from ddbconsole.services.plans import aws_cli  # lazy: start-up imports stay small
-
-    return aws_cli(
-        service, operation, params, region=region, endpoint_url=endpoint_url, profile=profile
-    )
 
 
 def _table_from_arn(arn: str) -> str | None:
@@ -355,7 +323,7 @@ class OperationLog:
             duration_ms=round((time.perf_counter() - stash["t0"]) * 1000, 3),
             consumed_capacity=capacity,
             result=result,
-            cli=cli_command(
+            cli=aws_cli(
                 service,
                 operation,
                 params,

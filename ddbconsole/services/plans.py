@@ -15,21 +15,22 @@ themselves through `sender`, which retries unprocessed items as the bulk loop al
 
 from __future__ import annotations
 
+import functools
 import json
-import shlex
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, overload
 
 from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
 from ddbconsole.models import PlannedRequest
+from ddbconsole.services.awscli import aws_cli, json_default, kebab
 from ddbconsole.services.capacity_rules import ChangeIncomplete, PlanChanged, check_confirmed
-from ddbconsole.services.oplog import json_default
 
 if TYPE_CHECKING:
     from ddbconsole.services.session import AwsSession
+
+P = ParamSpec("P")
+S = TypeVar("S", bound="_HasSession")
 
 __all__ = [
     "ChangeIncomplete",
@@ -40,6 +41,7 @@ __all__ = [
     "execute",
     "kebab",
     "refuse_read_only",
+    "write_plan",
 ]
 
 Responses = list[dict[str, Any]]
@@ -137,6 +139,31 @@ class Plan(Sequence[PlannedRequest]):
         return tuple(r.operation for r in self.requests)
 
 
+class _HasSession(Protocol):
+    _session: AwsSession
+
+
+def write_plan(
+    service: str, operation: str
+) -> Callable[
+    [Callable[Concatenate[S, P], Awaitable[Plan]]], Callable[Concatenate[S, P], Awaitable[Plan]]
+]:
+    """Mark a service's `plan_*` method as planning a write: in read-only mode it refuses before
+    any request, its pre-reads included (docs/ARCHITECTURE.md, "Read-only at the client")."""
+
+    def decorate(
+        planning: Callable[Concatenate[S, P], Awaitable[Plan]],
+    ) -> Callable[Concatenate[S, P], Awaitable[Plan]]:
+        @functools.wraps(planning)
+        async def planned(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Plan:
+            refuse_read_only(self._session, service, operation)
+            return await planning(self, *args, **kwargs)
+
+        return planned
+
+    return decorate
+
+
 def refuse_read_only(session: AwsSession, service: str, operation: str) -> None:
     """Refuse a write in read-only mode before any request (pre-reads included) is sent. The
     client hook is the guarantee; this only stops a change before it starts."""
@@ -183,50 +210,6 @@ async def execute(
 
 
 # --- the AWS CLI equivalent ---------------------------------------------------------------------
-
-
-def kebab(name: str) -> str:
-    """An API name as the AWS CLI spells it: UpdateTable -> update-table."""
-    from botocore import xform_name  # lazy: botocore is heavy
-
-    return str(xform_name(name, "-"))
-
-
-def aws_cli(
-    service: str,
-    operation: str,
-    params: Mapping[str, Any],
-    *,
-    region: str | None = None,
-    endpoint_url: str | None = None,
-    profile: str | None = None,
-    multiline: bool = False,
-) -> str:
-    """The `aws <service> <operation> ...` command equivalent to a call, shell-quoted (structures
-    as single-quoted compact JSON); one line, or one flag per line with `\\` continuations."""
-    parts = [f"aws {service} {kebab(operation)}"]
-    for name, value in params.items():
-        flag = kebab(name)
-        if isinstance(value, bool):
-            parts.append(f"--{flag}" if value else f"--no-{flag}")
-        elif isinstance(value, int | float | Decimal):
-            parts.append(f"--{flag} {value}")
-        elif isinstance(value, str):
-            parts.append(f"--{flag} {shlex.quote(value)}")
-        elif isinstance(value, datetime | date):
-            parts.append(f"--{flag} {value.isoformat()}")
-        else:
-            text = json.dumps(
-                value, default=json_default, ensure_ascii=False, separators=(",", ":")
-            )
-            parts.append(f"--{flag} {shlex.quote(text)}")
-    if region:
-        parts.append(f"--region {shlex.quote(region)}")
-    if endpoint_url:
-        parts.append(f"--endpoint-url {shlex.quote(endpoint_url)}")
-    if profile:
-        parts.append(f"--profile {shlex.quote(profile)}")
-    return (" \\\n  " if multiline else " ").join(parts)
 
 
 def session_cli(session: AwsSession, request: PlannedRequest, *, multiline: bool = True) -> str:

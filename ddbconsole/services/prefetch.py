@@ -23,7 +23,8 @@ from typing import Any
 
 from ddbconsole.config import Settings
 from ddbconsole.models import OperationLogEntry
-from ddbconsole.services.oplog import OperationLog, cli_command
+from ddbconsole.services.awscli import aws_cli
+from ddbconsole.services.oplog import OperationLog
 
 
 def _list_tables(settings: Settings) -> dict[str, Any]:
@@ -130,7 +131,7 @@ class TablePrefetch:
                     duration_ms=round(call["ms"], 3),
                     consumed_capacity=None,
                     result="OK",
-                    cli=cli_command(
+                    cli=aws_cli(
                         "dynamodb",
                         "ListTables",
                         call["params"],

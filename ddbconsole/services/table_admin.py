@@ -4,8 +4,7 @@ protection, table class, tags, and adding or deleting GSIs.
 Every change is a Plan, shown before it is sent (services/plans.py): `plan_*` reads what it needs,
 checks the rules DynamoDB enforces (and moto does not; see services/table_rules.py) and returns the
 exact requests; `plans.execute` sends exactly them, re-planning first and refusing (`PlanChanged`,
-nothing sent) when the table changed meanwhile. The `set_*`/`create`/`delete` methods plan and send
-in one go (pass the plan the user confirmed as `confirmed=`). Refusals are UserInputError
+nothing sent) when the table changed meanwhile. Refusals are UserInputError
 subclasses raised before any write.
 
 Deletion protection is never turned off implicitly: deleting a protected table is refused with the
@@ -28,9 +27,9 @@ from ddbconsole.models import (
     TableProgress,
     TableSpec,
 )
-from ddbconsole.services.capacity_rules import PlanChanged, check_confirmed
+from ddbconsole.services.capacity_rules import PlanChanged
 from ddbconsole.services.capacity_store import ChangeLedger, table_key
-from ddbconsole.services.plans import Plan, execute, refuse_read_only, session_cli
+from ddbconsole.services.plans import Plan, write_plan
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.table_rules import (
     DDB,
@@ -99,10 +98,6 @@ class TableAdminService:
         table: dict[str, Any] = result["Table"]
         return table
 
-    def aws_cli_command(self, plan: PlannedRequest, multiline: bool = True) -> str:
-        """The AWS CLI command equivalent to `plan`, with this session's region/endpoint/profile."""
-        return session_cli(self._session, plan, multiline=multiline)
-
     async def wait_status(
         self,
         name: str,
@@ -125,15 +120,6 @@ class TableAdminService:
         )
 
     # --- sending ------------------------------------------------------------------------------
-
-    async def _apply(
-        self, operation: str, planning: Callable[[], Awaitable[Plan]], confirmed: Any
-    ) -> Plan:
-        """Refuse in read-only mode (before any request), plan, then send what was confirmed."""
-        refuse_read_only(self._session, DDB, operation)
-        plan = await planning()
-        await execute(self._session, plan, confirmed, recheck=False)
-        return plan
 
     def _plan(
         self,
@@ -178,16 +164,7 @@ class TableAdminService:
         )
         return plan
 
-    async def create(
-        self, spec: TableSpec, *, confirmed: PlannedRequest | None = None
-    ) -> PlannedRequest:
-        """Create the table (returns at once; follow it with `wait_status`)."""
-        refuse_read_only(self._session, DDB, "CreateTable")
-        plan = self.plan_create_table(spec)
-        check_confirmed(plan, None if confirmed is None else [confirmed])
-        await execute(self._session, plan)
-        return plan[0]
-
+    @write_plan(DDB, "DeleteTable")
     async def plan_delete(self, name: str) -> Plan:
         desc = await self._describe(name)
         if desc.get("DeletionProtectionEnabled"):
@@ -222,15 +199,13 @@ class TableAdminService:
             done=f"DeleteTable sent for {name}",
         )
 
-    async def delete(self, name: str, *, confirmed: Sequence[PlannedRequest] | None = None) -> Plan:
-        return await self._apply("DeleteTable", lambda: self.plan_delete(name), confirmed)
-
     # --- settings -----------------------------------------------------------------------------
 
     @staticmethod
     def _update(name: str, **params: Any) -> list[PlannedRequest]:
         return [PlannedRequest(DDB, "UpdateTable", {"TableName": name, **params})]
 
+    @write_plan(DDB, "UpdateTimeToLive")
     async def plan_ttl(self, name: str, enabled: bool, attribute: str) -> Plan:
         """UpdateTimeToLive. AWS allows one TTL change per table per hour, and an enabled TTL's
         attribute cannot be changed directly (disable it, wait the hour, enable again)."""
@@ -295,18 +270,7 @@ class TableAdminService:
             after=record,
         )
 
-    async def set_ttl(
-        self,
-        name: str,
-        enabled: bool,
-        attribute: str,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTimeToLive", lambda: self.plan_ttl(name, enabled, attribute), confirmed
-        )
-
+    @write_plan(DDB, "UpdateContinuousBackups")
     async def plan_pitr(self, name: str, enabled: bool) -> Plan:
         raw = await self._session.call(DDB, "describe_continuous_backups", TableName=name)
         pitr = (raw.get("ContinuousBackupsDescription") or {}).get(
@@ -337,13 +301,7 @@ class TableAdminService:
             done=f"{name}: change sent",
         )
 
-    async def set_pitr(
-        self, name: str, enabled: bool, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> Plan:
-        return await self._apply(
-            "UpdateContinuousBackups", lambda: self.plan_pitr(name, enabled), confirmed
-        )
-
+    @write_plan(DDB, "UpdateTable")
     async def plan_stream(self, name: str, view_type: str | None) -> Plan:
         """Enable the stream with `view_type`, or disable it (None)."""
         desc = await self._describe(name)
@@ -372,17 +330,7 @@ class TableAdminService:
             done=f"{name}: {what} sent",
         )
 
-    async def set_stream(
-        self,
-        name: str,
-        view_type: str | None,
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTable", lambda: self.plan_stream(name, view_type), confirmed
-        )
-
+    @write_plan(DDB, "UpdateTable")
     async def plan_deletion_protection(self, name: str, enabled: bool) -> Plan:
         desc = await self._describe(name)
         if bool(desc.get("DeletionProtectionEnabled")) == enabled:
@@ -404,13 +352,7 @@ class TableAdminService:
             done=f"{name}: change sent",
         )
 
-    async def set_deletion_protection(
-        self, name: str, enabled: bool, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTable", lambda: self.plan_deletion_protection(name, enabled), confirmed
-        )
-
+    @write_plan(DDB, "UpdateTable")
     async def plan_table_class(self, name: str, table_class: str) -> Plan:
         check_table_class(table_class)
         desc = await self._describe(name)
@@ -430,13 +372,7 @@ class TableAdminService:
             done=f"{name}: change sent",
         )
 
-    async def set_table_class(
-        self, name: str, table_class: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTable", lambda: self.plan_table_class(name, table_class), confirmed
-        )
-
+    @write_plan(DDB, "TagResource")
     async def plan_tags(self, name: str, desired: Mapping[str, str]) -> Plan:
         """TagResource for added or changed tags, UntagResource for removed ones."""
         if len(desired) > MAX_TAGS:
@@ -475,17 +411,9 @@ class TableAdminService:
             done=f"{name}: tags updated",
         )
 
-    async def set_tags(
-        self,
-        name: str,
-        desired: Mapping[str, str],
-        *,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply("TagResource", lambda: self.plan_tags(name, desired), confirmed)
-
     # --- secondary indexes --------------------------------------------------------------------
 
+    @write_plan(DDB, "UpdateTable")
     async def plan_add_gsi(self, name: str, index: IndexSpec, *, local: bool = False) -> Plan:
         """UpdateTable creating one GSI (AttributeDefinitions: every key attribute of the table
         and its indexes, so they match the key schemas exactly). LSIs are refused: DynamoDB only
@@ -544,18 +472,7 @@ class TableAdminService:
             done=f"{name}: GSI {index.name} is being created (backfill followed live)",
         )
 
-    async def add_gsi(
-        self,
-        name: str,
-        index: IndexSpec,
-        *,
-        local: bool = False,
-        confirmed: Sequence[PlannedRequest] | None = None,
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTable", lambda: self.plan_add_gsi(name, index, local=local), confirmed
-        )
-
+    @write_plan(DDB, "UpdateTable")
     async def plan_delete_gsi(self, name: str, index: str) -> Plan:
         desc = await self._describe(name)
         gsis = [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])]
@@ -578,11 +495,4 @@ class TableAdminService:
             notes=("Queries using this index will fail once it is gone.",),
             confirm_label="Delete GSI",
             done=f"{name}: GSI {index} is being deleted",
-        )
-
-    async def delete_gsi(
-        self, name: str, index: str, *, confirmed: Sequence[PlannedRequest] | None = None
-    ) -> Plan:
-        return await self._apply(
-            "UpdateTable", lambda: self.plan_delete_gsi(name, index), confirmed
         )

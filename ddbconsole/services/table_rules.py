@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ddbconsole.errors import UserInputError
-from ddbconsole.models import IndexSpec, KeySpec, KeyType, PlannedRequest, TableSpec, Throughput
+from ddbconsole.models import IndexSpec, KeySpec, KeyType, TableSpec, Throughput
+from ddbconsole.services.capacity_rules import on_demand_throughput
 
 DDB = "dynamodb"
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -27,7 +28,6 @@ PROJECTIONS = ("ALL", "KEYS_ONLY", "INCLUDE")
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
-NO_MAXIMUM = -1  # on-demand maximum: none
 
 
 class TableRuleError(UserInputError):
@@ -118,22 +118,11 @@ def provisioned(what: str, tp: Throughput | None) -> dict[str, int]:
 
 
 def on_demand(what: str, tp: Throughput | None) -> dict[str, int]:
-    out: dict[str, int] = {}
     if tp is None:
-        return out
-    for side, key, value in (
-        ("read", "MaxReadRequestUnits", tp.read),
-        ("write", "MaxWriteRequestUnits", tp.write),
-    ):
-        if value is None:
-            continue
-        if value != NO_MAXIMUM and value < 1:
-            raise CapacityError(
-                f"Invalid on-demand maximum {side} for {what}",
-                f"must be at least 1, or leave it blank for no maximum (got {value})",
-            )
-        out[key] = value
-    return out
+        return {}
+    return on_demand_throughput(
+        what, tp.read, tp.write, error=CapacityError, unset="leave it blank for no maximum"
+    )
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -430,29 +419,3 @@ def existing_keys(desc: Mapping[str, Any]) -> list[tuple[KeySpec, str]]:
                 )
             keys.append((KeySpec(attr, cast(KeyType, types[attr])), where))
     return keys
-
-
-# --- the AWS CLI equivalent ---------------------------------------------------------------------
-
-
-def aws_cli_command(
-    plan: PlannedRequest,
-    *,
-    region: str | None = None,
-    endpoint_url: str | None = None,
-    profile: str | None = None,
-    multiline: bool = True,
-) -> str:
-    """The `aws <service> <operation> ...` command equivalent to `plan` (services/plans.py
-    `aws_cli`, the one renderer), multi-line with `\\` continuations by default."""
-    from ddbconsole.services.plans import aws_cli
-
-    return aws_cli(
-        plan.service,
-        plan.operation,
-        plan.params,
-        region=region,
-        endpoint_url=endpoint_url,
-        profile=profile,
-        multiline=multiline,
-    )

@@ -141,8 +141,8 @@ async def test_on_demand_and_back_restores_autoscaling(
     # 4 targets: one DeleteScalingPolicy each, then DeregisterScalableTarget.
     assert [p.operation for p in plan[1:]].count("DeregisterScalableTarget") == 4
     assert [p.operation for p in plan[1:]].count("DeleteScalingPolicy") == 4
-    done = await services.capacity.switch_to_on_demand(table, confirmed=plan)
-    assert done == plan == sent.calls  # what was shown is what was sent
+    await services.execute(plan)
+    assert plan == sent.calls  # what was shown is what was sent
 
     desc = ddb.describe_table(TableName=table)["Table"]
     assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -172,9 +172,7 @@ async def test_on_demand_and_back_restores_autoscaling(
             }
         ],
     }
-    await services.capacity.switch_to_provisioned(
-        table, Throughput(7, 8), {GSI: Throughput(3, 4)}, True, confirmed=plan
-    )
+    await services.execute(plan)
     assert sent.calls == plan
     assert_provisioned_with_autoscaling_restored(ddb, aas, table, before)
     assert await services.capacity.remembered_autoscaling(table) is None  # forgotten once restored
@@ -199,9 +197,11 @@ async def test_fifth_switch_in_24_hours_is_refused_before_sending(
 ) -> None:
     table = make_table(ddb)
     for _ in range(4):
-        await services.capacity.switch_to_on_demand(table)
-        await services.capacity.switch_to_provisioned(
-            table, Throughput(5, 5), {GSI: Throughput(5, 5)}
+        await services.execute(await services.capacity.plan_switch_to_on_demand(table))
+        await services.execute(
+            await services.capacity.plan_switch_to_provisioned(
+                table, Throughput(5, 5), {GSI: Throughput(5, 5)}
+            )
         )
     state = await services.capacity.state(table)
     budget = state.switch_budget
@@ -212,7 +212,7 @@ async def test_fifth_switch_in_24_hours_is_refused_before_sending(
 
     moto_server.reset_requests()
     with pytest.raises(SwitchLimitReached) as err:
-        await services.capacity.switch_to_on_demand(table)
+        await services.execute(await services.capacity.plan_switch_to_on_demand(table))
     assert "4 switches to on-demand per rolling 24 hours" in str(err.value)
     assert err.value.exit_code == 2  # a UserInputError
     assert writes(moto_server) == []  # no UpdateTable reached the server
@@ -280,10 +280,10 @@ async def test_edit_table_and_gsi_throughput(
             },
         )
     ]
-    await services.capacity.update_throughput(table, 9, None, gsi=GSI, confirmed=plan)
+    await services.execute(plan)
     desc = ddb.describe_table(TableName=table)["Table"]
     assert desc["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 9
-    await services.capacity.update_throughput(table, 6, 7)
+    await services.execute(await services.capacity.plan_update_throughput(table, 6, 7))
     desc = ddb.describe_table(TableName=table)["Table"]
     assert (desc["ProvisionedThroughput"]["ReadCapacityUnits"], 7) == (
         6,
@@ -292,16 +292,20 @@ async def test_edit_table_and_gsi_throughput(
 
     moto_server.reset_requests()
     with pytest.raises(CapacityRuleError, match="No change"):
-        await services.capacity.update_throughput(table, 6, 7)
+        await services.execute(await services.capacity.plan_update_throughput(table, 6, 7))
     with pytest.raises(CapacityRuleError, match="at least 1"):
-        await services.capacity.update_throughput(table, 0, None)
+        await services.execute(await services.capacity.plan_update_throughput(table, 0, None))
     # moto's DescribeLimits: 10,000 per table.
     with pytest.raises(CapacityRuleError, match="per-table limit of 10000"):
-        await services.capacity.update_throughput(table, 20000, None, gsi=GSI)
+        await services.execute(
+            await services.capacity.plan_update_throughput(table, 20000, None, gsi=GSI)
+        )
     with pytest.raises(CapacityRuleError, match="No index"):
-        await services.capacity.update_throughput(table, 6, 8, gsi="Nope")
+        await services.execute(
+            await services.capacity.plan_update_throughput(table, 6, 8, gsi="Nope")
+        )
     with pytest.raises(CapacityRuleError, match="is provisioned"):
-        await services.capacity.update_on_demand_max(table, 100, None)
+        await services.execute(await services.capacity.plan_update_on_demand_max(table, 100, None))
     assert writes(moto_server) == []
     limits = [r for r in moto_server.requests() if r["operation"] == "DescribeLimits"]
     assert len(limits) <= 1  # cached per session
@@ -321,9 +325,11 @@ async def test_decrease_limit_from_describe_table_is_enforced(
     services = make_services(("after-call.dynamodb.DescribeTable", many_decreases))
     moto_server.reset_requests()
     with pytest.raises(DecreaseLimitReached):
-        await services.capacity.update_throughput(table, 4, None)
+        await services.execute(await services.capacity.plan_update_throughput(table, 4, None))
     assert writes(moto_server) == []
-    await services.capacity.update_throughput(table, 6, None)  # increases are always allowed
+    await services.execute(
+        await services.capacity.plan_update_throughput(table, 6, None)
+    )  # increases are always allowed
     assert writes(moto_server) == [("dynamodb", "UpdateTable")]
 
 
@@ -340,9 +346,9 @@ async def test_switch_refused_while_a_gsi_is_not_active(
     services = make_services(("after-call.dynamodb.DescribeTable", gsi_updating))
     moto_server.reset_requests()
     with pytest.raises(TableBusy, match="ByStatus UPDATING"):
-        await services.capacity.switch_to_on_demand(table)
+        await services.execute(await services.capacity.plan_switch_to_on_demand(table))
     with pytest.raises(TableBusy):
-        await services.capacity.update_throughput(table, 6, 6)
+        await services.execute(await services.capacity.plan_update_throughput(table, 6, 6))
     assert (await services.capacity.state(table)).busy
     assert writes(moto_server) == []
 
@@ -356,10 +362,10 @@ async def test_enable_and_disable_autoscaling_on_table_and_gsi(
     plan = await services.capacity.plan_enable_autoscaling(
         table, "read", 5, 50, 60.0, scale_in_cooldown=120, scale_out_cooldown=30
     )
-    await services.capacity.enable_autoscaling(
-        table, "read", 5, 50, 60.0, scale_in_cooldown=120, scale_out_cooldown=30, confirmed=plan
+    await services.execute(plan)
+    await services.execute(
+        await services.capacity.plan_enable_autoscaling(table, "write", 2, 20, gsi=GSI)
     )
-    await services.capacity.enable_autoscaling(table, "write", 2, 20, gsi=GSI)
     assert sent.calls[: len(plan)] == plan
     found = targets(aas, table)
     assert found[(f"table/{table}", "dynamodb:table:ReadCapacityUnits")]["MaxCapacity"] == 50
@@ -377,7 +383,9 @@ async def test_enable_and_disable_autoscaling_on_table_and_gsi(
     assert (config["ScaleInCooldown"], config["ScaleOutCooldown"]) == (120, 30)
 
     # Editing keeps the policy (same name), changes target and range.
-    await services.capacity.enable_autoscaling(table, "read", 10, 80, 75.0)
+    await services.execute(
+        await services.capacity.plan_enable_autoscaling(table, "read", 10, 80, 75.0)
+    )
     state = await services.capacity.state(table)
     read = state.table_resource.read_scaling
     assert read is not None and (read.min_capacity, read.max_capacity) == (10, 80)
@@ -388,8 +396,10 @@ async def test_enable_and_disable_autoscaling_on_table_and_gsi(
     with pytest.raises(CapacityRuleError, match="min <= max"):
         await services.capacity.plan_enable_autoscaling(table, "read", 50, 5)
 
-    await services.capacity.disable_autoscaling(table, "read")
-    await services.capacity.disable_autoscaling(table, "write", gsi=GSI)
+    await services.execute(await services.capacity.plan_disable_autoscaling(table, "read"))
+    await services.execute(
+        await services.capacity.plan_disable_autoscaling(table, "write", gsi=GSI)
+    )
     assert targets(aas, table) == {} and policies(aas, table) == []
     with pytest.raises(CapacityRuleError, match="nothing to disable"):
         await services.capacity.plan_disable_autoscaling(table, "read")
@@ -402,7 +412,8 @@ async def test_on_demand_maximum(services: Services, ddb: Any) -> None:
         "TableName": table,
         "OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": -1},
     }
-    gsi_plan = await services.capacity.update_on_demand_max(table, None, 50, gsi=GSI)
+    gsi_plan = await services.capacity.plan_update_on_demand_max(table, None, 50, gsi=GSI)
+    await services.execute(gsi_plan)
     assert gsi_plan[0].params["GlobalSecondaryIndexUpdates"] == [
         {"Update": {"IndexName": GSI, "OnDemandThroughput": {"MaxWriteRequestUnits": 50}}}
     ]
@@ -422,7 +433,7 @@ async def test_changed_plan_is_not_sent(
     add_autoscaling(aas, table)  # someone adds auto scaling meanwhile: the plan grows
     moto_server.reset_requests()
     with pytest.raises(PlanChanged):
-        await services.capacity.switch_to_on_demand(table, confirmed=shown)
+        await services.execute(shown)
     assert writes(moto_server) == []
 
 
@@ -432,19 +443,19 @@ async def test_read_only_refuses_every_change_with_zero_requests(
     cap = ro_services.capacity
     moto_server.reset_requests()
     changes = [
-        cap.switch_to_on_demand("Orders"),
-        cap.switch_to_provisioned("Users", Throughput(5, 5)),
-        cap.update_throughput("Orders", 6, 6),
-        cap.update_on_demand_max("Users", 10, 10),
-        cap.enable_autoscaling("Orders", "read"),
-        cap.disable_autoscaling("Orders", "read"),
-        cap.restore_autoscaling("Orders"),
+        cap.plan_switch_to_on_demand("Orders"),
+        cap.plan_switch_to_provisioned("Users", Throughput(5, 5)),
+        cap.plan_update_throughput("Orders", 6, 6),
+        cap.plan_update_on_demand_max("Users", 10, 10),
+        cap.plan_enable_autoscaling("Orders", "read"),
+        cap.plan_disable_autoscaling("Orders", "read"),
+        cap.plan_restore_autoscaling("Orders"),
     ]
     for change in changes:
         with pytest.raises(ReadOnlyViolation):
             await change
     assert moto_server.requests() == []
-    # Reading (and planning) is fine in read-only mode.
+    # Reading is fine in read-only mode.
     assert (await cap.state("Orders")).billing_mode == "PROVISIONED"
 
 

@@ -14,7 +14,8 @@ from ddbconsole.errors import ConnectionProblem, NotFound
 from ddbconsole.locations import state_dir
 from ddbconsole.models import OperationLogEntry
 from ddbconsole.services import Services
-from ddbconsole.services.oplog import OperationLog, cli_command, redact, table_of
+from ddbconsole.services.awscli import aws_cli
+from ddbconsole.services.oplog import OperationLog, redact, table_of
 from tests.conftest import FAST_RETRIES, make_settings
 
 
@@ -208,7 +209,7 @@ def test_redaction_of_batches_transactions_and_secrets() -> None:
 
 
 def test_cli_command_rendering() -> None:
-    cli = cli_command(
+    cli = aws_cli(
         "cloudwatch",
         "GetMetricData",
         {"StartTime": datetime(2026, 1, 1, tzinfo=UTC), "MaxDatapoints": 10, "ScanBy": "x y"},

@@ -280,10 +280,10 @@ async def test_what_reaches_the_server_is_the_plan(
     if case.autoscaling:
         add_target_tracking(aas, table, (GSI,), scale_out_cooldown=30)
     if case.remembered:
-        await svc.capacity.switch_to_on_demand(table)
+        await svc.execute(await svc.capacity.plan_switch_to_on_demand(table))
     if case.back:
         five = Throughput(5, 5)
-        await svc.capacity.switch_to_provisioned(table, five, {GSI: five})
+        await svc.execute(await svc.capacity.plan_switch_to_provisioned(table, five, {GSI: five}))
     plan = await case.plan(svc, table, ddb)
     assert plan.requests and plan.title
     moto_server.reset_requests()

@@ -24,6 +24,8 @@ from ddbconsole.models import (
     Throughput,
 )
 from ddbconsole.services import Services
+from ddbconsole.services.awscli import aws_cli
+from ddbconsole.services.plans import execute
 from ddbconsole.services.table_admin import (
     AttributeDefinitionError,
     DeletionProtected,
@@ -39,7 +41,6 @@ from ddbconsole.services.table_admin import (
 )
 from ddbconsole.services.table_rules import (
     InvalidName,
-    aws_cli_command,
     check_definitions_match,
     check_not_busy,
     name_problem,
@@ -164,7 +165,10 @@ def test_cli_command_round_trips_through_the_shell() -> None:
         deletion_protection=False,
     )
     plan = TableAdminService.plan_create(s)
-    cmd = aws_cli_command(plan, region="eu-west-1", endpoint_url="http://127.0.0.1:1")
+    cmd = aws_cli(
+        plan.service, plan.operation, plan.params, region="eu-west-1",
+        endpoint_url="http://127.0.0.1:1", multiline=True,
+    )  # fmt: skip
     assert cmd.startswith("aws dynamodb create-table \\\n  --table-name ")
     argv = shlex.split(cmd.replace("\\\n", " "))
     assert argv[:3] == ["aws", "dynamodb", "create-table"]
@@ -190,7 +194,7 @@ def test_cli_command_round_trips_through_the_shell() -> None:
     ):
         assert json.loads(args[flag]) == plan.params[key]
     assert args["--region"] == "eu-west-1" and args["--endpoint-url"] == "http://127.0.0.1:1"
-    one_line = aws_cli_command(plan, multiline=False)
+    one_line = aws_cli(plan.service, plan.operation, plan.params)
     assert "\n" not in one_line and shlex.split(one_line)[1:3] == ["dynamodb", "create-table"]
 
 
@@ -274,7 +278,7 @@ async def test_create_refused_before_sending(
     services = make_services()
     moto_server.reset_requests()
     with pytest.raises(error) as info:
-        await services.admin.create(bad)
+        await services.execute(services.admin.plan_create_table(bad))
     assert words in str(info.value)
     assert moto_server.requests() == []
 
@@ -324,10 +328,10 @@ async def test_create_sends_the_plan_and_follows_to_active(
     sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     s = spec(unique(), gsis=(GSI,), lsis=(LSI,), deletion_protection=True, tags=(("a", "b"),))
-    plan = services.admin.plan_create(s)
+    plan = services.admin.plan_create_table(s)
     moto_server.reset_requests()
-    assert await services.admin.create(s, confirmed=plan) == plan
-    assert sent.calls == [plan]
+    await services.execute(plan)
+    assert sent.calls == plan
     assert writes(moto_server) == ["CreateTable"]
     seen: list[TableProgress] = []
     final = await services.admin.wait_status(s.name, "ACTIVE", seen.append)
@@ -339,7 +343,7 @@ async def test_create_sends_the_plan_and_follows_to_active(
     # A second create of the same name is refused before sending (moto's answer would say "busy").
     moto_server.reset_requests()
     with pytest.raises(TableExists):
-        await services.admin.create(s)
+        await services.execute(services.admin.plan_create_table(s))
     assert writes(moto_server) == []
     ddb.update_table(TableName=s.name, DeletionProtectionEnabled=False)
     ddb.delete_table(TableName=s.name)
@@ -353,7 +357,7 @@ async def test_changed_plan_is_refused(
     stale = services.admin.plan_create(spec(s.name, table_class="STANDARD_INFREQUENT_ACCESS"))
     moto_server.reset_requests()
     with pytest.raises(PlanChanged):
-        await services.admin.create(s, confirmed=stale)
+        await execute(services.session, services.admin.plan_create_table(s), [stale])
     assert moto_server.requests() == []
 
 
@@ -363,10 +367,10 @@ async def test_delete_refused_while_protected_then_deleted(
     sent = SentWrites()
     services = make_services(("before-parameter-build", sent.hook))
     name = unique()
-    await services.admin.create(spec(name, deletion_protection=True))
+    await services.execute(services.admin.plan_create_table(spec(name, deletion_protection=True)))
     moto_server.reset_requests()
     with pytest.raises(DeletionProtected) as info:
-        await services.admin.delete(name)
+        await services.execute(await services.admin.plan_delete(name))
     assert "no-deletion-protection-enabled" in info.value.advice
     assert "never turns it off" in info.value.advice
     assert writes(moto_server) == []
@@ -376,12 +380,12 @@ async def test_delete_refused_while_protected_then_deleted(
             "dynamodb", "UpdateTable", {"TableName": name, "DeletionProtectionEnabled": False}
         )
     ]
-    await services.admin.set_deletion_protection(name, False, confirmed=plan)
+    await services.execute(plan)
     with pytest.raises(NothingToChange):
         await services.admin.plan_deletion_protection(name, False)
     plan = await services.admin.plan_delete(name)
     sent.calls.clear()
-    await services.admin.delete(name, confirmed=plan)
+    await services.execute(plan)
     assert sent.calls == plan
     gone = await services.admin.wait_status(name, "GONE")
     assert gone.status == "GONE"
@@ -394,7 +398,9 @@ async def test_settings_plans_are_what_is_sent(
     services = make_services(("before-parameter-build", sent.hook))
     admin = services.admin
     name = unique()
-    await admin.create(spec(name, tags=(("keep", "1"), ("drop", "2"), ("edit", "3"))))
+    await services.execute(
+        admin.plan_create_table(spec(name, tags=(("keep", "1"), ("drop", "2"), ("edit", "3"))))
+    )
     sent.calls.clear()
     plans: list[PlannedRequest] = []
 
@@ -403,13 +409,17 @@ async def test_settings_plans_are_what_is_sent(
         "Enabled": True,
         "AttributeName": "expires",
     }
-    plans += await admin.set_ttl(name, True, "expires", confirmed=plan)
+    await services.execute(plan)
+    plans += plan
     plan = await admin.plan_pitr(name, True)
-    plans += await admin.set_pitr(name, True, confirmed=plan)
+    await services.execute(plan)
+    plans += plan
     plan = await admin.plan_stream(name, "NEW_IMAGE")
-    plans += await admin.set_stream(name, "NEW_IMAGE", confirmed=plan)
+    await services.execute(plan)
+    plans += plan
     plan = await admin.plan_table_class(name, "STANDARD_INFREQUENT_ACCESS")
-    plans += await admin.set_table_class(name, "STANDARD_INFREQUENT_ACCESS", confirmed=plan)
+    await services.execute(plan)
+    plans += plan
     plan = await admin.plan_tags(name, {"keep": "1", "edit": "three", "new": "4"})
     assert [p.operation for p in plan] == ["TagResource", "UntagResource"]
     assert plan[0].params["Tags"] == [
@@ -417,7 +427,8 @@ async def test_settings_plans_are_what_is_sent(
         {"Key": "new", "Value": "4"},
     ]
     assert plan[1].params["TagKeys"] == ["drop"]
-    plans += await admin.set_tags(name, {"keep": "1", "edit": "three", "new": "4"}, confirmed=plan)
+    await services.execute(plan)
+    plans += plan
     assert sent.calls == plans
 
     info = await services.tables.describe(name)
@@ -434,13 +445,13 @@ async def test_settings_plans_are_what_is_sent(
     with pytest.raises(TtlRuleError, match="one TTL change per table per hour"):
         await make_services().admin.plan_ttl(name, False, "")
     with pytest.raises(TtlRuleError, match="disable TTL first"):
-        await admin.set_ttl(name, True, "other")
+        await services.execute(await admin.plan_ttl(name, True, "other"))
     with pytest.raises(TableRuleError, match="cannot be changed"):
-        await admin.set_stream(name, "KEYS_ONLY")
+        await services.execute(await admin.plan_stream(name, "KEYS_ONLY"))
     with pytest.raises(NothingToChange):
-        await admin.set_pitr(name, True)
+        await services.execute(await admin.plan_pitr(name, True))
     with pytest.raises(TableRuleError, match="reserved"):
-        await admin.set_tags(name, {"aws:cloudformation": "x"})
+        await services.execute(await admin.plan_tags(name, {"aws:cloudformation": "x"}))
     assert writes(moto_server) == []
     ddb.delete_table(TableName=name)
 
@@ -452,8 +463,10 @@ async def test_gsi_add_and_delete(
     services = make_services(("before-parameter-build", sent.hook))
     admin = services.admin
     name = unique()
-    await admin.create(
-        spec(name, billing_mode="PROVISIONED", provisioned=Throughput(1, 1), lsis=(LSI,))
+    await services.execute(
+        admin.plan_create_table(
+            spec(name, billing_mode="PROVISIONED", provisioned=Throughput(1, 1), lsis=(LSI,))
+        )
     )
     index = IndexSpec(
         "ByStatus", KeySpec("status"), KeySpec("sk", "N"), provisioned=Throughput(2, 2)
@@ -482,7 +495,7 @@ async def test_gsi_add_and_delete(
         ],
     }
     sent.calls.clear()
-    await admin.add_gsi(name, index, confirmed=plan)
+    await services.execute(plan)
     assert sent.calls == plan
     await admin.wait_status(name, "ACTIVE")
     info = await services.tables.describe(name)
@@ -490,17 +503,17 @@ async def test_gsi_add_and_delete(
 
     moto_server.reset_requests()
     refusals: list[tuple[Any, str]] = [
-        (admin.add_gsi(name, index), "already has an index named ByStatus"),
-        (admin.add_gsi(name, IndexSpec("ByDate2", KeySpec("pk"), KeySpec("x")), local=True),
+        (admin.plan_add_gsi(name, index), "already has an index named ByStatus"),
+        (admin.plan_add_gsi(name, IndexSpec("ByDate2", KeySpec("pk"), KeySpec("x")), local=True),
          "only with the table"),
-        (admin.add_gsi(name, IndexSpec("ByDate", KeySpec("q"), provisioned=Throughput(1, 1))),
+        (admin.plan_add_gsi(name, IndexSpec("ByDate", KeySpec("q"), provisioned=Throughput(1, 1))),
          "already has an index named ByDate"),
-        (admin.add_gsi(name, IndexSpec("ByQ", KeySpec("q"))), "Capacity missing"),
-        (admin.add_gsi(name, IndexSpec("ByQ", KeySpec("sk", "S"), provisioned=Throughput(1, 1))),
+        (admin.plan_add_gsi(name, IndexSpec("ByQ", KeySpec("q"))), "Capacity missing"),
+        (admin.plan_add_gsi(name, IndexSpec("ByQ", KeySpec("sk", "S"), provisioned=Throughput(1, 1))),
          "two types"),
-        (admin.add_gsi(name, IndexSpec("x", KeySpec("q"))), "3-255"),
-        (admin.delete_gsi(name, "ByDate"), "cannot be deleted"),
-        (admin.delete_gsi(name, "Nope"), "global secondary indexes: ByStatus"),
+        (admin.plan_add_gsi(name, IndexSpec("x", KeySpec("q"))), "3-255"),
+        (admin.plan_delete_gsi(name, "ByDate"), "cannot be deleted"),
+        (admin.plan_delete_gsi(name, "Nope"), "global secondary indexes: ByStatus"),
     ]  # fmt: skip
     for call, words in refusals:
         with pytest.raises(TableRuleError) as info_:
@@ -510,7 +523,7 @@ async def test_gsi_add_and_delete(
 
     plan = await admin.plan_delete_gsi(name, "ByStatus")
     assert plan[0].params["GlobalSecondaryIndexUpdates"] == [{"Delete": {"IndexName": "ByStatus"}}]
-    await admin.delete_gsi(name, "ByStatus", confirmed=plan)
+    await services.execute(plan)
     ddb.delete_table(TableName=name)
 
 
@@ -523,7 +536,9 @@ async def test_one_update_at_a_time(
     services = make_services()
     admin = services.admin
     name = unique()
-    await admin.create(spec(name, gsis=(IndexSpec("ByG", KeySpec("g")),)))
+    await services.execute(
+        admin.plan_create_table(spec(name, gsis=(IndexSpec("ByG", KeySpec("g")),)))
+    )
     real = admin._describe
 
     async def busy(table: str) -> dict[str, Any]:
@@ -534,11 +549,11 @@ async def test_one_update_at_a_time(
     monkeypatch.setattr(admin, "_describe", busy)
     moto_server.reset_requests()
     for call in (
-        admin.set_stream(name, "KEYS_ONLY"),
-        admin.set_deletion_protection(name, True),
-        admin.set_table_class(name, "STANDARD_INFREQUENT_ACCESS"),
-        admin.add_gsi(name, IndexSpec("ByH", KeySpec("h"))),
-        admin.delete_gsi(name, "ByG"),
+        admin.plan_stream(name, "KEYS_ONLY"),
+        admin.plan_deletion_protection(name, True),
+        admin.plan_table_class(name, "STANDARD_INFREQUENT_ACCESS"),
+        admin.plan_add_gsi(name, IndexSpec("ByH", KeySpec("h"))),
+        admin.plan_delete_gsi(name, "ByG"),
     ):
         with pytest.raises(TableUpdateInProgress, match="GSI ByG BACKFILLING"):
             await call
@@ -548,7 +563,7 @@ async def test_one_update_at_a_time(
         await admin.wait_status(name, "ACTIVE", seen.append, interval=0.01, max_wait=0.05)
     assert seen and "GSI ByG CREATING (backfilling)" in seen[-1].describe()
     monkeypatch.setattr(admin, "_describe", real)
-    await admin.delete(name)
+    await services.execute(await admin.plan_delete(name))
 
 
 async def test_read_only_refuses_every_change(
@@ -558,12 +573,12 @@ async def test_read_only_refuses_every_change(
     admin = services.admin
     moto_server.reset_requests()
     for call in (
-        admin.create(spec(unique())),
-        admin.delete("Orders"),
-        admin.set_ttl("Orders", True, "x"),
-        admin.set_pitr("Orders", True),
-        admin.set_tags("Orders", {"a": "b"}),
-        admin.add_gsi("Orders", GSI),
+        services.execute(admin.plan_create_table(spec(unique()))),
+        admin.plan_delete("Orders"),
+        admin.plan_ttl("Orders", True, "x"),
+        admin.plan_pitr("Orders", True),
+        admin.plan_tags("Orders", {"a": "b"}),
+        admin.plan_add_gsi("Orders", GSI),
     ):
         with pytest.raises(ReadOnlyViolation):
             await call

@@ -53,11 +53,6 @@ FROZEN = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 MOTO_TIME = FROZEN - timedelta(hours=1)
 CONFLICT_TABLE = "SnapConflict"
 
-# Not yet stable: the footer of a screen holding a focused TextArea (item viewer/editor, PartiQL)
-# shows one of two binding sets from run to run, and the TextArea's cursor cell still differs now
-# and then. They run and compare, but a mismatch does not fail the suite until that is understood.
-TEXTAREA_RACE = "footer bindings / TextArea cursor differ between runs (see the comment above)"
-
 Snap = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Any]
 
@@ -418,7 +413,6 @@ def test_delete_table_confirm(snap_compare: Snap) -> None:
 # --- items --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason=TEXTAREA_RACE)
 def test_item_viewer(snap_compare: Snap) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await on_tab(pilot, "Users", "1")
@@ -427,7 +421,6 @@ def test_item_viewer(snap_compare: Snap) -> None:
     assert snap(snap_compare, run)
 
 
-@pytest.mark.xfail(strict=False, reason=TEXTAREA_RACE)
 def test_item_editor(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Users", "1", "e"))
 
@@ -436,7 +429,6 @@ def test_item_delete_plan(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Users", "1", "d"))
 
 
-@pytest.mark.xfail(strict=False, reason=TEXTAREA_RACE)
 def test_partiql_console(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Users", "1", "x"))
 

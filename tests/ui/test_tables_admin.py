@@ -293,5 +293,5 @@ async def test_read_only_hides_and_refuses(
         assert sent(moto_server) == []
         # Even if reached, the client hook refuses.
         with pytest.raises(Exception, match="Read-only"):
-            await app.services.admin.set_pitr("Orders", True)
+            await app.services.execute(await app.services.admin.plan_pitr("Orders", True))
         assert sent(moto_server) == []

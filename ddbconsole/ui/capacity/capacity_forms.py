@@ -47,6 +47,16 @@ def optional_int(raw: str, field: str, what: str, minimum: int = 0) -> int | Non
     return None if not text else parse_int(text, field, what, minimum=minimum)
 
 
+def max_units_rows(placeholder: str, hint: str) -> Iterable[Widget]:
+    """The on-demand maximum fields (#max-read, #max-write)."""
+    for side in ("read", "write"):
+        yield field_row(
+            f"Maximum {side} units/s",
+            Input(placeholder=placeholder, id=f"max-{side}", compact=True),
+            hint,
+        )
+
+
 def target_options(state: CapacityState) -> list[tuple[str, str]]:
     return [("table " + state.table, TABLE)] + [
         (f"GSI {g.index}", str(g.index)) for g in state.gsis
@@ -210,16 +220,7 @@ class OnDemandMaxForm(CapacityForm[OnDemandMaxValues]):
 
     def compose_fields(self) -> Iterable[Widget]:
         yield self.target_row()
-        yield field_row(
-            "Maximum read units/s",
-            Input(placeholder="keep", id="max-read", compact=True),
-            "blank: keep; -1: none",
-        )
-        yield field_row(
-            "Maximum write units/s",
-            Input(placeholder="keep", id="max-write", compact=True),
-            "blank: keep; -1: none",
-        )
+        yield from max_units_rows("keep", "blank: keep; -1: none")
         yield Static(self._current(), id="current", classes="intro")
 
     def _current(self) -> str:

@@ -19,6 +19,7 @@ from ddbconsole.ui.capacity.capacity_forms import (
     CapacityForm,
     describe_target,
     field_row,
+    max_units_rows,
     optional_int,
 )
 from ddbconsole.ui.common.plan_form import parse_int
@@ -78,16 +79,7 @@ class OnDemandSwitchForm(CapacityForm[OnDemandSwitchValues]):
             )
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield field_row(
-            "Maximum read units/s",
-            Input(placeholder="none", id="max-read", compact=True),
-            "blank: no maximum",
-        )
-        yield field_row(
-            "Maximum write units/s",
-            Input(placeholder="none", id="max-write", compact=True),
-            "blank: no maximum",
-        )
+        yield from max_units_rows("none", "blank: no maximum")
 
     def read_values(self) -> OnDemandSwitchValues:
         return OnDemandSwitchValues(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ddbconsole.services import Services
 
 V = TypeVar("V")
+R = TypeVar("R")
 
 
 def render_plan(plan: Plan, cli: Callable[[PlannedRequest], str]) -> RenderableType:
@@ -87,32 +88,63 @@ def sent_title(plan: Plan) -> str:
 class FieldError(UserInputError):
     """Bad input in one field: the message shows under the form and that field gets focus."""
 
-    def __init__(self, field: str, title: str, advice: str) -> None:
-        super().__init__(title, advice)
+    def __init__(self, field: str, title: str, advice: str, *, code: str = "") -> None:
+        super().__init__(title, advice, code=code)
         self.field = field
+
+
+def parse_number(
+    raw: str, field: str, what: str, *, blank: float | None = None, whole: bool = False
+) -> float | None:
+    """A number as typed (thousands separators and a trailing % allowed); blank gives `blank`
+    (None: required). FieldError names the field when it is not a number."""
+    kind = "whole number" if whole else "number"
+    text = raw.strip().replace(",", "").replace("_", "").removesuffix("%").strip()
+    if not text:
+        if blank is None:
+            raise FieldError(field, f"{what.capitalize()} is required", f"type a {kind}")
+        return blank
+    try:
+        return int(text) if whole else float(text)
+    except ValueError:
+        raise FieldError(field, f"Invalid {what}", f"type a {kind} (got {raw.strip()!r})") from None
 
 
 def parse_int(
     raw: str, field: str, what: str, *, blank: int | None = None, minimum: int = 1
 ) -> int | None:
     """A whole number >= `minimum`; blank gives `blank` (None: required)."""
-    text = raw.strip().replace(",", "").replace("_", "")
-    if not text:
-        if blank is None:
-            raise FieldError(field, f"{what.capitalize()} is required", "type a whole number")
+    value = parse_number(raw, field, what, blank=blank, whole=True)
+    if value is None or value == blank:
         return blank
-    try:
-        value = int(text)
-    except ValueError:
-        raise FieldError(
-            field, f"Invalid {what}", f"type a whole number (got {raw.strip()!r})"
-        ) from None
     if value < minimum:
-        raise FieldError(field, f"Invalid {what}", f"must be at least {minimum} (got {value})")
-    return value
+        raise FieldError(field, f"Invalid {what}", f"must be at least {minimum} (got {int(value)})")
+    return int(value)
 
 
-class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
+class FormScreen(ConsoleBase, ModalScreen[R]):
+    """A modal form with an error line (`#form-error`) and a status line (`#form-status`) under
+    its fields: errors show there, what was typed is kept, and a FieldError focuses its field."""
+
+    def say(self, which: str, text: Text | str) -> None:
+        """Show (or with "" hide) the error or status line under the fields."""
+        line = self.query_one(f"#form-{which}", Static)
+        line.update(text)
+        line.display = bool(text)
+
+    def show_error(self, exc: DdbConsoleError) -> None:
+        text = Text(exc.title, style="bold")
+        if exc.advice:
+            text.append(f": {exc.advice}")
+        self.say("error", text)
+        self.say("status", "")
+        if isinstance(exc, FieldError):
+            found = self.query(f"#{exc.field}")
+            if found:
+                found.first().focus()
+
+
+class PlanForm(FormScreen[Plan | None], Generic[V]):
     """Title, intro, fields, error and status lines, Review/Cancel. Subclasses give the fields,
     `read_values` (raising FieldError/UserInputError) and a `build` coroutine making the Plan."""
 
@@ -155,21 +187,6 @@ class PlanForm(ConsoleBase, ModalScreen[Plan | None], Generic[V]):
 
     def value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value
-
-    def say(self, which: str, text: Text | str) -> None:
-        """Show (or with "" hide) the error or status line under the fields."""
-        line = self.query_one(f"#form-{which}", Static)
-        line.update(text)
-        line.display = bool(text)
-
-    def show_error(self, exc: DdbConsoleError) -> None:
-        text = Text(exc.title, style="bold")
-        if exc.advice:
-            text.append(f": {exc.advice}")
-        self.say("error", text)
-        self.say("status", "")
-        if isinstance(exc, FieldError) and self.query(f"#{exc.field}"):
-            self.query(f"#{exc.field}").first().focus()
 
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted)

@@ -23,6 +23,7 @@ from ddbconsole.models import AlarmPreset, AlarmPresetKind, TableInfo
 from ddbconsole.services.alarm_presets import SYSTEM_ERROR_OPERATIONS, describe, validate
 from ddbconsole.services.metrics import OPERATIONS
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.plan_form import FieldError, parse_number
 
 TABLE = "__table__"
 KINDS: tuple[tuple[str, AlarmPresetKind], ...] = (
@@ -40,23 +41,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class FieldError(UserInputError):
-    def __init__(self, field: str, title: str, advice: str) -> None:
-        super().__init__(title, advice, code="InvalidAlarmPreset")
-        self.field = field
-
-
 def _number(raw: str, field: str, what: str, *, blank: float | None = None) -> float | None:
-    text = raw.strip().replace(",", "").replace("_", "").removesuffix("%").strip()
-    if not text:
-        if blank is None:
-            raise FieldError(field, f"{what.capitalize()} is required", "type a number")
-        return blank
-    try:
-        value = float(text)
-    except ValueError:
-        raise FieldError(field, f"Invalid {what}", f"type a number (got {raw.strip()!r})") from None
-    if value <= 0:
+    value = parse_number(raw, field, what, blank=blank)
+    if raw.strip() and value is not None and value <= 0:  # blank gives `blank`, unchecked
         raise FieldError(field, f"Invalid {what}", f"must be above 0 (got {raw.strip()})")
     return value
 
@@ -65,7 +52,9 @@ def _minutes(raw: str) -> int:
     text = raw.strip()
     if not text.isdigit() or not 1 <= int(text) <= 1440:
         raise FieldError(
-            "minutes", "Invalid duration", f"whole minutes from 1 to 1440 (got {text!r})"
+            "minutes",
+            "Invalid duration",
+            f"whole minutes from 1 to 1440 (got {text!r})",
         )
     return int(text)
 

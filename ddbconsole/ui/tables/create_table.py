@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -29,16 +27,15 @@ from ddbconsole.models import (
     TableSpec,
     Throughput,
 )
+from ddbconsole.services.capacity_rules import NO_MAXIMUM
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.table_rules import (
-    NO_MAXIMUM,
     PROJECTIONS,
     STREAM_VIEW_TYPES,
     TABLE_CLASSES,
     name_problem,
 )
-from ddbconsole.ui.common.base import ConsoleBase
-from ddbconsole.ui.common.plan_form import FieldError, confirm_and_send, parse_int
+from ddbconsole.ui.common.plan_form import FieldError, FormScreen, confirm_and_send, parse_int
 
 if TYPE_CHECKING:
     from ddbconsole.services.table_admin import TableAdminService
@@ -211,7 +208,7 @@ class IndexRow(Vertical):
         )
 
 
-class CreateTableScreen(ConsoleBase, ModalScreen[str | None]):
+class CreateTableScreen(FormScreen[str | None]):
     DEFAULT_CSS = FORM_CSS.format(name="CreateTableScreen")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="create_table_cancel"),
@@ -337,22 +334,6 @@ class CreateTableScreen(ConsoleBase, ModalScreen[str | None]):
             self.query_one("#name", Input).focus()
 
     # --- review, confirm, create --------------------------------------------------------------
-
-    def say(self, which: str, text: Text | str) -> None:
-        line = self.query_one(f"#form-{which}", Static)
-        line.update(text)
-        line.display = bool(text)
-
-    def show_error(self, exc: DdbConsoleError) -> None:
-        text = Text(exc.title, style="bold")
-        if exc.advice:
-            text.append(f": {exc.advice}")
-        self.say("error", text)
-        self.say("status", "")
-        if isinstance(exc, FieldError):
-            found = self.query(f"#{exc.field}")
-            if found:
-                found.first().focus()
 
     def text(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value.strip()
