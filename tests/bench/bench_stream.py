@@ -72,24 +72,37 @@ def load(endpoint: str, table: str, count: int) -> None:
 
 
 class Replay:
-    """GetRecords pages captured from the server, served again from memory until `total`
-    records went by (then an empty page: the current end of an open shard)."""
+    """GetRecords records captured from the server, served again from memory until `total`
+    records went by (then empty pages: the current end of an open shard). With `rate`, records
+    become available at that many a second, as a table written at that rate would make them."""
 
-    def __init__(self, pages: list[bytes], total: int, *, armed: bool = True) -> None:
-        self.pages = pages
+    def __init__(
+        self, records: list[bytes], total: int, *, armed: bool = True, rate: float = 0.0
+    ) -> None:
+        self.records = records  # each record's JSON
         self.total = total
-        self.per_page = 1000
         self.armed = armed  # until armed, every read is empty (the Stream tab's LATEST start)
+        self.rate = rate
+        self.since = time.perf_counter()
+
+    def arm(self) -> None:
+        self.armed = True
+        self.since = time.perf_counter()
 
     def __call__(self, request: Any, **_: Any) -> Any:
         import json
 
-        iterator = json.loads(request.body)["ShardIterator"]
-        n = int(iterator.rsplit("|", 1)[1]) if "|replay|" in iterator else 0
-        done = n * self.per_page >= self.total or not self.armed
-        records = b"[]" if done else self.pages[n % len(self.pages)]
-        following = n + 1 if records != b"[]" else n
-        payload = b'{"Records": %s, "NextShardIterator": "x|replay|%d"}' % (records, following)
+        body = json.loads(request.body)
+        iterator, limit = body["ShardIterator"], int(body.get("Limit") or 1000)
+        position = int(iterator.rsplit("|", 1)[1]) if "|replay|" in iterator else 0
+        available = (
+            self.total if not self.rate else int((time.perf_counter() - self.since) * self.rate)
+        )
+        end = min(position + limit, self.total, available) if self.armed else position
+        end = max(end, position)
+        n = len(self.records)
+        chunk = b",".join(self.records[i % n] for i in range(position, end))
+        payload = b'{"Records": [%s], "NextShardIterator": "x|replay|%d"}' % (chunk, end)
         return self.response(request, payload)
 
     def response(self, request: Any, payload: bytes) -> Any:
@@ -122,18 +135,16 @@ class AioReplay(Replay):
 
 
 def capture(endpoint: str, table: str) -> list[bytes]:
-    """The Records of every non-empty GetRecords page the server sent, as raw JSON."""
+    """Every record of the stream as the server sent it, as raw JSON (one per record)."""
     import json
 
-    pages: list[bytes] = []
+    records: list[bytes] = []
 
     def keep(http_response: Any = None, **_: Any) -> None:
-        records = json.loads(http_response.content)["Records"]
-        if records:
-            pages.append(json.dumps(records).encode())
+        records.extend(json.dumps(r).encode() for r in json.loads(http_response.content)["Records"])
 
     bare_loop(endpoint, table, hooks=[("after-call.dynamodbstreams.GetRecords", keep)])
-    return pages
+    return records
 
 
 def bare_loop(
@@ -212,7 +223,9 @@ def cli_tail(endpoint: str, table: str) -> tuple[int, float]:
     return proc.stdout.count(b"\n"), elapsed
 
 
-async def tui_tail(endpoint: str, table: str, total: int, replay: Replay | None) -> dict[str, Any]:
+async def tui_tail(
+    endpoint: str, table: str, total: int, replay: Replay | None, rate: float = 0.0
+) -> dict[str, Any]:
     """The Stream tab of the real app (headless, 120x36): read the whole stream (`a`) and time it
     until every record is in the ring and drawn; how long each redraw held the event loop."""
     from textual.widgets import DataTable
@@ -225,6 +238,7 @@ async def tui_tail(endpoint: str, table: str, total: int, replay: Replay | None)
     app = make_app(settings, lambda s: Services(s, oplog_file=False, hooks=_hooks(replay)))
     if replay is not None:
         replay.armed = False
+        replay.rate = rate
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await show_table(app, pilot, table, "5")
         await wait_for(pilot, lambda: screen.pane("stream") is not None)
@@ -244,7 +258,7 @@ async def tui_tail(endpoint: str, table: str, total: int, replay: Replay | None)
         idle = sorted(lags)
         lags.clear()
         if replay is not None:
-            replay.armed = True
+            replay.arm()
         start = time.perf_counter()
         await pilot.press("a")
         grid = pane.query_one("#records", DataTable)
@@ -274,6 +288,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--skip-tui", action="store_true")
+    parser.add_argument("--only-tui", action="store_true")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="with --replay: the Stream tab's records/s (0: all at once)",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each reader; best is shown")
     parser.add_argument(
         "--replay", type=int, metavar="RECORDS", help="load RECORDS, then replay them (see above)"
@@ -288,9 +309,9 @@ def main() -> int:
         print(f"loaded {loaded:,} items (INSERT records) in {time.perf_counter() - t0:.1f} s")
         replay = aio_replay = None
         if args.replay:
-            pages = capture(server.url, table)
-            replay, aio_replay = Replay(pages, args.records), AioReplay(pages, args.records)
-            print(f"replaying {len(pages)} captured pages until {args.records:,} records")
+            captured = capture(server.url, table)
+            replay, aio_replay = Replay(captured, args.records), AioReplay(captured, args.records)
+            print(f"replaying {len(captured):,} captured records until {args.records:,} went by")
 
         def best(run: Any) -> tuple[int, float, Any]:
             """The fastest of `--repeat` runs (the machine is shared: the best is the least
@@ -301,39 +322,40 @@ def main() -> int:
         count, secs, _ = best(lambda: (*bare_loop(server.url, table, _hooks(replay)), None))
         bare = count / secs
         print(f"bare boto3 GetRecords loop: {count:,} records in {secs:.2f} s = {bare:,.0f} rec/s")
-        count, secs, _ = best(
-            lambda: (*bare_loop(server.url, table, _hooks(replay), lines=True), None)
-        )
-        bare_lines = count / secs
-        print(
-            f"bare loop + json.dumps per record: {count:,} in {secs:.2f} s = {bare_lines:,.0f} rec/s"
-        )
-        count, secs, rss = best(
-            lambda: asyncio.run(
-                service_tail(server.url, table, args.records, aio_replay, lines=False)
+        if not args.only_tui:
+            count, secs, _ = best(
+                lambda: (*bare_loop(server.url, table, _hooks(replay), lines=True), None)
             )
-        )
-        print(
-            f"ddbconsole tail (service: records decoded, no output): {count:,} in {secs:.2f} s = "
-            f"{count / secs:,.0f} rec/s ({count / secs / bare:.2f}x bare); RSS MiB at {'; '.join(rss)}"
-        )
-        count, secs, rss = best(
-            lambda: asyncio.run(service_tail(server.url, table, args.records, aio_replay))
-        )
-        print(
-            f"ddbconsole tail (service + lossless JSON lines): {count:,} in {secs:.2f} s = "
-            f"{count / secs:,.0f} rec/s ({count / secs / bare_lines:.2f}x bare + json.dumps)"
-        )
-        if not args.replay:  # (the command runs in its own process: no hook to replay with)
-            lines, secs = cli_tail(server.url, table)
+            bare_lines = count / secs
             print(
-                f"ddbconsole tail --from-start > file (process, start-up included): {lines:,} lines "
-                f"in {secs:.2f} s = {lines / secs:,.0f} rec/s ({lines / secs / bare:.2f}x bare)"
+                f"bare loop + json.dumps per record: {count:,} in {secs:.2f} s = {bare_lines:,.0f} rec/s"
             )
+            count, secs, rss = best(
+                lambda: asyncio.run(
+                    service_tail(server.url, table, args.records, aio_replay, lines=False)
+                )
+            )
+            print(
+                f"ddbconsole tail (service: records decoded, no output): {count:,} in {secs:.2f} s = "
+                f"{count / secs:,.0f} rec/s ({count / secs / bare:.2f}x bare); RSS MiB at {'; '.join(rss)}"
+            )
+            count, secs, rss = best(
+                lambda: asyncio.run(service_tail(server.url, table, args.records, aio_replay))
+            )
+            print(
+                f"ddbconsole tail (service + lossless JSON lines): {count:,} in {secs:.2f} s = "
+                f"{count / secs:,.0f} rec/s ({count / secs / bare_lines:.2f}x bare + json.dumps)"
+            )
+            if not args.replay:  # (the command runs in its own process: no hook to replay with)
+                lines, secs = cli_tail(server.url, table)
+                print(
+                    f"ddbconsole tail --from-start > file (process, start-up included): {lines:,} lines "
+                    f"in {secs:.2f} s = {lines / secs:,.0f} rec/s ({lines / secs / bare:.2f}x bare)"
+                )
         if not args.skip_tui:
-            tui = asyncio.run(tui_tail(server.url, table, args.records, aio_replay))
+            tui = asyncio.run(tui_tail(server.url, table, args.records, aio_replay, args.rate))
             print(
-                f"Stream tab (headless app): {tui['records']:,} records in {tui['seconds']:.2f} s = "
+                f"Stream tab (headless app{f', written at {args.rate:,.0f}/s' if args.rate else ''}): {tui['records']:,} records in {tui['seconds']:.2f} s = "
                 f"{tui['records'] / tui['seconds']:,.0f} rec/s ({tui['records'] / tui['seconds'] / bare:.2f}x bare); "
                 f"kept {tui['kept']:,}, {tui['rows']} rows; {tui['redraws']} redraws, "
                 f"median {tui['flush_ms_median']:.1f} ms, max {tui['flush_ms_max']:.1f} ms; "
