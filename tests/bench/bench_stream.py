@@ -253,10 +253,26 @@ async def tui_tail(
                 await asyncio.sleep(0.01)
                 lags.append(time.perf_counter() - t - 0.01)
 
+        import gc
+
+        gc_pauses: list[float] = []
+        gc_started: list[float] = [0.0]
+
+        def gc_timer(phase: str, info: dict[str, Any]) -> None:
+            if info.get("generation") != 2:
+                return
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                gc_pauses.append(time.perf_counter() - gc_started[0])
+
+        gc.callbacks.append(gc_timer)
         sampler = asyncio.create_task(sample_lag())
         await asyncio.sleep(1.0)
         idle = sorted(lags)
         lags.clear()
+        if os.environ.get("BENCH_GC_FREEZE"):
+            gc.freeze()
         if replay is not None:
             replay.arm()
         start = time.perf_counter()
@@ -265,6 +281,7 @@ async def tui_tail(
         await wait_for(pilot, lambda: pane.ring.total >= total and grid.row_count > 0, timeout=900)
         elapsed = time.perf_counter() - start
         sampler.cancel()
+        gc.callbacks.remove(gc_timer)
         busy = sorted(lags)
         durations = list(pane.flush_seconds)
         return {
@@ -280,6 +297,8 @@ async def tui_tail(
             "lag_max": busy[-1] * 1000 if busy else 0.0,
             "idle_lag_p99": idle[int(len(idle) * 0.99)] * 1000 if idle else 0.0,
             "skipped": pane.skipped,
+            "gc_full": len(gc_pauses),
+            "gc_max_ms": max(gc_pauses, default=0.0) * 1000,
             "rss": rss_mib(),
         }
 
@@ -361,7 +380,8 @@ def main() -> int:
                 f"median {tui['flush_ms_median']:.1f} ms, max {tui['flush_ms_max']:.1f} ms; "
                 f"event-loop lag p50 {tui['lag_p50']:.0f} / p99 {tui['lag_p99']:.0f} / max "
                 f"{tui['lag_max']:.0f} ms (idle p99 {tui['idle_lag_p99']:.0f} ms); "
-                f"{tui['skipped']:,} rows not drawn in bursts; RSS {tui['rss']:.1f} MiB"
+                f"{tui['skipped']:,} rows not drawn in bursts; {tui['gc_full']} full GCs "
+                f"(longest {tui['gc_max_ms']:.0f} ms); RSS {tui['rss']:.1f} MiB"
             )
     return 0
 
