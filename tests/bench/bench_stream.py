@@ -10,7 +10,9 @@ an item with a 38-digit number, a string set, binary and a nested map.
 moto answers GetRecords at a few hundred records a second (it serialises every record through its
 service model), so it, not the client, sets the pace. `--replay` measures the clients instead: the
 GetRecords pages moto sent are captured once, then served again from memory (a before-send hook, as
-the tests inject faults) to every reader alike, cycling until `--records` went by.
+the tests inject faults) to every reader alike, cycling until `--records` went by; `--rate R`
+makes them available at R a second to the Stream tab (a table written at that rate).
+BENCH_GC_FREEZE=1 calls gc.freeze() once the app is up (see RESULTS.md).
 """
 
 from __future__ import annotations
