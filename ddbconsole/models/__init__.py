@@ -48,7 +48,6 @@ from ddbconsole.models.metrics import (
 )
 from ddbconsole.models.oplog import OperationLogEntry
 from ddbconsole.models.plans import PlannedRequest
-from ddbconsole.models.session import Identity
 from ddbconsole.models.table_admin import (
     BillingMode,
     IndexSpec,
@@ -80,7 +79,6 @@ __all__ = [
     "FailedKey",
     "FilterCondition",
     "FilterOp",
-    "Identity",
     "IndexInfo",
     "IndexSpec",
     "KeyAttribute",

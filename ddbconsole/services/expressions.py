@@ -175,7 +175,8 @@ def equals_all(expr: Expressions, item: Mapping[str, AttributeValue]) -> str:
         raise UserInputError(
             "This item has too many attributes for a conditional save",
             f"the condition would exceed DynamoDB's {MAX_EXPRESSION_BYTES}-byte expression limit; "
-            "save with overwrite to replace it unconditionally",
+            "no save can be conditional on it; replace it deliberately with `ddbconsole put` "
+            "(unconditional) after checking it has not changed",
         )
     return expression
 
