@@ -68,6 +68,23 @@ class AwsError(DdbConsoleError):
         self.operation = operation
 
 
+class Throttled(AwsError):
+    """DynamoDB throttled the request. `reasons` are the exception's ThrottlingReasons (which limit,
+    on which table or index), when DynamoDB sent them."""
+
+    def __init__(
+        self,
+        title: str,
+        advice: str = "",
+        *,
+        code: str = "",
+        operation: str = "",
+        reasons: tuple[Any, ...] = (),
+    ) -> None:
+        super().__init__(title, advice, code=code, operation=operation)
+        self.reasons = reasons
+
+
 class ConditionFailed(AwsError):
     """A conditional write found the item different from what was expected."""
 
@@ -155,6 +172,41 @@ def _one_line(message: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+# What to do about each limit a ThrottlingReason names (docs/ARCHITECTURE.md, "Diagnose").
+_LIMIT_ADVICE = {
+    "KeyRangeThroughput": "one partition key is hot: spread it (the Diagnose view, H, shows which)",
+    "ProvisionedThroughput": "raise the provisioned capacity or auto scaling's maximum",
+    "AccountLimit": "request an account quota increase (Service Quotas)",
+    "MaxOnDemandThroughput": "raise the on-demand maximum throughput",
+}
+
+
+def throttling_reasons(response: dict[str, Any]) -> tuple[Any, ...]:
+    """The ThrottlingReasons of a throttling error response (ThrottlingException spells it
+    throttlingReasons), as ThrottlingReason models."""
+    from ddbconsole.models.diagnose import ThrottlingReason
+
+    raw = response.get("ThrottlingReasons") or response.get("throttlingReasons") or []
+    return tuple(
+        ThrottlingReason(str(r.get("reason", "")), str(r.get("resource", "")))
+        for r in raw
+        if isinstance(r, dict) and r.get("reason")
+    )
+
+
+def _throttled(code: str, operation: str, response: dict[str, Any]) -> Throttled:
+    title, advice = _CODES[code]
+    reasons = throttling_reasons(response)
+    if reasons:
+        named = reasons[0]
+        title = f"Throttled: {named.describe()}"
+        parts = named.parts
+        advice = _LIMIT_ADVICE[parts[2]] if parts else advice
+        if len(reasons) > 1:
+            advice += "; also " + ", ".join(r.describe() for r in reasons[1:])
+    return Throttled(title, advice, code=code, operation=operation, reasons=reasons)
+
+
 def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleError:
     """Turn any exception from the AWS stack into a DdbConsoleError with a title and advice."""
     if isinstance(exc, DdbConsoleError):
@@ -183,6 +235,12 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
                 "or endpoint_url in the config)",
                 code=code,
             )
+        if code in {
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+        }:
+            return _throttled(code, operation, response)
         title, advice = _CODES.get(code, (code, ""))
         if message and (not advice or code in {"ValidationException", "LimitExceededException"}):
             advice = message if not advice else f"{message} ({advice})"

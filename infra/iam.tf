@@ -3,8 +3,9 @@
 #   on-call          exactly ddbconsole's read-only allow-list (ddbconsole/services/readonly.py,
 #                    ALLOWED_OPERATIONS); tests/infra compares the two.
 # DynamoDB actions are scoped to the managed tables and their indexes (stream reads to their
-# streams). ListTables, DescribeLimits, DescribeEndpoints and ListStreams, the CloudWatch reads and
-# Application Auto Scaling do not support resource-level permissions, so they take "*".
+# streams). ListTables, DescribeLimits, DescribeEndpoints, ListStreams and ListContributorInsights,
+# the CloudWatch reads and Application Auto Scaling do not support resource-level permissions (or
+# are listed account-wide), so they take "*".
 
 locals {
   managed_table_arns = [aws_dynamodb_table.users.arn]
@@ -33,6 +34,7 @@ locals {
     "dynamodb:DescribeEndpoints",
     "dynamodb:DescribeLimits",
     "dynamodb:ListStreams",
+    "dynamodb:ListContributorInsights",
     "dynamodb:ListTables",
   ]
   # DynamoDB Streams (the dynamodbstreams API; IAM names its actions dynamodb:*): the tail and
@@ -46,6 +48,7 @@ locals {
     "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:GetInsightRuleReport",
     "cloudwatch:GetMetricData",
     "cloudwatch:GetMetricStatistics",
     "cloudwatch:ListMetrics",

@@ -36,6 +36,7 @@ class FaultProxy:
         parts = urlsplit(upstream)
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.throttle: set[str] = set()
+        self.throttle_body = _THROTTLE  # the 400 answer's body (e.g. with ThrottlingReasons)
         self.throttled: Counter[str] = Counter()
         self.forwarded: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -66,7 +67,9 @@ class FaultProxy:
                     throttle = operation in proxy.throttle
                     (proxy.throttled if throttle else proxy.forwarded)[operation] += 1
                 if throttle:
-                    self._answer(400, {"Content-Type": "application/x-amz-json-1.0"}, _THROTTLE)
+                    self._answer(
+                        400, {"Content-Type": "application/x-amz-json-1.0"}, proxy.throttle_body
+                    )
                     return
                 conn = http.client.HTTPConnection(*proxy._upstream, timeout=60)
                 try:

@@ -27,6 +27,7 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 _OP_IN_PATH = re.compile(r"/operation/([A-Za-z]+)")
 _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z]+)")
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+_REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
 
 
 def _die_with_parent() -> None:
@@ -66,13 +67,22 @@ def _operation(environ: Environ, body: bytes) -> tuple[str, str]:
     return service, action.group(1).decode() if action else environ.get("PATH_INFO", "")
 
 
+def _region(environ: Environ) -> str:
+    scope = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return scope.group(1) if scope else "us-east-1"
+
+
 class Middleware:
-    """Request log for tests (what reached the server) and a test-only moto shim."""
+    """Request log for tests (what reached the server), a test-only moto shim, and the stand-in
+    for Contributor Insights (demo/insights.py), which moto lacks."""
 
     def __init__(self, app: WsgiApp, *, record: bool, shims: bool) -> None:
+        from ddbconsole.demo.insights import InsightsStandIn
+
         self.app = app
         self.record = record
         self.shims = shims
+        self.insights = InsightsStandIn()
         self.log: list[dict[str, str]] = []
         self.lock = threading.Lock()
 
@@ -116,7 +126,35 @@ class Middleware:
                 ],
             )
             return [payload]
-        return self.app(environ, start_response)
+        return self._serve(environ, start_response, service, operation, body)
+
+    def _serve(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        service: str,
+        operation: str,
+        body: bytes,
+    ) -> Iterable[bytes]:
+        """moto's answer; Contributor Insights answered by the stand-in, which also counts what
+        each served DynamoDB request touched while it is on for some table."""
+        region = _region(environ)
+        answered = self.insights.answer(service, operation, region, body)
+        if answered is not None:
+            status, headers, payload = answered
+            start_response(status, headers)
+            return [payload]
+        if service != "dynamodb" or not self.insights.watching():
+            return self.app(environ, start_response)
+        seen: dict[str, str] = {}
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen["status"] = status
+            return start_response(status, headers, exc_info)
+
+        answer = b"".join(self.app(environ, capture))
+        self.insights.observe(region, operation, body, seen.get("status", ""), answer)
+        return [answer]
 
     def _log_endpoint(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         with self.lock:

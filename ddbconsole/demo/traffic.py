@@ -11,6 +11,12 @@ namespace is reserved on real AWS, which rejects PutMetricData to it, and this n
   every few minutes the Orders table gets a burst: when the simulated load exceeds the provisioned
   capacity, the excess is reported as throttle events (and capped consumption), as DynamoDB would.
   SystemErrors are simulated, rarely. Latency is the real latency of the calls to moto.
+* Every FLASH_PERIOD seconds (the first FLASH_START seconds in) a flash sale runs for FLASH_LENGTH
+  seconds: shoppers hammer one user's partition of Orders (FLASH_PK) with real writes and reads, many
+  per second, driving Orders over its provisioned capacity. Its throttle events are reported by
+  reason, as DynamoDB does: the flash key's share as the key range (partition) limit, the rest as the
+  provisioned throughput. Contributor Insights is turned on for Orders at start, so the embedded
+  moto's stand-in (demo/insights.py) counts the real requests per key and names the hot key.
 
 Both threads are daemons and stop with the process (or `stop_traffic()`).
 """
@@ -39,6 +45,11 @@ BURST_LENGTH = 30.0
 BURST_FACTOR = 6.0
 HOT_USER = "user-0007"
 HOT_ORDER_PK = "USER#user-0003"
+FLASH_START = 45.0  # seconds after start: the first flash sale
+FLASH_PERIOD = 300.0  # seconds between flash sales
+FLASH_LENGTH = 120.0
+FLASH_TICK = 0.12  # seconds between flash-sale requests
+FLASH_PK = "USER#user-0042"
 MAX_PUT_BATCH = 1000  # PutMetricData datums per call
 MISSING_TABLE = "Archive"  # never exists: requests to it are the demo's user errors
 
@@ -134,6 +145,8 @@ def _history_point(
             if rate > 5.0:
                 events = round((rate - 5.0) * seconds / 2)
                 out.append(_aggregate(f"{side}ThrottleEvents", dims, when, events, samples))
+                reason = f"{side}ProvisionedThroughputThrottleEvents"
+                out.append(_aggregate(reason, dims, when, events, samples))
                 if dims == orders:
                     op = "Query" if side == "Read" else "PutItem"
                     throttled = _dims(ORDERS, operation=op)
@@ -214,6 +227,7 @@ class Simulator:
         self.started = time.monotonic()
         self.provisioned = {(ORDERS, None): (5.0, 5.0), (ORDERS, GSI): (5.0, 5.0)}
         self.counter = 0
+        self.flash_units = {"Read": 0.0, "Write": 0.0}  # the flash key's units since the flush
 
     # One simulated request: real call, real latency, estimated capacity.
     def _call(
@@ -315,12 +329,37 @@ class Simulator:
                 Key={"Id": {"S": "x"}},
             )
 
-    def _put_order(self) -> None:
+    def in_flash(self) -> bool:
+        t = time.monotonic() - self.started - FLASH_START
+        return t >= 0 and t % FLASH_PERIOD < FLASH_LENGTH
+
+    def flash_step(self) -> None:
+        """One shopper of the flash sale: an order into FLASH_PK, or a look at its orders."""
+        if self.rng.random() < 0.7:
+            self._put_order(FLASH_PK)
+            self.flash_units["Write"] += 1.0
+            return
+        out = self._call(
+            ORDERS,
+            "Query",
+            self.ddb.query,
+            [],
+            TableName=ORDERS,
+            Limit=5,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": FLASH_PK}},
+        )
+        if out is not None:
+            self.rec.add("ConsumedReadCapacityUnits", _dims(ORDERS), 0.5, SCALE)
+            self.flash_units["Read"] += 0.5
+
+    def _put_order(self, flash_pk: str | None = None) -> None:
         rng = self.rng
-        if self.created and rng.random() < 0.12:
+        if flash_pk is None and self.created and rng.random() < 0.12:
             item = self.created[rng.randrange(len(self.created))]  # a duplicate: condition fails
         else:
             pk = HOT_ORDER_PK if rng.random() < 0.5 else f"USER#user-{rng.randrange(40):04d}"
+            pk = flash_pk or pk
             now = datetime.now(UTC)
             n = self.counter
             item = {
@@ -380,6 +419,7 @@ class Simulator:
     def flush(self, elapsed: float) -> int:
         when = datetime.now(UTC)
         values = self.rec.drain()
+        flash, self.flash_units = self.flash_units, {"Read": 0.0, "Write": 0.0}
         burst = BURST_FACTOR if self.in_burst() else 1.0
         datums: list[dict[str, Any]] = []
         for (table, index), capacity in self.provisioned.items():
@@ -395,6 +435,15 @@ class Simulator:
                     events = max(1, round(excess / (sum(used) / len(used))))
                     values[key] = [allowed / len(used)] * len(used)
                     values[(f"{side}ThrottleEvents", dims)] = [1.0] * events
+                    # By reason: the flash key's share of the demand hit its partition's limit.
+                    share = min(1.0, flash[side] * SCALE / sum(used)) if index is None else 0.0
+                    hot = round(events * share)
+                    for limit, n in (
+                        ("KeyRangeThroughput", hot),
+                        ("ProvisionedThroughput", events - hot),
+                    ):
+                        if n > 0:
+                            values[(f"{side}{limit}ThrottleEvents", dims)] = [1.0] * n
                     if index is None:
                         op = "Query" if side == "Read" else "PutItem"
                         values[("ThrottledRequests", _dims(table, operation=op))] = [1.0] * events
@@ -422,12 +471,18 @@ def _clients(endpoint_url: str) -> tuple[Any, Any]:
 
 
 def _traffic_loop(sim: Simulator) -> None:
+    last_step = 0.0
     while not _STOP.is_set():
         try:
-            sim.step()
+            if sim.in_flash():
+                sim.flash_step()
+            now = time.monotonic()
+            if now - last_step >= TICK_SECONDS * sim.rng.uniform(0.5, 1.5):
+                last_step = now
+                sim.step()
         except Exception:  # the demo must keep going whatever one request does
             _STOP.wait(1.0)
-        _STOP.wait(TICK_SECONDS * sim.rng.uniform(0.5, 1.5))
+        _STOP.wait(FLASH_TICK if sim.in_flash() else TICK_SECONDS * sim.rng.uniform(0.5, 1.5))
 
 
 def _publish_loop(sim: Simulator) -> None:
@@ -451,6 +506,8 @@ def start_traffic(endpoint_url: str, *, seed: int = SEED) -> None:
     rng = random.Random(seed)
     ddb, cw = _clients(endpoint_url)
     backfill(cw, datetime.now(UTC), random.Random(seed + 1))
+    # Contributor Insights on for Orders, as an operator who watches it would have it.
+    ddb.update_contributor_insights(TableName=ORDERS, ContributorInsightsAction="ENABLE")
     sim = Simulator(ddb, cw, rng)
     threading.Thread(target=_traffic_loop, args=(sim,), name="demo-traffic", daemon=True).start()
     threading.Thread(target=_publish_loop, args=(sim,), name="demo-metrics", daemon=True).start()

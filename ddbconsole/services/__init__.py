@@ -14,8 +14,11 @@ from ddbconsole.services.tables import TableService
 if TYPE_CHECKING:
     from ddbconsole.services.alarm_presets import AlarmPresetService
     from ddbconsole.services.alarms import AlarmService
+    from ddbconsole.services.analysis import AnalysisService
     from ddbconsole.services.autoscaling import AutoScalingService
     from ddbconsole.services.capacity import CapacityService
+    from ddbconsole.services.diagnose import DiagnoseService
+    from ddbconsole.services.hotkeys import HotKeyService
     from ddbconsole.services.items import ItemService
     from ddbconsole.services.journal import Journal
     from ddbconsole.services.metrics import MetricsService
@@ -134,6 +137,27 @@ class Services:
         from ddbconsole.services.streams import StreamService
 
         return StreamService(self.session)
+
+    @cached_property
+    def hotkeys(self) -> HotKeyService:
+        """Contributor Insights: status, enable/disable (Plans), top contributors."""
+        from ddbconsole.services.hotkeys import HotKeyService
+
+        return HotKeyService(self.session)
+
+    @cached_property
+    def diagnose(self) -> DiagnoseService:
+        """Throttling: which limit, which key, what to do."""
+        from ddbconsole.services.diagnose import DiagnoseService
+
+        return DiagnoseService(self.metrics, self.hotkeys)
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        """Sampled key analysis: a bounded parallel scan measuring storage skew."""
+        from ddbconsole.services.analysis import AnalysisService
+
+        return AnalysisService(self.session)
 
     @property
     def read_only(self) -> bool:

@@ -3,12 +3,13 @@
 Everything one screen shows is ONE GetMetricData request. The bounds:
 
 * GetMetricData takes at most 500 MetricDataQueries per call, so a screen with Q queries costs
-  ceil(Q / 500) calls. A table with G GSIs and the default 10 operations needs 38 + 6·G queries:
-  one call up to G = 77.
+  ceil(Q / 500) calls. A table with G GSIs and the default 10 operations needs 46 + 14·G queries
+  (8 of them per resource are the per-reason throttle metrics, `THROTTLE_REASONS`): one call up to
+  G = 32.
 * One call returns at most 100,800 datapoints; beyond that CloudWatch pages with NextToken, and each
   page is one more call. With at most 1440 points per series (enforced here) a call holds at least 70
-  full series, so a table with up to 5 GSIs is one call even at 1440 points; the default periods give
-  at most 360 points per series (one call for up to 280 series).
+  full series (a table with one GSI is one call even at 1440 points); the default periods give at
+  most 360 points per series (one call for up to 280 series: a table with up to 16 GSIs).
 * The overview asks one datapoint per series: ceil(sum of queries / 500) calls, no paging. That is
   ceil(16·N / 500) calls for N tables without GSIs (2 for 50 tables), see `overview_queries`.
 
@@ -72,6 +73,18 @@ RANGES: dict[str, int] = {
 }
 NICE_PERIODS: tuple[int, ...] = (60, 300, 900, 3600, 6 * 3600, 86400)
 DEFAULT_POINTS = 360
+
+# The per-reason throttle metrics (`{side}{limit}ThrottleEvents`), for the table and each GSI: which
+# limit throttled (docs/ARCHITECTURE.md, "Diagnose").
+THROTTLE_LIMITS: tuple[str, ...] = (
+    "KeyRangeThroughput",
+    "ProvisionedThroughput",
+    "AccountLimit",
+    "MaxOnDemandThroughput",
+)
+THROTTLE_REASONS: tuple[str, ...] = tuple(
+    f"{side}{limit}ThrottleEvents" for side in ("Read", "Write") for limit in THROTTLE_LIMITS
+)
 
 _READ = "RCU/s"
 _WRITE = "WCU/s"
@@ -168,6 +181,27 @@ def _capacity(table: str, index: str | None, prefix: str) -> list[MetricQuery]:
     return out
 
 
+def reason_queries(table: str, index: str | None = None) -> list[MetricQuery]:
+    """The 8 per-reason throttle metrics of the table or one GSI (Sum per period)."""
+    dims: tuple[tuple[str, str], ...] = (("TableName", table),)
+    if index is not None:
+        dims += (("GlobalSecondaryIndexName", index),)
+    who = f"{index} " if index else ""
+    return [
+        MetricQuery(
+            key=series_key(table, metric, index=index),
+            metric=metric,
+            stat="Sum",
+            dimensions=dims,
+            label=f"{who}{metric.removesuffix('ThrottleEvents')} throttles",
+            unit="count",
+            table=table,
+            index=index,
+        )
+        for metric in THROTTLE_REASONS
+    ]
+
+
 def _per_operation(
     table: str, metric: str, stat: str, unit: str, what: str, operations: Iterable[str]
 ) -> list[MetricQuery]:
@@ -189,10 +223,11 @@ def _per_operation(
 def table_queries(
     table: str, gsis: Sequence[str] = (), operations: Sequence[str] = OPERATIONS
 ) -> list[MetricQuery]:
-    """Everything the pane shows for a table and its GSIs: 8 + 3·len(operations) + 6·len(gsis)."""
-    out = _capacity(table, None, "")
+    """Everything the pane shows for a table and its GSIs: 16 + 3·len(operations) + 14·len(gsis)
+    (capacity, throttle events and the per-reason throttle metrics of each)."""
+    out = _capacity(table, None, "") + reason_queries(table)
     for index in gsis:
-        out += _capacity(table, index, "")
+        out += _capacity(table, index, "") + reason_queries(table, index)
     table_dims = (("TableName", table),)
     out.append(
         MetricQuery(

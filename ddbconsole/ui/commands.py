@@ -13,6 +13,7 @@ from textual.widgets import TabbedContent
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
     CAPACITY_ACTIONS,
+    DIAGNOSE_ACTIONS,
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
@@ -47,6 +48,8 @@ def action_commands(app: Any, screen: Screen[Any], read_only: bool) -> Iterator[
             groups.append((pane, PANE_ACTIONS[active]))
         elif active == "settings":
             groups.append((screen.query_one("#settings-pane"), TABLE_ACTIONS))
+    elif type(screen).__name__ == "DiagnoseScreen":  # by name: its module loads on first use
+        groups.append((screen, DIAGNOSE_ACTIONS))
     for target, actions in groups:
         for action in actions:
             if action.id == "command_palette" or (read_only and action.write):

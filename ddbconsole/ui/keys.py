@@ -82,6 +82,8 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Type to narrow the table list",
     ),
     Action("focus_tables", "t", "focus_tables", "Tables", "Focus table list", "Move to the tables"),
+    Action("diagnose", "H", "diagnose", "Diagnose", "Diagnose throttling",
+           "Why the selected table is throttled, which key is hot, and what to do"),
     Action("tab_items", "1", "show_tab('items')", "Items", "Show items", "Items tab"),
     Action(
         "tab_capacity", "2", "show_tab('capacity')", "Capacity", "Show capacity", "Capacity tab"
@@ -213,6 +215,32 @@ TABLE_ACTIONS: tuple[Action, ...] = (
            "Delete one of the table's GSIs", write=True),
 )  # fmt: skip
 
+# The Diagnose screen (one per table): throttling reasons, hot keys, advice, key analysis.
+DIAGNOSE_ACTIONS: tuple[Action, ...] = (
+    Action("diag_close", "escape,q", "close", "Back", "Close diagnosis", "Back to the tables"),
+    Action("diag_refresh", "r", "refresh", "Refresh", "Refresh diagnosis",
+           "Read the metrics and Contributor Insights again"),
+    Action("diag_range_longer", "greater_than_sign", "range_longer", "Range +",
+           "Longer diagnosis range", "Widen the range the reasons and hot keys cover"),
+    Action("diag_range_shorter", "less_than_sign", "range_shorter", "Range -",
+           "Shorter diagnosis range", "Narrow the range the reasons and hot keys cover"),
+    Action("diag_scope", "i", "next_scope", "Table/GSI", "Diagnose table or GSI",
+           "Cycle the hot keys and Contributor Insights changes between the table and each GSI"),
+    Action("diag_open_key", "enter", "open_key", "Query key", "Query hot key in Items",
+           "Open the selected key's partition as a query in the Items tab"),
+    Action("diag_insights", "I", "toggle_insights", "Insights on/off",
+           "Turn Contributor Insights on or off",
+           "Enable or disable Contributor Insights for the table or GSI (billed; shown first)",
+           write=True),
+    Action("diag_insights_mode", "M", "switch_insights_mode", "Insights mode",
+           "Change Contributor Insights mode",
+           "Accessed and throttled keys, or throttled keys only", write=True),
+    Action("diag_analyze", "z", "analyze", "Analyze keys", "Sampled key analysis",
+           "A bounded parallel scan: items and bytes per partition key (storage skew)"),
+    Action("diag_cancel", "x", "cancel_analysis", "Cancel", "Cancel key analysis",
+           "Stop the sampled key analysis and show what it read"),
+)  # fmt: skip
+
 ALL_ACTIONS: tuple[Action, ...] = (
     APP_ACTIONS
     + MAIN_ACTIONS
@@ -221,6 +249,7 @@ ALL_ACTIONS: tuple[Action, ...] = (
     + METRICS_ACTIONS
     + TABLE_ACTIONS
     + STREAM_ACTIONS
+    + DIAGNOSE_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
 

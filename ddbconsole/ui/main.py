@@ -242,6 +242,29 @@ class MainScreen(ConsoleBase, Screen[None]):
         pane = await self._build_pane("items")
         pane.show_key(message.key)
 
+    # --- diagnose (docs/ARCHITECTURE.md, "Diagnose") ----------------------------------------------
+
+    def action_diagnose(self) -> None:
+        if self.table_info is None:
+            self.notify("Select a table to diagnose first", severity="warning")
+            return
+        from ddbconsole.ui.diagnose.diagnose_screen import DiagnoseScreen
+
+        self.app.push_screen(DiagnoseScreen(self.table_info), self._diagnose_closed)
+
+    def _diagnose_closed(self, key: tuple[str | None, str] | None) -> None:
+        if key is not None and self.table_info is not None:
+            self.open_partition(self.table_info.name, *key)
+
+    @work(exclusive=True, exit_on_error=False, group="open-partition")
+    async def open_partition(self, table: str, index: str | None, key: str) -> None:
+        """The Items tab, querying `key`'s partition of the table or an index."""
+        if self.table_info is None or self.table_info.name != table:
+            return
+        self.query_one(TabbedContent).active = "items"
+        pane = await self._build_pane("items")
+        pane.show_partition(index, key)
+
     def action_filter_tables(self) -> None:
         self.query_one(TableList).filter_input.focus()
 

@@ -54,6 +54,7 @@ ACCOUNT_LEVEL_DYNAMODB = {
     "dynamodb:ListTables",
     "dynamodb:DescribeLimits",
     "dynamodb:DescribeEndpoints",
+    "dynamodb:ListContributorInsights",
 }
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 WRITE_ACTION = re.compile(

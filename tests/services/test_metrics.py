@@ -243,7 +243,7 @@ def test_calls_bound() -> None:
     assert calls_bound(44, 1440) == 1
     assert calls_bound(500) == 1 and calls_bound(501) == 2
     assert calls_bound(500, 1440) == 8  # 70 full series per 100,800-datapoint page
-    assert len(table_queries("T")) == 38 and len(table_queries("T", ["A", "B"])) == 50
+    assert len(table_queries("T")) == 46 and len(table_queries("T", ["A", "B"])) == 74
 
 
 def test_embedded_moto_takes_gzipped_put_metric_data(moto_server: MotoProcess) -> None:

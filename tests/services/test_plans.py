@@ -170,6 +170,13 @@ async def _restore(svc: Services, name: str, ddb: Any) -> Plan:
     return plan_write_image(svc.items, table, {"pk": {"S": "r"}}, old, latest, title="t", done="d")
 
 
+async def _insights_mode(svc: Services, name: str, ddb: Any) -> Plan:
+    ddb.update_contributor_insights(
+        TableName=name, IndexName=GSI, ContributorInsightsAction="ENABLE"
+    )
+    return await svc.hotkeys.plan_update(name, GSI, enabled=True, mode="THROTTLED_KEYS")
+
+
 CASES = {
     "put_new": Case(("item_new", "item_duplicate"), _put_new),
     "save": Case(("item_edit",), _save),
@@ -238,6 +245,10 @@ CASES = {
     "enable_stream": Case(
         ("stream_enable",), lambda s, n, d: s.admin.plan_stream(n, "NEW_AND_OLD_IMAGES")
     ),
+    "insights": Case(
+        ("diag_insights",), lambda s, n, d: s.hotkeys.plan_update(n, None, enabled=True)
+    ),
+    "insights_mode": Case(("diag_insights_mode",), _insights_mode),
 }
 
 

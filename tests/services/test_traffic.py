@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from ddbconsole.demo.server import MotoProcess
-from ddbconsole.demo.traffic import Simulator
+from ddbconsole.demo.traffic import FLASH_PK, Simulator
 
 NS = "AWS/DynamoDB"
 
@@ -115,6 +115,40 @@ def test_orders_burst_over_provisioned_capacity_throttles(traffic_server: MotoPr
         for d in _datapoints(cw, metric, {"TableName": "Orders"}, timedelta(minutes=2), 60)
     ]
     assert sum(d["Sum"] for d in throttles) > 0
+
+
+def test_flash_sale_throttles_by_reason_and_names_the_hot_key(
+    traffic_server: MotoProcess,
+) -> None:
+    ddb = _client("dynamodb", traffic_server.url)
+    cw = _client("cloudwatch", traffic_server.url)
+    sim = Simulator(ddb, cw, random.Random(11))
+    for n in range(300):
+        sim.flash_step()
+        if n % 5 == 0:
+            sim.step()  # ordinary traffic goes on during the sale
+    sim.flush(elapsed=1.0)
+    orders = {"TableName": "Orders"}
+    key_range = _datapoints(
+        cw, "WriteKeyRangeThroughputThrottleEvents", orders, timedelta(minutes=2), 60
+    )
+    provisioned = _datapoints(
+        cw, "WriteProvisionedThroughputThrottleEvents", orders, timedelta(minutes=2), 60
+    )
+    assert sum(d["Sum"] for d in key_range) > 0
+    assert sum(d["Sum"] for d in provisioned) > 0
+    # Contributor Insights is on for Orders from the start; the stand-in counted the real requests.
+    status = ddb.describe_contributor_insights(TableName="Orders")
+    assert status["ContributorInsightsStatus"] == "ENABLED"
+    rule = next(r for r in status["ContributorInsightsRuleList"] if "-PKC-" in r)
+    now = datetime.now(UTC)
+    report = cw.get_insight_rule_report(
+        RuleName=rule,
+        StartTime=now - timedelta(minutes=10),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+    )
+    assert report["Contributors"][0]["Keys"] == [FLASH_PK]
 
 
 def test_startup_with_backfill_stays_fast(traffic_server: MotoProcess) -> None:

@@ -67,3 +67,11 @@ def test_check_refuses_unknown_service_and_batch_with_a_write() -> None:
         check("dynamodb", "BatchExecuteStatement", {"Statements": []})
     check("dynamodb", "BatchExecuteStatement", {"Statements": [{"Statement": "SELECT * FROM t"}]})
     check("cloudwatch", "GetMetricData", {})
+
+
+def test_diagnose_reads_are_allowed_and_the_contributor_insights_change_is_not() -> None:
+    check("dynamodb", "DescribeContributorInsights", {"TableName": "T"})
+    check("dynamodb", "ListContributorInsights", {})
+    check("cloudwatch", "GetInsightRuleReport", {"RuleName": "r"})
+    with pytest.raises(ReadOnlyViolation):
+        check("dynamodb", "UpdateContributorInsights", {"TableName": "T"})

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from ddbconsole.ui.keys import (
     APP_ACTIONS,
     CAPACITY_ACTIONS,
+    DIAGNOSE_ACTIONS,
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
@@ -69,6 +70,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Metrics tab", METRICS_ACTIONS),
         ("Settings tab", TABLE_ACTIONS),
         ("Stream tab", STREAM_ACTIONS),
+        ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:
         table.add_row(f"[b]{title}[/b]", "", "", "")

@@ -220,6 +220,18 @@ class ItemsPane(ConsoleBase, Vertical):
             consistent=self.query_one("#consistent", Checkbox).value, limit=limit,
         )  # fmt: skip
 
+    def show_partition(self, index: str | None, key: str) -> None:
+        """Query one partition of the table or an index (the Diagnose screen's hot key)."""
+        self.loaded_for = self.table.name if self.table else None
+        self.query_one("#index", Select).value = index or TABLE
+        for box in self.query("#query-bar Input").results(Input):
+            box.value = ""
+        self.query_one("#pk", Input).value = key
+        self.query_one("#mode", Select).value = "query"
+        self._update_key_hints()
+        self.run_query()
+        self.query_one(DataTable).focus()
+
     def run_query(self) -> None:
         if self.table is None:
             return

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ddbconsole.models import MetricSeries, MetricsSnapshot, TableInfo
+from ddbconsole.models.diagnose import LIMIT_TEXT
 from ddbconsole.services.metrics import OPERATIONS, series_key
 
 
@@ -227,6 +228,7 @@ def summary(
     if any(counts.values()):
         text.stylize("bold red")
     grid.add_row("Throttles", text)
+    grid.add_row("Limits hit", limits_hit(snap, table, index))
     errors = error_chart(snap, table)
     grid.add_row("Errors", ", ".join(f"{line.label} {_num(sum(line.ys))}" for line in errors.lines))
     latency = latency_chart(snap, table)
@@ -245,6 +247,26 @@ def summary(
     for message in snap.messages[:3]:
         grid.add_row("CloudWatch", Text(message, style="yellow"))
     return grid
+
+
+def limits_hit(snap: MetricsSnapshot, table: str, index: str | None) -> Text:
+    """Which limits throttled the table or GSI in the range: the per-reason throttle metrics
+    (fetched in the same GetMetricData call). H opens the Diagnose view for more."""
+    from ddbconsole.services.diagnose import summarize
+
+    found = [
+        r
+        for r in summarize(snap, table, () if index is None else (index,)).reasons
+        if r.index == index
+    ]
+    if not found:
+        return Text("none", style="green")
+    text = Text(
+        ", ".join(f"{r.side.lower()} {LIMIT_TEXT[r.limit]} {_num(r.events)}" for r in found)
+    )
+    text.stylize("bold red")
+    text.append("  (H: diagnose)", style="dim")
+    return text
 
 
 def describe_range(label: str, period: int | None) -> str:
