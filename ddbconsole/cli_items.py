@@ -16,7 +16,8 @@ is S, {"$SS": [...]} a string set, {"$B": "<base64>"} binary, and so on. `get` p
 contains, attribute_exists, attribute_not_exists, attribute_type and size; several --filter flags
 are joined with AND. `--pk` and `--sk` values are read as the key's type, as in the console's query
 form: `--pk 42` on a string key is the string "42". `--sk` takes `OP VALUE` (= < <= > >=
-begins_with) or `between LOW and HIGH`. `--projection` takes `a, b.c, d[0]`.
+begins_with), `between LOW and HIGH` or one bare word (=); an unknown operator is an error
+(exit 2). `--projection` takes `a, b.c, d[0]`.
 
 Errors print one line on stderr with a non-zero exit code; in read-only mode writes exit with 3.
 """
@@ -122,10 +123,19 @@ def parse_sort(text: str, key: KeyAttribute) -> SortCondition:
         raise UserInputError("Empty sort key condition", "write e.g. --sk 'begins_with 2026-'")
     op = "=" if tokens[0] == "==" else tokens[0].lower()
     if op not in SORT_OPS:
+        if len(tokens) > 1 and not text.strip().startswith('"'):
+            # Two words and the first is no operator: a typo ("like X") must not become "= like X".
+            raise UserInputError(
+                "Invalid sort key condition",
+                f"unknown operator {tokens[0]!r}; use one of {', '.join(SORT_OPS)}"
+                " (a value with spaces: '= VALUE' or a JSON string)",
+            )
         op, value, value2 = "=", text, ""
     elif op == "between":
         # Only here are quotes grouping ("a b" is one bound); elsewhere the value is as typed.
+        # '#' is part of a value (ORDER#2026 in single-table design), never a comment.
         lexer = shlex.shlex(text, posix=False)
+        lexer.commenters = ""
         lexer.whitespace_split = True
         try:
             tokens = list(lexer)

@@ -274,8 +274,8 @@ def translate(exc: BaseException, *, profile: str | None = None) -> DdbConsoleEr
             "or run ddbconsole --demo to try it without an account",
             code=name,
         )
-    if "NoRegionError" in names:
-        return ConnectionProblem(
+    if "NoRegionError" in names:  # configuration, not the connection: exit 2
+        return ConfigError(
             "No region", "pass --region, set AWS_REGION, or set region in the profile", code=name
         )
     if names & {"EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"}:

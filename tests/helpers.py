@@ -26,6 +26,14 @@ async def wait_for(
     await asyncio.sleep(0)
 
 
+def editor_ready(app: Any) -> bool:
+    """The item editor is shown and usable (in edit mode: the whole item was read first)."""
+    from ddbconsole.ui.items.item_editor import ItemEditorScreen
+
+    screen = app.screen
+    return isinstance(screen, ItemEditorScreen) and screen.ready
+
+
 def static_text(widget: Static, width: int = 160) -> str:
     """What a Static shows, as plain text (Rich renderables rendered at `width`)."""
     content = widget.content

@@ -33,7 +33,8 @@ class ConsumedCapacity:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of Scan, Query or PartiQL results: the answer of exactly one request."""
+    """One page of Scan, Query or PartiQL results: the answer of one request, or of `requests`
+    requests when a filtered read read on to find matches (services/paging.py, `read_on`)."""
 
     items: tuple[dict[str, Any], ...]
     count: int
@@ -41,6 +42,7 @@ class Page:
     last_evaluated_key: dict[str, Any] | None = None  # Scan/Query: pass back as start_key
     next_token: str | None = None  # PartiQL: pass back as next_token
     consumed: ConsumedCapacity | None = None
+    requests: int = 1
 
     @property
     def has_more(self) -> bool:

@@ -17,8 +17,10 @@ A preset (models.AlarmPreset) becomes PutMetricAlarm parameters with `build_alar
 
 All use a 60 s period (DynamoDB publishes one-minute metrics) and treat missing data as not
 breaching. Names are stable per table/index/kind (`ddbconsole/Orders/ByStatus/read-capacity`), so
-editing a threshold is PutMetricAlarm on the same name (it replaces the alarm). The description
-ends with the preset as JSON, so `preset_from_alarm` can reopen an alarm for editing.
+editing a threshold is PutMetricAlarm on the same name (it replaces the alarm). The preset, as
+JSON, is the alarm's `ddbconsole:preset` tag, so `preset_from_alarm` can reopen it for editing; the
+description holds only the human text the AWS console and SNS e-mails show. (Alarms made by older
+versions carried the JSON at the end of the description: still read.)
 
 Writes go through AwsSession.call, so read-only mode refuses them in the client hook: nothing is sent.
 """
@@ -46,7 +48,8 @@ SYSTEM_ERROR_OPERATIONS: tuple[str, ...] = tuple(
     op for op in OPERATIONS if op != "TransactGetItems"
 )
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
-_MARKER = re.compile(r"\[ddbconsole-preset (\{.*\})\]\s*$")
+_MARKER = re.compile(r"\[ddbconsole-preset (\{.*\})\]\s*$")  # older versions' description
+PRESET_TAG = "ddbconsole:preset"
 
 
 def alarm_name(preset: AlarmPreset) -> str:
@@ -141,7 +144,8 @@ def build_alarm(preset: AlarmPreset) -> dict[str, Any]:
     )
     params: dict[str, Any] = {
         "AlarmName": alarm_name(preset),
-        "AlarmDescription": f"{describe(preset)} [ddbconsole-preset {marker}]",
+        "AlarmDescription": describe(preset),
+        "Tags": [{"Key": PRESET_TAG, "Value": marker}],
         "ActionsEnabled": True,
         "EvaluationPeriods": preset.minutes,
         "TreatMissingData": "notBreaching",
@@ -223,17 +227,23 @@ def build_alarm(preset: AlarmPreset) -> dict[str, Any]:
     return params
 
 
-def preset_from_alarm(alarm: Mapping[str, Any]) -> AlarmPreset | None:
-    """The preset behind an alarm this console created (from DescribeAlarms), else None.
+def preset_from_alarm(
+    alarm: Mapping[str, Any], tags: Mapping[str, str] | None = None
+) -> AlarmPreset | None:
+    """The preset behind an alarm this console created (from DescribeAlarms and the alarm's tags,
+    ListTagsForResource), else None.
 
     Thresholds, duration and SNS topic are read from the alarm itself, so an alarm edited elsewhere
     reopens with its current values where they map onto the preset.
     """
-    found = _MARKER.search(str(alarm.get("AlarmDescription") or ""))
-    if not found:
-        return None
+    marker = (tags or {}).get(PRESET_TAG)
+    if marker is None:
+        found = _MARKER.search(str(alarm.get("AlarmDescription") or ""))
+        if not found:
+            return None
+        marker = found.group(1)
     try:
-        raw = json.loads(found.group(1))
+        raw = json.loads(marker)
     except ValueError:
         return None
     known = {f.name for f in fields(AlarmPreset)}
@@ -310,6 +320,13 @@ class AlarmPresetService:
             done=f"{what} deleted",
             after=count,
         )
+
+    async def tags(self, alarm_arn: str) -> dict[str, str]:
+        """The alarm's tags (ListTagsForResource): where a preset's JSON is kept."""
+        raw = await self._session.call(
+            "cloudwatch", "list_tags_for_resource", ResourceARN=alarm_arn
+        )
+        return {str(t["Key"]): str(t["Value"]) for t in raw.get("Tags", [])}
 
     async def put_alarm(self, preset: AlarmPreset) -> str:
         """Create the preset's alarm, or replace it (same name) with new values. Returns the name."""

@@ -29,6 +29,7 @@ the table returns to provisioned (`plan_switch_to_provisioned(..., restore_autos
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -80,6 +81,7 @@ from ddbconsole.services.capacity_usage import hourly_usage
 from ddbconsole.services.metrics import MetricsService
 from ddbconsole.services.session import AwsSession
 
+ACTIVITIES_RETRY_AFTER = 600.0  # seconds before asking again an endpoint that failed (5xx)
 BUSY_CHECK = "DescribeTable: the table and its GSIs ACTIVE (re-planned; refused if it changed)"
 
 
@@ -97,6 +99,7 @@ class CapacityService(CapacityPlanner):
         self._metrics = metrics
         self._prices = dict(prices or {})
         self._limits: CapacityLimits | None = None
+        self._activities_off: tuple[float, str] = (0.0, "")  # (monotonic until, why)
         self._limits_known = False
         self.ledger = SwitchLedger()
         self.memory = AutoScalingMemory()
@@ -128,8 +131,12 @@ class CapacityService(CapacityPlanner):
         ]
         key = table_key(desc.get("TableArn", ""))
         last = utc_or_none(billing.get("LastUpdateToPayPerRequestDateTime"))
-        switches = self.ledger.switches(key, now)
+        # Records from before the table's creation belong to an earlier table of that name.
+        created = utc_or_none(desc.get("CreationDateTime"))
+        switches = [s for s in self.ledger.switches(key, now) if created is None or s >= created]
         remembered = self.memory.load(key, desc["TableName"])
+        if remembered is not None and created is not None and remembered.saved_at < created:
+            remembered = None
         return CapacityState(
             table=desc["TableName"],
             arn=desc.get("TableArn", ""),
@@ -199,15 +206,20 @@ class CapacityService(CapacityPlanner):
         Endpoints without the API (moto answers 500) give `unavailable` instead of an error.
         """
         prefix = resource_id(table)
-        try:
+        off_until, why = self._activities_off
+        if time.monotonic() < off_until:  # it failed on the server lately: not asked again yet
+            return ScalingActivities(table=table, unavailable=why)
+        try:  # informational: one attempt, no retries (a 500 must not cost four requests)
             page = await self._session.call(
-                AAS, "describe_scaling_activities", ServiceNamespace=NAMESPACE, MaxResults=limit
-            )
+                AAS, "describe_scaling_activities", retry=False,
+                ServiceNamespace=NAMESPACE, MaxResults=limit,
+            )  # fmt: skip
         except DdbConsoleError as exc:
             reason = f"HTTP {exc.code}" if exc.code.isdigit() else str(exc)
-            return ScalingActivities(
-                table=table, unavailable=f"this endpoint gave no scaling activities ({reason})"
-            )
+            why = f"scaling activities unavailable on this endpoint ({reason})"
+            if exc.code.isdigit() and int(exc.code) >= 500:
+                self._activities_off = (time.monotonic() + ACTIVITIES_RETRY_AFTER, why)
+            return ScalingActivities(table=table, unavailable=why)
         found = [
             ScalingActivity(
                 resource_id=a["ResourceId"],

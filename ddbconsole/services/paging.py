@@ -11,10 +11,52 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ddbconsole.models import Page
+from ddbconsole.models import ConsumedCapacity, Page
 
-# Given the start of a page (None for the first), fetch it with exactly one request.
+# Given the start of a page (None for the first), fetch it (one request; see `read_on`).
 Fetch = Callable[[Any], Awaitable[Page]]
+
+# A filtered read stops reading on at whichever comes first: the page size matched, this much
+# capacity consumed, or this many requests (when the endpoint reports no capacity).
+READ_ON_CAPACITY = 100.0
+READ_ON_REQUESTS = 25
+
+
+def read_on(
+    fetch: Fetch,
+    want: int | None,
+    *,
+    capacity: float = READ_ON_CAPACITY,
+    max_requests: int = READ_ON_REQUESTS,
+) -> Fetch:
+    """A page of a filtered Scan/Query: request after request until `want` items matched, the
+    capacity budget is spent, `max_requests` were sent or the results end; one page, whose
+    `requests`, `scanned_count` and `consumed` add up every request (shown to the user). Without
+    it, a filter matching little shows pages of "Count 0"."""
+
+    async def gather(start: Any) -> Page:
+        items: list[dict[str, Any]] = []
+        count = scanned = requests = 0
+        total: float | None = None
+        indexes: dict[str, float] = {}
+        while True:
+            page = await fetch(start)
+            requests += 1
+            items.extend(page.items)
+            count += page.count
+            scanned += page.scanned_count or 0
+            if page.consumed is not None and page.consumed.total is not None:
+                total = (total or 0.0) + page.consumed.total
+                for name, cu in page.consumed.indexes.items():
+                    indexes[name] = indexes.get(name, 0.0) + cu
+            start = page.last_evaluated_key
+            spent = total is not None and total >= capacity
+            if start is None or (want and count >= want) or spent or requests >= max_requests:
+                break
+        consumed = ConsumedCapacity(total=total, indexes=indexes) if total is not None else None
+        return Page(tuple(items), count, scanned, start, None, consumed, requests)
+
+    return gather
 
 
 class Pager:

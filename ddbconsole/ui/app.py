@@ -93,6 +93,19 @@ class DdbConsoleApp(App[int]):
         yield from action_commands(self, screen, self.settings.read_only)
         yield from super().get_system_commands(screen)
 
+    def action_cursor(self, where: str) -> None:
+        """j/k/g/G on whichever list or grid has focus (text fields take the letters as text)."""
+        from textual.widgets import DataTable, OptionList
+
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            last = max(focused.row_count - 1, 0)
+            row = {"down": focused.cursor_row + 1, "up": focused.cursor_row - 1, "top": 0}
+            focused.move_cursor(row=max(0, min(row.get(where, last), last)))
+        elif isinstance(focused, OptionList) and focused.option_count:
+            actions = {"down": "cursor_down", "up": "cursor_up", "top": "first", "bottom": "last"}
+            getattr(focused, f"action_{actions[where]}")()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keys, self.settings.read_only))

@@ -6,6 +6,7 @@ Users remap by id in the config (`keys: {refresh: f5}`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ddbconsole.config import Settings
@@ -42,6 +43,7 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Profile",
         "Switch profile",
         "Connect through another configured profile",
+        show=False,
     ),
     Action(
         "switch_region",
@@ -50,6 +52,7 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Region",
         "Switch region",
         "Connect to another AWS region",
+        show=False,
     ),
     # Metrics: app-level screens.
     Action(
@@ -59,6 +62,22 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Overview",
         "All-tables overview",
         "Every table's capacity, throttles, errors and alarms, most urgent first",
+        show=False,
+    ),
+    # Motion keys as in vi, k9s and lazygit, for whichever list or grid has focus.
+    Action("cursor_down", "j", "cursor('down')", "Down", "Cursor down", "Next row", show=False),
+    Action("cursor_up", "k", "cursor('up')", "Up", "Cursor up", "Previous row", show=False),
+    Action(
+        "cursor_top", "g", "cursor('top')", "Top", "First row", "Go to the first row", show=False
+    ),
+    Action(
+        "cursor_bottom",
+        "G",
+        "cursor('bottom')",
+        "Bottom",
+        "Last row",
+        "Go to the last row",
+        show=False,
     ),
     Action(
         "oplog",
@@ -67,9 +86,13 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Op log",
         "Operation log",
         "Every AWS call this console made, with the equivalent AWS CLI command",
+        show=False,
     ),
 )
 
+# The footer shows the keys used every day; the rest (show=False) are on the help screen and in
+# the palette (with their keys), and the tab keys are in the tab titles: at 160 columns the footer
+# fits, and it is rebuilt quickly on every focus change.
 MAIN_ACTIONS: tuple[Action, ...] = (
     Action("back_or_quit", "q", "back_or_quit", "Quit", "Quit", "Quit from the main screen"),
     Action("refresh", "r", "refresh", "Refresh", "Refresh", "Reload the table list, the table and the tab shown"),
@@ -81,31 +104,33 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Filter tables",
         "Type to narrow the table list",
     ),
-    Action("focus_tables", "t", "focus_tables", "Tables", "Focus table list", "Move to the tables"),
+    Action("focus_tables", "t", "focus_tables", "Tables", "Focus table list", "Move to the tables", show=False),
+    Action("leave_input", "escape", "leave_input", "Back", "Leave the field",
+           "Leave a text field; again on the table list clears its filter", show=False),
+    Action("toggle_tables", "backslash", "toggle_tables", "Hide tables", "Hide or show table list",
+           "More room for the tab: hide the table list (again to show it)", show=False),
     Action("diagnose", "H", "diagnose", "Diagnose", "Diagnose throttling",
            "Why the selected table is throttled, which key is hot, and what to do"),
-    Action("tab_items", "1", "show_tab('items')", "Items", "Show items", "Items tab"),
+    Action("tab_items", "1", "show_tab('items')", "Items", "Show items", "Items tab", show=False),
     Action(
-        "tab_capacity", "2", "show_tab('capacity')", "Capacity", "Show capacity", "Capacity tab"
-    ),
-    Action("tab_metrics", "3", "show_tab('metrics')", "Metrics", "Show metrics", "Metrics tab"),
+        "tab_capacity", "2", "show_tab('capacity')", "Capacity", "Show capacity", "Capacity tab", show=False),
+    Action("tab_metrics", "3", "show_tab('metrics')", "Metrics", "Show metrics", "Metrics tab", show=False),
     Action(
         "tab_settings",
         "4",
         "show_tab('settings')",
         "Settings",
         "Show table settings",
-        "Settings tab",
-    ),
+        "Settings tab", show=False),
     Action("tab_stream", "5", "show_tab('stream')", "Stream", "Show stream",
-           "Stream tab: what just changed in the table, live"),
+           "Stream tab: what just changed in the table, live", show=False),
     # Tables: create and delete act on the whole account, so they live on the main screen.
     Action("new_table", "C", "new_table", "Create table", "Create table",
            "Form for a new table: keys, billing, indexes, stream, tags; shows the request first",
-           write=True),
+           write=True, show=False),
     Action("delete_table", "ctrl+d", "delete_table", "Delete table", "Delete table",
            "Delete the selected table (type its name to confirm; refused while protected)",
-           write=True),
+           write=True, show=False),
 )  # fmt: skip
 
 ITEM_ACTIONS: tuple[Action, ...] = (
@@ -114,22 +139,28 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_next_page", "right_square_bracket", "next_page", "Next page", "Next page",
            "Load the next page (one request)"),
     Action("item_prev_page", "left_square_bracket", "prev_page", "Prev page", "Previous page",
-           "Back one page (cached, or one request)"),
+           "Back one page (cached, or one request)", show=False),
     Action("item_view", "enter", "view_item", "View", "View item", "Show the item as JSON", show=False),
     Action("item_edit", "e", "edit_item", "Edit", "Edit item", "Edit the item as JSON", write=True),
     Action("item_new", "n", "new_item", "New", "New item", "Create an item from the key template",
            write=True),
     Action("item_duplicate", "c", "duplicate_item", "Duplicate", "Duplicate item",
-           "A new item starting from this one", write=True),
+           "A new item starting from this one", write=True, show=False),
     Action("item_delete", "d", "delete_item", "Delete", "Delete item", "Delete this item", write=True),
     Action("item_mark", "space", "mark_item", "Mark", "Mark item", "Mark or unmark for batch delete"),
     Action("item_delete_marked", "D", "delete_marked", "Delete marked", "Delete marked items",
-           "Batch-delete every marked item", write=True),
+           "Batch-delete every marked item", write=True, show=False),
+    Action("item_search", "slash", "search_rows", "Search", "Search loaded rows",
+           "Find text in the rows of this page (enter: next match, esc: back to the grid)"),
+    Action("item_copy", "y", "copy_item", "Copy", "Copy item JSON",
+           "Copy the item as JSON to the clipboard (through the terminal, OSC 52)"),
+    Action("item_copy_key", "Y", "copy_key", "Copy key", "Copy item key",
+           "Copy the item's key as JSON to the clipboard", show=False),
     Action("partiql", "x", "partiql", "PartiQL", "PartiQL console", "Run PartiQL statements"),
     Action("item_export", "o", "export_table", "Export", "Export table",
            "Write every item to a file (JSON lines, DynamoDB JSON, CSV), parallel scan"),
     Action("item_import", "I", "import_table", "Import", "Import into table",
-           "Put items from a file (validated, batched, resumable, failure file)", write=True),
+           "Put items from a file (validated, batched, resumable, failure file)", write=True, show=False),
     Action("item_history", "h", "item_history", "History", "Item history",
            "This item's changes from the table's stream (24 hours), and restore an earlier image"),
     Action("item_undo", "u", "undo", "Undo", "Undo last change",
@@ -165,12 +196,12 @@ CAPACITY_ACTIONS: tuple[Action, ...] = (
     Action("cap_autoscaling", "a", "edit_autoscaling", "Auto scaling", "Enable or edit auto scaling",
            "Target tracking for read and/or write of the table or a GSI", write=True),
     Action("cap_disable_autoscaling", "A", "disable_autoscaling", "Disable AS",
-           "Disable auto scaling", "Remove target tracking from the table or a GSI", write=True),
+           "Disable auto scaling", "Remove target tracking from the table or a GSI", write=True, show=False),
     Action("cap_restore_autoscaling", "u", "restore_autoscaling", "Restore AS",
            "Restore remembered auto scaling",
-           "Re-apply the auto scaling saved when the table went on-demand", write=True),
+           "Re-apply the auto scaling saved when the table went on-demand", write=True, show=False),
     Action("cap_cost", "dollar_sign", "refresh_cost", "Cost", "Refresh cost what-if",
-           "Re-estimate each capacity choice's monthly cost from CloudWatch"),
+           "Re-estimate each capacity choice's monthly cost from CloudWatch", show=False),
 )  # fmt: skip
 
 # Metrics tab. Alarm keys are upper case: n/e/d belong to items in the Items tab.
@@ -178,7 +209,7 @@ METRICS_ACTIONS: tuple[Action, ...] = (
     Action("metrics_range_longer", "greater_than_sign", "range_longer", "Range +",
            "Longer metrics range", "Widen the charts' time range (15 min .. 14 days)"),
     Action("metrics_range_shorter", "less_than_sign", "range_shorter", "Range -",
-           "Shorter metrics range", "Narrow the charts' time range"),
+           "Shorter metrics range", "Narrow the charts' time range", show=False),
     Action("metrics_period", "p", "next_period", "Period", "Change metrics period",
            "Cycle the period: auto, 1 min, 5 min, 15 min, 1 h, 6 h, 1 day"),
     Action("metrics_scope", "i", "next_scope", "Table/GSI", "Show table or GSI metrics",
@@ -186,7 +217,7 @@ METRICS_ACTIONS: tuple[Action, ...] = (
     Action("metrics_pause", "s", "toggle_pause", "Pause", "Pause or resume metrics",
            "Stop or restart the automatic refresh"),
     Action("metrics_refresh", "f5", "refresh_now", "Refresh now", "Refresh metrics now",
-           "Fetch the metrics and alarms now (one GetMetricData call)"),
+           "Fetch the metrics and alarms now (one GetMetricData call)", show=False),
     Action("alarm_new", "N", "new_alarm", "New alarm", "Create alarm",
            "Create an alarm from a preset (capacity, throttling, errors, latency)", write=True),
     Action("alarm_edit", "E", "edit_alarm", "Edit alarm", "Edit alarm thresholds",
@@ -252,6 +283,13 @@ ALL_ACTIONS: tuple[Action, ...] = (
     + DIAGNOSE_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)
+ACTION_TITLES = {a.id: a.title for a in ALL_ACTIONS}
+
+
+def keys_of(action: Action, remaps: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The action's keys as Textual names them (a remap in the config replaces the default)."""
+    spec = (remaps or {}).get(action.id) or action.key
+    return tuple(k.strip() for k in spec.split(",") if k.strip())
 
 
 def check_keymap(settings: Settings) -> None:

@@ -6,17 +6,27 @@ import asyncio
 import importlib
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Input, OptionList, TabbedContent, TabPane
 from textual.worker import Worker
 
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
-from ddbconsole.ui.keys import MAIN_ACTIONS
-from ddbconsole.ui.messages import TableDescribed, TablesLoaded
+from ddbconsole.ui.keys import (
+    CAPACITY_ACTIONS,
+    ITEM_ACTIONS,
+    MAIN_ACTIONS,
+    METRICS_ACTIONS,
+    STREAM_ACTIONS,
+    TABLE_ACTIONS,
+    Action,
+    keys_of,
+)
+from ddbconsole.ui.messages import SwitchRecorded, TableChanged, TableDescribed, TablesLoaded
 from ddbconsole.ui.tables.settings_pane import SettingsPane
 from ddbconsole.ui.tables.status_bar import StatusBar
 from ddbconsole.ui.tables.table_details import TableDetails
@@ -38,8 +48,21 @@ LAZY_PANES = {
 }
 
 
+# The actions of each tab's pane (the palette and the tab keys pressed from the table list).
+PANE_ACTIONS = {
+    "items": ITEM_ACTIONS,
+    "capacity": CAPACITY_ACTIONS,
+    "metrics": METRICS_ACTIONS,
+    "settings": TABLE_ACTIONS,
+    "stream": STREAM_ACTIONS,
+}
+
+
 class MainScreen(ConsoleBase, Screen[None]):
     BINDINGS = [make_binding(a) for a in MAIN_ACTIONS]
+    # The first focus is the table list, never the filter field: keys typed while the console
+    # starts are commands, not text.
+    AUTO_FOCUS = "#tables"
     # Create and delete table: hidden in read-only, on-call users never see them.
     WRITE_ACTIONS = write_actions(MAIN_ACTIONS)
     # Describing on every cursor move would flood the API while scrolling: wait for a pause.
@@ -62,10 +85,17 @@ class MainScreen(ConsoleBase, Screen[None]):
                     ("metrics", "Metrics"),
                     ("stream", "Stream"),
                 ):
-                    yield TabPane(title, id=tab_id)  # its pane is mounted when first shown
-                with TabPane("Settings", id="settings"):
+                    # its pane is mounted when first shown
+                    yield TabPane(self._tab_title(tab_id, title), id=tab_id)
+                with TabPane(self._tab_title("settings", "Settings"), id="settings"):
                     yield SettingsPane(id="settings-pane")  # TableDetails + its actions
         yield Footer()
+
+    def _tab_title(self, tab_id: str, title: str) -> str:
+        """'1 Items': the tab's key (remaps included) in its title, so the footer need not list it."""
+        action = next(a for a in MAIN_ACTIONS if a.id == f"tab_{tab_id}")
+        keys = keys_of(action, self.ctx.settings.keys)
+        return f"{self.app.get_key_display(Binding(keys[0], ''))} {title}" if keys else title
 
     def on_mount(self) -> None:
         self.refresh_status()
@@ -204,19 +234,72 @@ class MainScreen(ConsoleBase, Screen[None]):
             await self._build_pane(tab)
         if (metrics := self.metrics_pane) is not None:
             metrics.set_shown(tab == "metrics")  # polling stops while another tab shows
-            if tab == "metrics":
-                metrics.query_one("#alarms", DataTable).focus()
         if tab == "items" and (pane := self.items_pane) is not None:
             pane.ensure_loaded()
-            pane.query_one(DataTable).focus()
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.ensure_loaded()
+        self.focus_tab(tab)
+
+    def focus_tab(self, tab: str | None = None) -> None:
+        """Focus the shown tab's main widget, where its keys act."""
+        tab = tab or self.query_one(TabbedContent).active
+        if tab == "metrics" and (metrics := self.metrics_pane) is not None:
+            metrics.query_one("#alarms", DataTable).focus()
+        elif tab == "items" and (items := self.items_pane) is not None:
+            items.query_one("#items", DataTable).focus()
+        elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.query_one(DataTable).focus()
         elif tab == "stream" and (stream := self.pane("stream")) is not None:
             stream.ensure_loaded()
             stream.query_one(DataTable).focus()
-        elif event.pane.id == "settings" and self.selected_table is not None:
+        elif tab == "settings" and self.selected_table is not None:
             self.query_one(TableDetails).focus()  # its keys (TTL, PITR, ...) act on the table
+
+    @on(OptionList.OptionSelected, "#tables")
+    def table_opened(self) -> None:
+        """Enter on the table list opens the table: its items, with the grid focused."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "items":
+            self.focus_tab("items")
+        else:
+            tabs.active = "items"
+
+    # --- keys -----------------------------------------------------------------------------------
+
+    def shown_pane(self) -> Any:
+        """The shown tab's pane (None while a lazy tab is not built yet)."""
+        active = self.query_one(TabbedContent).active
+        if active == "settings":
+            return self.query_one(SettingsPane)
+        return self.pane(active) if active in LAZY_PANES else None
+
+    def action_groups(self) -> list[tuple[Any, tuple[Action, ...]]]:
+        """(the widget that runs them, actions): the screen's own, then the shown tab's."""
+        groups: list[tuple[Any, tuple[Action, ...]]] = [(self, MAIN_ACTIONS)]
+        pane = self.shown_pane()
+        if pane is not None:
+            groups.append((pane, PANE_ACTIONS[self.query_one(TabbedContent).active]))
+        return groups
+
+    def on_key(self, event: events.Key) -> None:
+        """A tab's key pressed where the tab's pane has no focus (the table list, the tab bar)
+        runs in the shown tab: `f`, `e`, `x` work as soon as a table is selected."""
+        focused = self.focused
+        pane = self.shown_pane()
+        if pane is None or isinstance(focused, Input) or (focused and pane in focused.ancestors):
+            return
+        remaps = self.ctx.settings.keys
+        tab = self.query_one(TabbedContent).active
+        for action in PANE_ACTIONS[tab]:
+            if event.key in keys_of(action, remaps) and event.key != "enter":
+                event.stop()
+                event.prevent_default()
+                if action.action in pane.WRITE_ACTIONS and self.ctx.read_only:
+                    self.notify_read_only(action.title)
+                else:
+                    self.focus_tab(tab)
+                    self.call_later(pane.run_action, action.action)
+                return
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -266,13 +349,57 @@ class MainScreen(ConsoleBase, Screen[None]):
         pane.show_partition(index, key)
 
     def action_filter_tables(self) -> None:
-        self.query_one(TableList).filter_input.focus()
+        table_list = self.query_one(TableList)
+        table_list.display = True
+        table_list.filter_input.focus()
+
+    def action_leave_input(self) -> None:
+        """Esc: out of a text field (to the list or grid it belongs to); on the table list, clear
+        its filter. Single-letter keys act again once out of the field."""
+        focused = self.focused
+        table_list = self.query_one(TableList)
+        if isinstance(focused, Input):
+            if focused is table_list.filter_input:
+                table_list.option_list.focus()
+                return
+            for pane in focused.ancestors:
+                if hasattr(pane, "leave_input"):
+                    pane.leave_input(focused)
+                    return
+                if isinstance(pane, TabPane):
+                    grids = list(pane.query(DataTable))
+                    if grids:
+                        grids[0].focus()
+                    else:
+                        self.set_focus(None)
+                    return
+            self.set_focus(None)
+        elif focused is table_list.option_list and table_list.filter_input.value:
+            table_list.filter_input.value = ""
+
+    def action_toggle_tables(self) -> None:
+        table_list = self.query_one(TableList)
+        table_list.display = not table_list.display
+        if (
+            not table_list.display
+            and self.focused is not None
+            and table_list in self.focused.ancestors
+        ):
+            self.focus_tab()
+        elif table_list.display:
+            table_list.option_list.focus()
 
     def action_focus_tables(self) -> None:
-        self.query_one(TableList).option_list.focus()
+        table_list = self.query_one(TableList)
+        table_list.display = True
+        table_list.option_list.focus()
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == tab:
+            self.focus_tab(tab)  # the key moves focus into the tab it names
+        else:
+            tabs.active = tab
 
     # --- tables: create and delete (the flows live in SettingsPane) ----------------------------
 
@@ -288,6 +415,16 @@ class MainScreen(ConsoleBase, Screen[None]):
     def on_settings_pane_table_changed(self, message: SettingsPane.TableChanged) -> None:
         if message.name == self.selected_table:
             self.describe_table(message.name, delay=0)
+
+    def on_table_changed(self, message: TableChanged) -> None:
+        """A change made in any tab: describe again, and every tab shows the new state."""
+        if message.name == self.selected_table:
+            self.describe_table(message.name, delay=0)
+
+    def on_switch_recorded(self, message: SwitchRecorded) -> None:
+        self.query_one(TableDetails).set_recorded_switch(
+            message.name, message.at, message.from_record
+        )
 
     def on_settings_pane_table_list_changed(self, message: SettingsPane.TableListChanged) -> None:
         self._pending_select = message.select

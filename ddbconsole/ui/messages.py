@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.message import Message
 
 from ddbconsole.models import TableInfo
@@ -25,3 +27,23 @@ class TableDescribed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TableDescribed) and message.info.name == self.info.name
+
+
+class TableChanged(Message):
+    """The console changed this table (a write went through): every pane that shows it re-reads it,
+    so no tab shows the state from before the change."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class SwitchRecorded(Message):
+    """The Capacity tab's last switch to on-demand (DescribeTable's, else ddbconsole's record), so
+    the Settings tab shows the same time."""
+
+    def __init__(self, name: str, at: datetime | None, from_record: bool) -> None:
+        super().__init__()
+        self.name = name
+        self.at = at
+        self.from_record = from_record

@@ -27,6 +27,14 @@ def _alarm(cw: Any, name: str) -> dict[str, Any] | None:
     return alarms[0] if alarms else None
 
 
+def _tags(cw: Any, alarm: dict[str, Any]) -> dict[str, str]:
+    """The alarm's tags, where the preset is kept; its description is only the human text."""
+    assert "ddbconsole-preset" not in alarm.get("AlarmDescription", "")
+    assert "{" not in alarm.get("AlarmDescription", "")
+    raw = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+    return {t["Key"]: t["Value"] for t in raw}
+
+
 def _table() -> str:
     return f"al-{uuid.uuid4().hex[:8]}"
 
@@ -74,7 +82,7 @@ async def test_create_each_preset_and_read_it_back(services: Services, moto_url:
 
     for preset, name in zip(presets, names, strict=True):
         alarm = _alarm(cw, name)
-        assert alarm is not None and preset_from_alarm(alarm) == preset
+        assert alarm is not None and preset_from_alarm(alarm, _tags(cw, alarm)) == preset
     await services.alarm_presets.delete_alarms(names)
 
 
@@ -86,7 +94,7 @@ async def test_edit_threshold_keeps_the_alarm_and_delete_removes_it(
     name = await services.alarm_presets.put_alarm(preset)
     alarm = _alarm(cw, name)
     assert alarm is not None
-    reopened = preset_from_alarm(alarm)
+    reopened = preset_from_alarm(alarm, _tags(cw, alarm))
     assert reopened is not None
     edited = replace(reopened, percent=90, minutes=10, sns_topic_arn=TOPIC)
     assert await services.alarm_presets.put_alarm(edited) == name
@@ -94,7 +102,7 @@ async def test_edit_threshold_keeps_the_alarm_and_delete_removes_it(
     assert len(after) == 1
     assert after[0]["Threshold"] == 90.0 and after[0]["EvaluationPeriods"] == 10
     assert after[0]["AlarmActions"] == [TOPIC]
-    assert preset_from_alarm(after[0]) == edited
+    assert preset_from_alarm(after[0], _tags(cw, after[0])) == edited
 
     assert await services.alarm_presets.delete_alarms([name]) == 1
     assert _alarm(cw, name) is None
@@ -115,8 +123,9 @@ async def test_static_capacity_threshold_for_on_demand(services: Services, moto_
     assert params["Threshold"] == 300.0  # 10 units/s * 60 s * 50 %
     assert params["MetricName"] == "ConsumedReadCapacityUnits" and params["Statistic"] == "Sum"
     name = await services.alarm_presets.put_alarm(preset)
-    alarm = _alarm(_cw(moto_url), name)
-    assert alarm is not None and preset_from_alarm(alarm) == preset
+    cw = _cw(moto_url)
+    alarm = _alarm(cw, name)
+    assert alarm is not None and preset_from_alarm(alarm, _tags(cw, alarm)) == preset
     await services.alarm_presets.delete_alarms([name])
 
 
@@ -180,3 +189,8 @@ def test_alarm_names_are_stable_across_threshold_edits() -> None:
     assert alarm_name(base) == alarm_name(replace(base, percent=95, minutes=30))
     assert alarm_name(base) == "ddbconsole/Orders/ByStatus/read-capacity"
     assert preset_from_alarm({"AlarmName": "someone-elses", "AlarmDescription": "x"}) is None
+    assert preset_from_alarm({"AlarmName": "someone-elses"}, {"owner": "x"}) is None
+    # An alarm made by an older version: the preset at the end of its description, still read.
+    legacy = {"AlarmDescription": 'x [ddbconsole-preset {"kind":"latency","table":"T"}]'}
+    found = preset_from_alarm(legacy)
+    assert found is not None and found.kind == "latency" and found.table == "T"

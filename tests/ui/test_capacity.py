@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import boto3
@@ -338,15 +338,19 @@ async def test_fifth_switch_within_24_hours_is_refused_before_sending(
     moto_server: MotoProcess,
 ) -> None:
     table = make_table(autoscaling=False)
-    key = table_key(ddb.describe_table(TableName=table)["Table"]["TableArn"])
-    now = datetime.now(UTC)
+    desc = ddb.describe_table(TableName=table)["Table"]
+    key = table_key(desc["TableArn"])
+    # Four switches through ddbconsole in the last 24 hours, all since the table was created
+    # (records from before its creation belong to an earlier table of that name).
+    created = desc["CreationDateTime"].astimezone(UTC)
+    times = [created + timedelta(seconds=s) for s in (1, 2, 3, 4)]
     ledger = SwitchLedger()
-    for hours in (20, 10, 5, 1):  # four switches through ddbconsole in the last 24 hours
-        ledger.record(key, now - timedelta(hours=hours))
+    for at in times:
+        ledger.record(key, at)
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_capacity(app, pilot, table)
-        frees = now - timedelta(hours=20) + timedelta(hours=24)
+        frees = times[0] + timedelta(hours=24)
         expected = f"0 of 4 switches to on-demand left in 24 h; next frees up at {frees:%Y-%m-%d %H:%M} UTC"
         assert expected in summary(pane)
         form = await open_form(app, pilot, "b", OnDemandSwitchForm)

@@ -17,7 +17,7 @@ from ddbconsole.ui.items.item_editor import ItemEditorScreen
 from ddbconsole.ui.items.items_pane import ItemsPane
 from ddbconsole.ui.items.partiql import PartiQLScreen
 from ddbconsole.ui.main import MainScreen
-from tests.helpers import show_table, static_text, wait_for
+from tests.helpers import editor_ready, show_table, static_text, wait_for
 from tests.ui.reported import last_reported, reported
 
 SIZE = (180, 50)
@@ -108,7 +108,7 @@ async def test_query_gsi_with_sort_condition_and_paging(
         assert first == ["5", "7", "9", "11"]
         assert [r["operation"] for r in moto_server.requests()] == ["Query"]
         columns = [str(c.label) for c in pane.query_one(DataTable).columns.values()]
-        assert columns[:4] == ["pk S", "sk N", "kind S", "n N"]  # table keys, then index keys
+        assert columns[1:5] == ["pk S", "sk N", "kind S", "n N"]  # mark, table keys, index keys
         info = static_text(pane.query_one("#page-info"))
         assert "Count 4" in info and "page 1" in info
         await pilot.press("right_square_bracket")
@@ -173,7 +173,7 @@ async def test_edit_save_and_conflict(
         assert item is not None
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("enter")  # view
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         editor = app.screen
         area = editor.query_one(TextArea)
         assert area.read_only
@@ -181,6 +181,7 @@ async def test_edit_save_and_conflict(
         assert '"$SS"' in area.text
         # Unchanged save sends nothing.
         await pilot.press("e")
+        await wait_for(pilot, lambda: editor_ready(app))  # the whole item read first
         assert not area.read_only
         moto_server.reset_requests()
         await pilot.press("ctrl+s")
@@ -190,7 +191,7 @@ async def test_edit_save_and_conflict(
         ]
         # Edit and save.
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         area = app.screen.query_one(TextArea)
         area.load_text(area.text.replace('"kind": "', '"note": "edited",\n  "kind": "'))
         await pilot.press("ctrl+s")
@@ -201,7 +202,7 @@ async def test_edit_save_and_conflict(
         # Someone else changes it; our save shows both versions.
         await wait_for(pilot, lambda: "note" in (pane.current_item() or {}))
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         client.update_item(
             TableName=events_table, Key=key, UpdateExpression="SET note = :v",
             ExpressionAttributeValues={":v": {"S": "theirs"}},
@@ -213,7 +214,7 @@ async def test_edit_save_and_conflict(
         assert '"theirs"' in static_text(app.screen.query_one("#theirs"))
         assert '"mine"' in static_text(app.screen.query_one("#yours"))
         await pilot.press("escape")  # keep editing: text kept, nothing written
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         assert '"mine"' in app.screen.query_one(TextArea).text
         assert client.get_item(TableName=events_table, Key=key)["Item"]["note"] == {"S": "theirs"}
         await pilot.press("ctrl+s")
@@ -231,7 +232,7 @@ async def test_invalid_json_keeps_text_and_points_at_line(
         pane = await open_items(app, pilot, events_table)
         pane.query_one(DataTable).focus()
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         area = app.screen.query_one(TextArea)
         broken = area.text.replace('"kind"', '"kind" "oops"', 1)
         area.load_text(broken)
@@ -254,7 +255,7 @@ async def test_new_item_and_delete_with_confirmation(
         pane = await open_items(app, pilot, events_table)
         pane.query_one(DataTable).focus()
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         area = app.screen.query_one(TextArea)
         assert '"pk": ""' in area.text and '"sk": 0' in area.text
         area.load_text('{"pk": "dev-0", "sk": 0, "x": 1}')  # exists already
@@ -396,7 +397,7 @@ async def test_read_only_hides_write_actions(
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "Edit item" not in titles and "Next page" in titles
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         await pilot.press("e")
         assert app.screen.query_one(TextArea).read_only
 
@@ -424,7 +425,7 @@ async def test_external_editor_round_trip(
         pane = await open_items(app, pilot, events_table)
         pane.query_one(DataTable).focus()
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         await pilot.press("ctrl+o")
         await wait_for(
             pilot, lambda: '"edited_by": "editor"' in app.screen.query_one(TextArea).text

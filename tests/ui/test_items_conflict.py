@@ -15,9 +15,8 @@ from textual.widgets import DataTable, TextArea
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.items.conflict import ConflictScreen
-from ddbconsole.ui.items.item_editor import ItemEditorScreen
 from ddbconsole.ui.main import MainScreen
-from tests.helpers import static_text, wait_for
+from tests.helpers import editor_ready, static_text, wait_for
 from tests.ui.test_items import SIZE, events_table, open_items
 
 __all__ = ["events_table"]  # the fixture, shared with test_items
@@ -52,7 +51,7 @@ async def test_overwrite_after_a_second_change_is_a_fresh_conflict(
         assert item is not None and "note" not in item
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         _set_tags(client, events_table, key, "theirs-1")  # behind the editor's back
         await _edit_and_save(app, pilot, "mine")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
@@ -91,7 +90,7 @@ async def test_overwrite_of_a_deleted_item_is_a_create_that_checks_it_is_still_g
         assert item is not None
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         client.delete_item(TableName=events_table, Key=key)
         await _edit_and_save(app, pilot, "mine")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
@@ -126,7 +125,7 @@ async def test_overwrite_of_a_deleted_item_creates_it_when_still_gone(
         assert item is not None
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         client.delete_item(TableName=events_table, Key=key)
         await _edit_and_save(app, pilot, "mine")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))

@@ -11,12 +11,11 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.ui.app import DdbConsoleApp
 from ddbconsole.ui.common.confirm import ConfirmScreen
-from ddbconsole.ui.items.item_editor import ItemEditorScreen
 from ddbconsole.ui.items.items_pane import ItemsPane
 from ddbconsole.ui.items.partiql import PartiQLScreen
 from ddbconsole.ui.main import MainScreen
 from ddbconsole.ui.tables.table_list import TableList
-from tests.helpers import create_table_with_gsi, static_text, wait_for
+from tests.helpers import create_table_with_gsi, editor_ready, static_text, wait_for
 from tests.ui.reported import last_reported, reported
 from tests.ui.test_items import SIZE, events_table, open_items, rows
 
@@ -62,6 +61,9 @@ async def test_refresh_does_not_resend_a_partiql_write(
         assert "Item" in client.get_item(
             TableName=events_table, Key={"pk": {"S": "once"}, "sk": {"N": "1"}}
         )
+        # The write says what it did instead of leaving an empty grid.
+        info = static_text(pane.query_one("#page-info", Static))
+        assert "INSERT executed: 1 item inserted" in info, info
         moto_server.reset_requests()
         pane.query_one(DataTable).focus()
         await pilot.press("r")
@@ -116,7 +118,7 @@ async def test_escape_leaves_the_editor_after_asking_to_discard(
         assert item is not None
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         area = app.screen.query_one(TextArea)
         assert area.has_focus and not area.read_only
         await pilot.press("z", "z")
@@ -125,7 +127,7 @@ async def test_escape_leaves_the_editor_after_asking_to_discard(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.title_text == "Discard changes?"  # type: ignore[attr-defined]
         await pilot.press("n")  # keep editing
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         assert "zz" in app.screen.query_one(TextArea).text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -210,7 +212,7 @@ async def test_cursor_stays_on_the_saved_item(
         assert item is not None
         key = {"pk": item["pk"], "sk": item["sk"]}
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         area = app.screen.query_one(TextArea)
         area.load_text(area.text.replace('"kind": "', '"note": "saved",\n  "kind": "'))
         await pilot.press("ctrl+s")
@@ -238,7 +240,7 @@ async def test_read_only_footers_show_no_write_keys(
         await pilot.press("space")
         assert not pane.marked
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ItemEditorScreen))
+        await wait_for(pilot, lambda: editor_ready(app))
         await pilot.pause()
         listed = {b.binding.action for b in app.active_bindings.values()}
         assert "close" in listed and "toggle_form" in listed

@@ -48,6 +48,7 @@ from tests.helpers import static_text, wait_for
 
 BIG = (120, 36)
 SMALL = (80, 24)
+MID = (100, 30)
 DISPLAY_URL = "http://localhost:4566"  # what the console shows as its endpoint
 FROZEN = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 MOTO_TIME = FROZEN - timedelta(hours=1)
@@ -508,3 +509,30 @@ def test_create_table_form_small(snap_compare: Snap) -> None:
 
 def test_capacity_tab_small(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Orders", "2"), SMALL)
+
+
+# --- small terminals: 80x24 is the floor, 100x30 a common split pane ------------------------------
+
+
+def test_metrics_tab_small(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Orders", "3"), SMALL)
+
+
+def test_items_tab_orders_small(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Orders", "1"), SMALL)
+
+
+def test_main_screen_mid(snap_compare: Snap) -> None:
+    assert snap(snap_compare, main_ready, MID)
+
+
+def test_items_tab_mid(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Orders", "1"), MID)
+
+
+def test_capacity_tab_mid(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Orders", "2"), MID)
+
+
+def test_metrics_tab_mid(snap_compare: Snap) -> None:
+    assert snap(snap_compare, press_after("Orders", "3"), MID)

@@ -241,3 +241,18 @@ def test_ctrl_c_while_reading_stdin_exits_130(moto_url: str) -> None:
         proc.stdin.close()
     assert code == 130
     assert stderr == ""
+
+
+def test_no_region_is_a_configuration_error_exit_2(isolated_env: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"AWS_REGION", "AWS_DEFAULT_REGION"}}
+    out = subprocess.run(
+        ["ddbconsole", "--endpoint-url", "http://127.0.0.1:9", "tables"],
+        capture_output=True,
+        text=True,
+        timeout=45,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 2, out.stderr
+    assert "No region" in out.stderr and "AWS_REGION" in out.stderr
+    assert "Traceback" not in out.stderr

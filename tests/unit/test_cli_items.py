@@ -269,6 +269,12 @@ def orders(boto: Any, tables: list[str]) -> str:
     return name
 
 
+def test_query_unknown_sort_operator_exits_2(moto_url: str, orders: str) -> None:
+    out = ddb(moto_url, "query", orders, "--pk", "u1", "--sk", "like 5")
+    assert out.returncode == 2 and out.stdout == "", (out.returncode, out.stdout)
+    assert "begins_with" in out.stderr and "like" in out.stderr
+
+
 def test_query_outputs(moto_url: str, orders: str) -> None:
     out = ddb(moto_url, "query", orders, "--pk", "u1", "--sk", "between 5 and 12", "--descending")
     assert out.returncode == 0, out.stderr
@@ -331,12 +337,34 @@ def test_sort_values_follow_the_key_type() -> None:
     assert parse_sort(">= 10", n) == SortCondition(">=", {"N": "10"})
     assert parse_sort(">= 10", s) == SortCondition(">=", {"S": "10"})
     assert parse_sort(f"= {BIG}", n) == SortCondition("=", {"N": BIG})
-    assert parse_sort("plain value", s) == SortCondition("=", {"S": "plain value"})
+    assert parse_sort("plain", s) == SortCondition("=", {"S": "plain"})
+    assert parse_sort("= plain value", s) == SortCondition("=", {"S": "plain value"})
+    assert parse_sort('"plain value"', s) == SortCondition("=", {"S": "plain value"})
     assert parse_sort("between 1 and 5", n) == SortCondition("between", {"N": "1"}, {"N": "5"})
     assert parse_sort("= AAE=", b) == SortCondition("=", {"B": b"\x00\x01"})
     for bad in ("between 1", "> abc", ">"):
         with pytest.raises(UserInputError):
             parse_sort(bad, n)
+
+
+def test_sort_between_keeps_hash_values() -> None:
+    # Single-table design keys carry '#': it is part of the value, never a comment.
+    s = KeyAttribute("SK", "S", "RANGE")
+    assert parse_sort("between ORDER#20260601 and ORDER#20260701", s) == SortCondition(
+        "between", {"S": "ORDER#20260601"}, {"S": "ORDER#20260701"}
+    )
+    assert parse_sort('between A#1 and "B # 2"', s) == SortCondition(
+        "between", {"S": "A#1"}, {"S": "B # 2"}
+    )
+
+
+def test_sort_unknown_operator_is_an_error_listing_the_valid_ones() -> None:
+    s = KeyAttribute("SK", "S", "RANGE")
+    for text in ("like ORDER", "contains ORDER#", "!= 5", "plain value"):
+        with pytest.raises(UserInputError) as info:
+            parse_sort(text, s)
+        message = str(info.value)
+        assert "begins_with" in message and "between" in message, message
 
 
 def test_sort_quotes_do_not_crash() -> None:

@@ -64,3 +64,32 @@ async def test_reload_refetches_current_page() -> None:
     await pager.first()
     await pager.reload()
     assert source.calls == [None, None] and pager.index == 0
+
+
+async def test_a_filtered_read_reads_on_until_enough_matches_or_the_budget() -> None:
+    from ddbconsole.models import ConsumedCapacity, Page
+    from ddbconsole.services.paging import read_on
+
+    sent: list[object] = []
+
+    async def fetch(start: object) -> Page:
+        """100 items scanned per request, 1 match in every other request, 10 requests in all."""
+        n = 0 if start is None else int(str(start))
+        sent.append(start)
+        match = ({"k": {"N": str(n)}},) if n % 2 else ()
+        return Page(match, len(match), 100, None if n == 9 else {"n": n + 1},  # type: ignore[arg-type]
+                    consumed=ConsumedCapacity(total=12.5))  # fmt: skip
+
+    async def keyed(start: object) -> Page:
+        page = await fetch(None if start is None else start["n"])  # type: ignore[index]
+        return page
+
+    page = await read_on(keyed, 3)(None)
+    assert page.count == 3 and page.requests == 6 and page.scanned_count == 600
+    assert page.consumed is not None and page.consumed.total == 75.0
+    assert page.last_evaluated_key == {"n": 6}  # the next page starts where reading stopped
+    sent.clear()
+    budget = await read_on(keyed, 100, capacity=30.0)(None)  # 3 requests spend 37.5 CU
+    assert budget.requests == 3 and len(sent) == 3 and budget.last_evaluated_key == {"n": 3}
+    end = await read_on(keyed, 100)({"n": 7})
+    assert end.requests == 3 and end.last_evaluated_key is None and end.count == 2

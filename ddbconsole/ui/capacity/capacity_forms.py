@@ -84,7 +84,8 @@ class CapacityForm(PlanForm[V]):
 
     DEFAULT_CSS = """
     CapacityForm { align: center middle; }
-    CapacityForm > VerticalScroll { width: 96; height: auto; max-height: 90%; border: thick $accent;
+    CapacityForm > VerticalScroll { width: 96; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }
     CapacityForm .intro { color: $text-muted; margin-bottom: 1; }
     CapacityForm .warning { color: $warning; margin-bottom: 1; }
@@ -172,7 +173,18 @@ class ThroughputForm(CapacityForm[ThroughputValues]):
     @staticmethod
     def _current(res: CapacityResource) -> str:
         now = res.provisioned.describe() if res.provisioned else "-"
-        return f"{res.label}: now {now}; {res.decreases_today} decrease(s) today"
+        text = f"{res.label}: now {now}; {res.decreases_today} decrease(s) today"
+        scaled = [
+            f"{side} ({t.min_capacity}..{t.max_capacity})"
+            for side, t in (("read", res.read_scaling), ("write", res.write_scaling))
+            if t is not None
+        ]
+        if scaled:  # a manual value would only last until the next scaling action
+            text += (
+                f". Auto scaling is on for {' and '.join(scaled)} and will override a manual"
+                " value: to keep capacity up, raise its minimum instead (a, Auto scaling)"
+            )
+        return text
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:

@@ -59,8 +59,10 @@ from ddbconsole.ui.capacity.capacity_view import (
     resource_row,
 )
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.grid import fit_columns
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.keys import CAPACITY_ACTIONS
+from ddbconsole.ui.messages import SwitchRecorded, TableChanged
 
 if TYPE_CHECKING:
     from ddbconsole.services.capacity import CapacityService
@@ -133,6 +135,9 @@ class CapacityPane(ConsoleBase, VerticalScroll):
         if table != self.table_name:
             return
         self.show_state(state)
+        counted = state.switch_budget.counted
+        last = state.last_switch_to_on_demand or (counted[-1] if counted else None)
+        self.post_message(SwitchRecorded(table, last, state.last_switch_to_on_demand is None))
         if self.activities is None:
             self.query_one("#cap-activities", Static).update(
                 Text("Recent scaling activities: loading…", style="dim")
@@ -187,6 +192,7 @@ class CapacityPane(ConsoleBase, VerticalScroll):
             table.add_column(name)
         for res in state.resources:
             table.add_row(*resource_row(res, state.on_demand), key=res.index or "")
+        fit_columns(table)
         if 0 <= row < table.row_count:
             table.move_cursor(row=row)
 
@@ -327,7 +333,8 @@ class CapacityPane(ConsoleBase, VerticalScroll):
             raise
         if sent:
             self.notify(plan.done, title=sent_title(plan))
-            self.reload()
+            # Every pane showing the table re-reads it (this one reloads with the description).
+            self.post_message(TableChanged(self._table()))
 
     def _table(self) -> str:
         assert self.table_name is not None

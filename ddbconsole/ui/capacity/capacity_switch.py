@@ -126,8 +126,15 @@ class ProvisionedSwitchForm(CapacityForm[ProvisionedSwitchValues]):
     def compose_fields(self) -> Iterable[Widget]:
         for n, res in enumerate(self.state.resources):
             tip = self.suggestions.get(res.index)
-            read = str(tip.read if tip else FALLBACK_CAPACITY)
-            write = str(tip.write if tip else FALLBACK_CAPACITY)
+            remembered = self.state.remembered
+            # Never below the remembered auto scaling minimum: that floor was chosen on purpose.
+            floor = {
+                side: (t.min_capacity if (t := remembered.target(side, res.index)) else 0)
+                if remembered is not None else 0
+                for side in ("read", "write")
+            }  # fmt: skip
+            read = str(max(tip.read if tip else FALLBACK_CAPACITY, floor["read"]))
+            write = str(max(tip.write if tip else FALLBACK_CAPACITY, floor["write"]))
             read_hint = f"peak hourly average {tip.read_peak:.1f}/s" if tip else "no history"
             write_hint = f"peak hourly average {tip.write_peak:.1f}/s" if tip else "no history"
             label = "table" if res.index is None else f"GSI {res.index}"

@@ -17,10 +17,8 @@ from ddbconsole.models import (
     ScalableTargetInfo,
     ScalingActivities,
 )
-from ddbconsole.ui.capacity.capacity_switch import (
-    switch_rules,
-    utc,
-)
+from ddbconsole.services.capacity_rules import budget_text
+from ddbconsole.ui.capacity.capacity_switch import utc
 
 if TYPE_CHECKING:
     pass
@@ -100,7 +98,12 @@ def render_summary(state: CapacityState) -> RenderableType:
                 style="bold yellow",
             ),
         )
-    grid.add_row("Switch budget", switch_rules(state))
+    # The budget in one line; the rules behind it are in the switch form and in help (b).
+    budget = state.switch_budget
+    grid.add_row(
+        "Switch budget",
+        Text(budget_text(budget), style="bold red" if budget.remaining == 0 else "bold"),
+    )
     last = Text(utc(state.last_switch_to_on_demand))
     counted = state.switch_budget.counted
     if state.last_switch_to_on_demand is None and counted:

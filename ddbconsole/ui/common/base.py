@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
+from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from ddbconsole.errors import DdbConsoleError
@@ -40,6 +42,31 @@ class ConsoleBase(_Widget):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.WRITE_ACTIONS and self.ctx.read_only)
+
+    def on_key(self, event: events.Key) -> None:
+        """Read-only must say no, not nothing: a write key (hidden and refused by `check_action`)
+        shows a one-line notice instead of doing nothing silently."""
+        if self.WRITE_ACTIONS and self.ctx.read_only:
+            title = self.write_key_title(event.key)
+            if title is not None:
+                event.stop()
+                event.prevent_default()
+                self.notify_read_only(title)
+
+    def write_key_title(self, key: str) -> str | None:
+        """The title of this widget's write action bound to `key` (remaps included), if any."""
+        from ddbconsole.ui.keys import ACTION_TITLES
+
+        remaps = self.ctx.settings.keys
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action in self.WRITE_ACTIONS:
+                keys = (remaps.get(binding.id or "") or binding.key).split(",")
+                if key in (k.strip() for k in keys):
+                    return ACTION_TITLES.get(binding.id or "", binding.description)
+        return None
+
+    def notify_read_only(self, title: str) -> None:
+        self.notify(f"read-only mode: {title} is off", severity="warning", timeout=4)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Subclasses do not handle this message themselves (Textual calls the handler of every

@@ -38,6 +38,8 @@ def _key_display(key: str) -> str:
         "minus": "-",
         "greater_than_sign": ">",
         "less_than_sign": "<",
+        "backslash": "\\",
+        "escape": "esc",
     }
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
@@ -57,11 +59,13 @@ WRITE_BINDINGS = frozenset({"editor_edit", "editor_save"})
 
 
 def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
-    table = Table(expand=True, box=None, padding=(0, 2))
-    table.add_column("Key", style="bold cyan", no_wrap=True)
-    table.add_column("Command")
-    table.add_column("What it does", style="dim")
-    table.add_column("Id", style="dim")
+    # Section titles sit in the Command column: the Key column stays as narrow as the keys, and
+    # ids are never cut (the descriptions wrap instead).
+    table = Table(expand=True, box=None, padding=(0, 1))
+    table.add_column("Key", style="bold cyan", no_wrap=True, max_width=14)
+    table.add_column("Command", ratio=2)
+    table.add_column("What it does", style="dim", ratio=3)
+    table.add_column("Id", style="dim", no_wrap=True)
     sections: list[tuple[str, tuple[Action, ...]]] = [
         ("Anywhere", APP_ACTIONS),
         ("Main screen", MAIN_ACTIONS),
@@ -73,7 +77,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:
-        table.add_row(f"[b]{title}[/b]", "", "", "")
+        table.add_row("", f"[b]{title}[/b]", "", "")
         for action in actions:
             if read_only and action.write:
                 continue
@@ -86,7 +90,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
     for title, module, name, writes in DIALOGS:
         if read_only and writes:
             continue  # dialogs only writes reach
-        table.add_row(f"[b]{title}[/b]", "", "", "")
+        table.add_row("", f"[b]{title}[/b]", "", "")
         screen = getattr(importlib.import_module(f"ddbconsole.ui.{module}"), name)
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or (read_only and binding.id in WRITE_BINDINGS):
@@ -99,7 +103,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; height: 80%; border: thick $accent; background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 100%; max-width: 130; height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
     """
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),

@@ -24,6 +24,7 @@ from ddbconsole.models import PlannedRequest
 from ddbconsole.services.plans import Plan, request_json, session_cli
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.form_keys import ENTER_REVIEWS, FormKeys, focus_field
 from ddbconsole.ui.context import context_of
 
 if TYPE_CHECKING:
@@ -122,9 +123,10 @@ def parse_int(
     return int(value)
 
 
-class FormScreen(ConsoleBase, ModalScreen[R]):
+class FormScreen(FormKeys, ConsoleBase, ModalScreen[R]):
     """A modal form with an error line (`#form-error`) and a status line (`#form-status`) under
-    its fields: errors show there, what was typed is kept, and a FieldError focuses its field."""
+    its fields: errors show there, what was typed is kept, and a FieldError focuses its field with
+    its text selected. Enter reviews from a checkbox too (`FormKeys`, with `ENTER_REVIEWS` bound)."""
 
     def say(self, which: str, text: Text | str) -> None:
         """Show (or with "" hide) the error or status line under the fields."""
@@ -141,7 +143,7 @@ class FormScreen(ConsoleBase, ModalScreen[R]):
         if isinstance(exc, FieldError):
             found = self.query(f"#{exc.field}")
             if found:
-                found.first().focus()
+                focus_field(found.first())
 
 
 class PlanForm(FormScreen[Plan | None], Generic[V]):
@@ -151,6 +153,7 @@ class PlanForm(FormScreen[Plan | None], Generic[V]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form_cancel"),
         Binding("ctrl+s", "submit", "Review request", id="form_submit"),
+        ENTER_REVIEWS,
     ]
 
     def __init__(self, title: str, build: Callable[[V], Awaitable[Plan]]) -> None:
@@ -184,6 +187,10 @@ class PlanForm(FormScreen[Plan | None], Generic[V]):
         focusable = [w for w in self.query("#fields *") if w.focusable]
         if focusable:
             focusable[0].focus()
+        if self.query("#fields TextArea"):  # enter is a new line there
+            self.query_one(".buttons .hint", Label).update(
+                "ctrl+s reviews the requests (enter elsewhere) · esc cancel"
+            )
 
     def value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value

@@ -30,7 +30,8 @@ VALIDATE_DELAY = 0.25
 
 
 class ItemEditorScreen(ConsoleBase, Screen[bool]):
-    """Returns True when something was written."""
+    """Returns True when the grid should reload: something was written, or the server's version
+    was reloaded (a conflict's "Reload theirs"), so the row behind the editor is stale."""
 
     DEFAULT_CSS = """
     ItemEditorScreen #title { height: 1; padding: 0 1; background: $panel; }
@@ -63,6 +64,8 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         self.original: dict[str, Any] | None = dict(item) if mode in ("view", "edit") else None
         self.loaded_text = codec.dumps(item, self.form)
         self._validate_timer: Timer | None = None
+        self.reloaded = False  # the server's version replaced what the grid showed
+        self.ready = mode != "edit"  # editing starts once the whole item is read (_load_whole)
 
     @property
     def editing(self) -> bool:
@@ -80,6 +83,45 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
     def on_mount(self) -> None:
         self._show_title()
         self.query_one(TextArea).focus()
+        if self.mode == "edit":
+            self._load_whole()
+
+    @work(exclusive=True, exit_on_error=False, group="load")
+    async def _load_whole(self) -> None:
+        """Before editing, the whole item as it is now (GetItem, consistent read): a row read with
+        a projection, from an index or by PartiQL may lack attributes, which a save would then
+        take for ones "added meanwhile". A row without its key attributes cannot be edited."""
+        from ddbconsole.errors import DdbConsoleError
+        from ddbconsole.services.items import key_of
+
+        area = self.query_one(TextArea)
+        area.read_only, self.ready = True, False
+        shown = self.original or {}
+        try:
+            key = key_of(self.table, shown)
+        except DdbConsoleError:
+            self.notify("This row lacks its key attributes; it cannot be edited",
+                        title="Not editable", severity="warning")  # fmt: skip
+            self.dismiss(False)
+            return
+        current = await self.ctx.services.items.get_item(self.table.name, key, consistent=True)
+        if current is None:
+            self.notify("The item was deleted since the grid was loaded", severity="warning")
+            self.dismiss(True)
+            return
+        if not codec.same_item(current, shown):
+            missing = [n for n in current if n not in shown]
+            self.notify(
+                "The row was loaded with a projection (or from an index): the whole item was read"
+                if missing and all(codec.same_value(shown[n], current[n]) for n in shown)
+                else "The item changed since the grid was loaded: editing the current version",
+                title="Whole item loaded",
+            )
+            self.reloaded = True
+            self.original = current
+            self.loaded_text = codec.dumps(current, self.form)
+            area.load_text(self.loaded_text)
+        area.read_only, self.ready = False, True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not super().check_action(action, parameters):
@@ -132,9 +174,9 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
     def action_start_edit(self) -> None:
         self.mode = "edit"
-        self.query_one(TextArea).read_only = False
         self._show_title()
         self.refresh_bindings()
+        self._load_whole()  # then the text becomes editable
 
     def action_history(self) -> None:
         """This item's changes from the table's stream; restoring one reloads the editor."""
@@ -166,12 +208,12 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
     def action_close(self) -> None:
         if not self.editing or self.text == self.loaded_text:
-            self.dismiss(False)
+            self.dismiss(self.reloaded)
             return
 
         def done(discard: bool | None) -> None:
             if discard:
-                self.dismiss(False)
+                self.dismiss(self.reloaded)
 
         body = Text("Your edits have not been saved and will be lost.")
         self.app.push_screen(ConfirmScreen("Discard changes?", body, confirm_label="Discard"), done)
@@ -206,7 +248,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
             return
         if not result.written:
             self.notify("No changes: nothing was sent", title="Save")
-            self.dismiss(False)
+            self.dismiss(self.reloaded)
             return
         note = f"Saved ({result.operation})"
         if result.kept_attributes:
@@ -232,6 +274,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
 
         key = key_of(self.table, self.original)
         current = await self.ctx.services.items.get_item(self.table.name, key, consistent=True)
+        self.reloaded = True
         if current is None:
             self.notify(
                 "The item was deleted meanwhile; saving will create it again", severity="warning"

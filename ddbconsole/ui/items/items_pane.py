@@ -13,42 +13,49 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ddbconsole import codec
-from ddbconsole.errors import DdbConsoleError
+from ddbconsole.errors import DdbConsoleError, ItemConflict, ItemMissing
 from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projection, sort_condition
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
-from ddbconsole.services.paging import Pager
+from ddbconsole.services.paging import Fetch, Pager, read_on
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
+from ddbconsole.ui.items.grid_tools import copy_json, copy_key, jump_to, plural, write_summary
 from ddbconsole.ui.keys import ITEM_ACTIONS
+from ddbconsole.ui.streams import item_actions
 
 if TYPE_CHECKING:
     from ddbconsole.ui.items.item_editor import Mode
     from ddbconsole.ui.items.partiql import Request
 
 TABLE = "__table__"
+MARK = "__mark__"  # the grid's first column: ● on rows marked for batch delete
 
 
 class ItemsPane(ConsoleBase, Vertical):
     # Marking is only for the batch delete: hidden with it in read-only mode.
     WRITE_ACTIONS = write_actions(ITEM_ACTIONS) | {"mark_item"}
+    # Three one-line rows (keys, sort key, filter), so that at 80x24 no field is squeezed out.
     DEFAULT_CSS = """
     ItemsPane { height: 1fr; }
     ItemsPane #query-bar { height: auto; }
-    ItemsPane .row { height: 1; margin-bottom: 1; }
+    ItemsPane .row { height: 1; }
     ItemsPane .row > * { margin-right: 1; }
-    ItemsPane #mode { width: 12; }
-    ItemsPane #index { width: 28; }
-    ItemsPane #sk-op { width: 18; }
-    ItemsPane #pk, ItemsPane #sk, ItemsPane #sk2 { width: 1fr; }
+    ItemsPane #mode { width: 10; }
+    ItemsPane #index { width: 1fr; max-width: 30; }
+    ItemsPane #sk-op { width: 15; }
+    ItemsPane #pk { width: 2fr; min-width: 14; }
+    ItemsPane #sk, ItemsPane #sk2 { width: 1fr; }
     ItemsPane #filter { width: 2fr; }
     ItemsPane #projection { width: 1fr; }
     ItemsPane Checkbox { width: auto; border: none; padding: 0 1; }
     ItemsPane DataTable { height: 1fr; }
     ItemsPane #page-info { height: 1; padding: 0 1; background: $panel; }
+    ItemsPane #search { display: none; }
+    ItemsPane #search.-shown { display: block; }
     """
     BINDINGS = [make_binding(a) for a in ITEM_ACTIONS]
 
@@ -78,6 +85,7 @@ class ItemsPane(ConsoleBase, Vertical):
                     [("table", TABLE)], value=TABLE, allow_blank=False, id="index", compact=True
                 )
                 yield Input(placeholder="partition key value", id="pk", compact=True)
+            with Horizontal(classes="row", id="sort-row"):
                 yield Select(
                     [(op, op) for op in SORT_OPS],
                     value="=",
@@ -96,6 +104,8 @@ class ItemsPane(ConsoleBase, Vertical):
                 yield Input(placeholder="projection: a, b.c", id="projection", compact=True)
                 yield Checkbox("desc", id="desc", compact=True)
                 yield Checkbox("consistent", id="consistent", compact=True)
+        yield Input(placeholder="search loaded rows (enter: next, esc: back)", id="search",
+                    compact=True)  # fmt: skip
         yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Select a table.", id="page-info")
 
@@ -127,19 +137,7 @@ class ItemsPane(ConsoleBase, Vertical):
             self.run_query()
 
     def show_key(self, key: dict[str, Any]) -> None:
-        """Query the table for the item with `key` (a stream record's "go to item")."""
-        if self.table is None:
-            return
-        self.loaded_for = self.table.name
-        self.query_one("#index", Select).value = TABLE
-        self.query_one("#mode", Select).value = "query"
-        self.query_one("#sk-op", Select).value = "="
-        for field, attr in (("#pk", self.table.partition_key), ("#sk", self.table.sort_key)):
-            value = key.get(attr.name) if attr is not None else None
-            self.query_one(field, Input).value = codec.dumps_value(value) if value else ""
-        self.query_one("#sk2", Input).value = ""
-        self.run_query()
-        self.query_one(DataTable).focus()
+        item_actions.show_key(self, key)  # a stream record's "go to item"
 
     def _index(self) -> str | None:
         value = self.query_one("#index", Select).value
@@ -156,6 +154,7 @@ class ItemsPane(ConsoleBase, Vertical):
         self.query_one("#sk", Input).placeholder = f"{sk.name} ({sk.type})" if sk else "no sort key"
         self.query_one("#sk", Input).disabled = sk is None
         self.query_one("#sk2", Input).disabled = sk is None
+        self.query_one("#sort-row").display = sk is not None  # no sort key: no sort key fields
 
     @on(Select.Changed, "#index")
     def index_changed(self) -> None:
@@ -170,8 +169,38 @@ class ItemsPane(ConsoleBase, Vertical):
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "search":
+            grid = self.query_one(DataTable)
+            return jump_to(self, grid, self.row_items, event.value, grid.cursor_row + 1)
         self.run_query()
         self.query_one(DataTable).focus()
+
+    # --- search and copy: the rows already loaded (ui/items/grid_tools.py) -------------------
+
+    def action_search_rows(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-shown")
+        search.focus()
+        search.action_select_all()
+
+    @on(Input.Changed, "#search")
+    def search_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        grid = self.query_one(DataTable)
+        jump_to(self, grid, self.row_items, event.value, grid.cursor_row)
+
+    def leave_input(self, widget: Input) -> None:
+        """Esc in a field of this pane: back to the grid (the search line closes)."""
+        widget.set_class(False, "-shown")  # only the search line has it
+        self.query_one(DataTable).focus()
+
+    def action_copy_item(self) -> None:
+        if (item := self._need_item()) is not None:
+            copy_json(self, item, "item JSON")
+
+    def action_copy_key(self) -> None:
+        if (item := self._need_item()) is not None and self.table is not None:
+            copy_key(self, self.table, item)
 
     # --- building the request -----------------------------------------------------------------
 
@@ -190,9 +219,11 @@ class ItemsPane(ConsoleBase, Vertical):
                 projection=parse_projection(self.query_one("#projection", Input).value),
                 consistent=self.query_one("#consistent", Checkbox).value, limit=limit,
             )  # fmt: skip
-            return f"Scan {where}", lambda start: items.scan_page(table, spec, start)
+            scan: Fetch = lambda start: items.scan_page(table, spec, start)  # noqa: E731
+            return f"Scan {where}", read_on(scan, limit) if spec.filters else scan
         qspec = self._query_spec(limit)
-        return f"Query {where}", lambda start: items.query_page(table, qspec, start)
+        query: Fetch = lambda start: items.query_page(table, qspec, start)  # noqa: E731
+        return f"Query {where}", read_on(query, limit) if qspec.filters else query
 
     def _query_spec(self, limit: int | None) -> QuerySpec:
         """The query the form describes; UserInputError (form kept as typed) if it is wrong."""
@@ -302,14 +333,21 @@ class ItemsPane(ConsoleBase, Vertical):
             names = columns_for(self.table, self._index(), page.items)
         else:
             names = list(dict.fromkeys(n for item in page.items for n in item))
-        for name in names:
-            table.add_column(column_label(name, page.items), key=name)
-        for i, item in enumerate(page.items):
-            marked = self._is_marked(item)
-            cells = [cell(item[n]) if n in item else Text("") for n in names]
-            table.add_row(
-                *cells, key=str(i), label=Text("●", style="bold red") if marked else Text(" ")
-            )
+        # Widths are given, not measured later: Textual measures auto-width columns on an idle
+        # pass but caches cells drawn before it, so a busy app showed rows cut to header width.
+        table.add_column(Text(" "), key=MARK, width=1)  # the batch-delete mark, always there
+        rendered = [
+            [cell(item[n]) if n in item else Text("") for n in names] for item in page.items
+        ]
+        for c, name in enumerate(names):
+            label = column_label(name, page.items)
+            width = max([label.cell_len, *(row[c].cell_len for row in rendered)])
+            table.add_column(label, key=name, width=width)
+        for i, (item, cells) in enumerate(zip(page.items, rendered, strict=True)):
+            mark = Text("●", style="bold red") if self._is_marked(item) else Text(" ")
+            table.add_row(mark, *cells, key=str(i))
+        keys = self.table.keys if self.table is not None else ()
+        table.fixed_columns = 1 + sum(1 for k in keys if k.name in names[: len(keys)])
         self._shown = (self.source, self.pager, self.replayable, page)
         self._update_info(page)
 
@@ -323,12 +361,16 @@ class ItemsPane(ConsoleBase, Vertical):
         page = page or (pager.current if pager else None)
         if pager is None or page is None:
             return None
+        if not self.replayable:  # a PartiQL write: what it did, not an empty grid
+            return Text(write_summary(self.source.removeprefix("PartiQL ")), style="bold green")
         info = Text(f"{self.source}  ", style="bold")
         info.append(f"page {pager.index + 1}  ")
         info.append(f"Count {page.count}")
         if page.scanned_count is not None:
             info.append(f" / Scanned {page.scanned_count}")
         info.append(f"  consumed {page.consumed.describe() if page.consumed else '-'}")
+        if page.requests > 1:  # a filter read on (services/paging.py, read_on)
+            info.append(f" in {page.requests} requests (read on for matches)", style="yellow")
         info.append("  more: ] next" if pager.has_next else "  (last page)", style="dim")
         if pager.has_prev:
             info.append("  [ prev", style="dim")
@@ -379,12 +421,7 @@ class ItemsPane(ConsoleBase, Vertical):
 
     def reload_page(self) -> None:
         if self.pager and not self.replayable:
-            self.notify(
-                "The grid shows the result of a PartiQL write; it is not sent again. "
-                "Press f and Enter to scan the table.",
-                title="Not re-run",
-                severity="warning",
-            )
+            self.notify("A PartiQL write is not sent again: f and enter scan", severity="warning")
         elif self.pager:
             self._page_worker("reload")
 
@@ -457,7 +494,22 @@ class ItemsPane(ConsoleBase, Vertical):
     async def _delete_worker(self, key: dict[str, Any], item: dict[str, Any]) -> None:
         assert self.table is not None
         plan = self.ctx.services.items.plan_delete_item(self.table.name, key, item)
-        sent, _ = await confirm_and_send(self, plan)
+        try:
+            sent, _ = await confirm_and_send(self, plan)
+        except ItemConflict as conflict:  # the row was stale: show what the server holds now
+            self.reload_page()
+            what = "was deleted" if conflict.current is None else "changed since it was loaded"
+            self.notify(
+                f"The item {what}; nothing was deleted. The grid now shows the server's version:"
+                " press d again to delete that.",
+                title="Item changed",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        except ItemMissing:
+            self.reload_page()
+            raise
         if not sent:
             return
         self.notify("Item deleted", title="DeleteItem")
@@ -488,7 +540,8 @@ class ItemsPane(ConsoleBase, Vertical):
         self.marked = {k: v for k, v in self.marked.items() if k in failed}
         if result.ok:
             self.notify(
-                f"Deleted {result.succeeded} items in {result.requests} requests ({result.retries} retries)",
+                f"Deleted {plural(result.succeeded, 'item')} in {plural(result.requests, 'request')}"
+                f" ({plural(result.retries, 'retry', 'retries')})",
                 title="BatchWriteItem",
             )
         else:
@@ -502,56 +555,20 @@ class ItemsPane(ConsoleBase, Vertical):
         self.reload_page()
 
     def action_item_history(self) -> None:
-        item = self._need_item()
-        if item is not None and self.table is not None:
-            from ddbconsole.ui.streams.history import ItemHistoryScreen
-
-            screen = ItemHistoryScreen(self.table, key_of(self.table, item))
-            self.app.push_screen(screen, self._editor_closed)
+        item_actions.open_history(self)
 
     def action_undo(self) -> None:
-        self._undo_worker()
-
-    @work(exclusive=True, exit_on_error=False, group="item-write")
-    async def _undo_worker(self) -> None:
-        from ddbconsole.ui.streams.history import undo_last
-
-        if await undo_last(self):
-            self.notify("Last change undone", title="Undo")
-            self.reload_page()
+        item_actions.undo(self)
 
     def action_export_table(self) -> None:
-        self._open_transfer("export")
+        from ddbconsole.ui.items.transfer import open_transfer
+
+        open_transfer(self, "export")
 
     def action_import_table(self) -> None:
-        self._open_transfer("import")
+        from ddbconsole.ui.items.transfer import open_transfer
 
-    def _open_transfer(self, mode: str) -> None:
-        from ddbconsole.ui.items.transfer import TransferScreen
-
-        if self.table is None:
-            self.notify("Select a table first", severity="warning")
-            return
-        query, label = None, ""
-        if mode == "export" and self.query_one("#mode", Select).value == "query":
-            try:  # offer the query result when the form holds a valid query
-                query = self._query_spec(limit=None)
-            except DdbConsoleError as exc:
-                self.notify(f"The query form is incomplete ({exc}); table export only", timeout=8)
-            else:
-                keys = self.table.index(query.index).keys if query.index else self.table.keys
-                label = f"{keys[0].name} = {self.query_one('#pk', Input).value.strip()}"
-                label += f" on {query.index}" if query.index else ""
-                label += " + sort key condition" if query.sort else ""
-                label += " + filter" if query.filters else ""
-        screen = TransferScreen(
-            self.ctx.services,
-            self.table,
-            "export" if mode == "export" else "import",
-            query=query,
-            query_label=label,
-        )
-        self.app.push_screen(screen, lambda _: self.reload_page() if mode == "import" else None)
+        open_transfer(self, "import")
 
     def action_partiql(self) -> None:
         from ddbconsole.ui.items.partiql import PartiQLScreen

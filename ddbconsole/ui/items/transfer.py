@@ -191,7 +191,8 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                     query=self.export_query if self._what() == "query" else None,
                     progress=self._progress,
                 )
-                text = f"Exported {result.items:,} items to {result.path} in {result.elapsed:.1f} s"
+                where = Path(result.path).absolute()  # where it is, whatever the cwd was
+                text = f"Exported {result.items:,} items to {where} in {result.elapsed:.1f} s"
             else:
                 from ddbconsole.services.transfer import checkpoint_path
 
@@ -212,7 +213,8 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                 if imported.skipped:
                     text += f" ({imported.skipped:,} already written)"
                 if imported.failed:
-                    text += f"; {imported.failed:,} failed, listed in {imported.failures_path}"
+                    listed = Path(imported.failures_path).absolute()
+                    text += f"; {imported.failed:,} failed, listed in {listed}"
         except DdbConsoleError as exc:
             text = f"[red]{escape(str(exc))}[/red]"
         self.finish(text)
@@ -251,7 +253,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         self.workers.cancel_group(self, "transfer")
         done = self._items or 0
         if self.mode == "export":
-            text = f"Cancelled after {done:,} items; they are in {partial_path(self.path)}"
+            text = f"Cancelled after {done:,} items; in {partial_path(self.path).absolute()}"
         else:
             text = (
                 f"Cancelled after {done:,} records; start again with the same file to resume"
@@ -264,3 +266,33 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
         if self.running:
             self.cancel()
         self.dismiss(self.result_text)
+
+
+def open_transfer(pane: Any, mode: str) -> None:
+    """The Items tab's export (`o`) or import (`I`): the export offers the query in the form when
+    it holds a valid one; an import reloads the page when it ends."""
+    from textual.widgets import Select
+
+    if pane.table is None:
+        pane.notify("Select a table first", severity="warning")
+        return
+    query, label = None, ""
+    if mode == "export" and pane.query_one("#mode", Select).value == "query":
+        try:  # offer the query result when the form holds a valid query
+            query = pane._query_spec(limit=None)
+        except DdbConsoleError as exc:
+            pane.notify(f"The query form is incomplete ({exc}); table export only", timeout=8)
+        else:
+            keys = pane.table.index(query.index).keys if query.index else pane.table.keys
+            label = f"{keys[0].name} = {pane.query_one('#pk', Input).value.strip()}"
+            label += f" on {query.index}" if query.index else ""
+            label += " + sort key condition" if query.sort else ""
+            label += " + filter" if query.filters else ""
+    screen = TransferScreen(
+        pane.ctx.services,
+        pane.table,
+        "export" if mode == "export" else "import",
+        query=query,
+        query_label=label,
+    )
+    pane.app.push_screen(screen, lambda _: pane.reload_page() if mode == "import" else None)

@@ -38,15 +38,21 @@ class AlarmActions(ConsoleBase):
 
     def action_edit_alarm(self) -> None:
         alarm = self._writable_alarm("edit")
-        if alarm is None or self.table is None:
-            return
+        if alarm is not None and self.table is not None:
+            self._edit_worker(alarm)
+
+    @work(exclusive=True, exit_on_error=False, group="alarm-read")
+    async def _edit_worker(self, alarm: AlarmInfo) -> None:
+        assert self.table is not None
+        tags = await self.ctx.services.alarm_presets.tags(alarm.arn) if alarm.arn else {}
         preset = preset_from_alarm(
             {
                 "AlarmDescription": alarm.description,
                 "AlarmActions": list(alarm.alarm_actions),
                 "EvaluationPeriods": alarm.evaluation_periods,
                 "Threshold": alarm.threshold,
-            }
+            },
+            tags,
         )
         if preset is None or preset.table != self.table.name:
             self.notify(

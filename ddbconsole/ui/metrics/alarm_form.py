@@ -23,6 +23,7 @@ from ddbconsole.models import AlarmPreset, AlarmPresetKind, TableInfo
 from ddbconsole.services.alarm_presets import SYSTEM_ERROR_OPERATIONS, describe, validate
 from ddbconsole.services.metrics import OPERATIONS
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.form_keys import ENTER_REVIEWS, FormKeys, focus_field
 from ddbconsole.ui.common.plan_form import FieldError, parse_number
 
 TABLE = "__table__"
@@ -59,12 +60,13 @@ def _minutes(raw: str) -> int:
     return int(text)
 
 
-class AlarmForm(ConsoleBase, ModalScreen[AlarmPreset | None]):
+class AlarmForm(FormKeys, ConsoleBase, ModalScreen[AlarmPreset | None]):
     """Create (`preset=None`) or edit an alarm preset on `table`."""
 
     DEFAULT_CSS = """
     AlarmForm { align: center middle; }
-    AlarmForm > Vertical { width: 90; height: auto; max-height: 95%; border: thick $accent;
+    AlarmForm > Vertical { width: 90; max-width: 100%; height: auto; max-height: 95%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }
     AlarmForm .row { height: 1; margin-bottom: 1; }
     AlarmForm .row > Label { width: 22; }
@@ -74,7 +76,12 @@ class AlarmForm(ConsoleBase, ModalScreen[AlarmPreset | None]):
     AlarmForm Horizontal.buttons { height: auto; }
     AlarmForm Button { margin-right: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="alarm_form_cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="alarm_form_cancel"),
+        Binding("ctrl+s", "save", "Save alarm", id="alarm_form_save"),
+        ENTER_REVIEWS,
+    ]
+    REVIEW_ACTION = "save"
 
     def __init__(self, table: TableInfo, preset: AlarmPreset | None = None) -> None:
         super().__init__()
@@ -238,12 +245,12 @@ class AlarmForm(ConsoleBase, ModalScreen[AlarmPreset | None]):
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
-    def save(self) -> None:
+    def action_save(self) -> None:
         try:
             preset = self.read_preset()
         except FieldError as exc:
             self.query_one("#alarm-error", Static).update(f"{exc.title}: {exc.advice}")
-            self.query_one(f"#{exc.field}").focus()
+            focus_field(self.query_one(f"#{exc.field}"))
             self.ctx.report_error(exc)
             return
         self.dismiss(preset)

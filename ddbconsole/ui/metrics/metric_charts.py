@@ -6,9 +6,11 @@ from it when the user switches between the table and a GSI, without asking Cloud
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -167,23 +169,49 @@ def time_ticks(start: datetime, end: datetime, count: int = 4) -> tuple[list[flo
     return ticks, [datetime.fromtimestamp(t, UTC).strftime(fmt) for t in ticks]
 
 
+def segments(
+    xs: Sequence[float], ys: Sequence[float]
+) -> list[tuple[Sequence[float], Sequence[float]]]:
+    """A line cut where points are missing (a step over 1.5 times the usual one), so that a gap
+    in the data is drawn as a gap, never as a slope joining the points around it."""
+    steps = [b - a for a, b in pairwise(xs) if b > a]
+    if len(xs) < 3 or not steps:
+        return [(xs, ys)]
+    step = min(steps)
+    out: list[tuple[Sequence[float], Sequence[float]]] = []
+    start = 0
+    for i in range(1, len(xs)):
+        if xs[i] - xs[i - 1] > 1.5 * step:
+            out.append((xs[start:i], ys[start:i]))
+            start = i
+    out.append((xs[start:], ys[start:]))
+    return out
+
+
+def fit_title(title: str, width: int) -> str:
+    """A title that fits `width` columns (plotext drops a title wider than its plot): the
+    parenthesised details go first, then the end is cut with an ellipsis."""
+    room = max(width - 2, 1)
+    if len(title) <= room:
+        return title
+    short = re.sub(r" \([^)]*\)", "", title)
+    return short if len(short) <= room else short[: max(room - 1, 1)] + "…"
+
+
 def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> None:
     plt = plot.plt
     plt.clear_figure()
     drawn = [line for line in chart.lines if not line.empty]
-    if drawn:
-        plt.title(chart.title)
-    else:
-        plt.title(f"{chart.title}: {chart.note or 'no data in range'}")
+    title = chart.title if drawn else f"{chart.title}: {chart.note or 'no data in range'}"
+    plt.title(fit_title(title, plot.size.width) if plot.size.width else title)
     top = 0.0
     for line in drawn:
         top = max(top, *line.ys)
-        if line.color:
-            plt.plot(
-                list(line.xs), list(line.ys), label=line.label, marker="braille", color=line.color
-            )
-        else:
-            plt.plot(list(line.xs), list(line.ys), label=line.label, marker="braille")
+        for n, (xs, ys) in enumerate(segments(line.xs, line.ys)):
+            style: dict[str, str] = {"color": line.color} if line.color else {}
+            if n == 0:
+                style["label"] = line.label  # once per line in the legend
+            plt.plot(list(xs), list(ys), marker="braille", **style)
     ticks, labels = time_ticks(start, end)
     plt.xticks(ticks, labels)
     plt.xlim(ticks[0], ticks[-1])

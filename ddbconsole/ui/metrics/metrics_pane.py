@@ -28,6 +28,7 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, MetricsSnapshot, TableInfo
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common.grid import fit_columns
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.metrics.alarm_actions import AlarmActions
 from ddbconsole.ui.metrics.metric_charts import (
@@ -64,7 +65,7 @@ class MetricsPane(AlarmActions, Vertical):
     MetricsPane #metrics-notice.-shown { display: block; }
     MetricsPane #metrics-notice.-error { background: $error 30%; }
     MetricsPane #metrics-notice.-slow { background: $warning 30%; }
-    MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 24; }
+    MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 15; }
     MetricsPane PlotextPlot { height: 1fr; }
     MetricsPane #metrics-summary { height: 1fr; padding: 0 1; overflow: hidden; }
     MetricsPane #alarms-title { height: 1; padding: 0 1; background: $panel; }
@@ -393,6 +394,7 @@ class MetricsPane(AlarmActions, Vertical):
                 since,
                 key=alarm.name,
             )
+        fit_columns(grid)
         if selected is not None and selected.name in [a.name for a in alarms]:
             grid.move_cursor(row=[a.name for a in alarms].index(selected.name))
         firing = sum(a.in_alarm for a in alarms)
@@ -445,7 +447,9 @@ class MetricsPane(AlarmActions, Vertical):
             select.value = value
 
     def _restart(self) -> None:
-        if self.is_visible_now() and not self.paused:
+        # A range or period asked for is fetched even while paused (pausing stops the automatic
+        # refresh only): the charts never show one period under another's label.
+        if self.is_visible_now():
             self.poll_now()
         else:
             self._update_status()

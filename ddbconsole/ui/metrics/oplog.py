@@ -39,6 +39,7 @@ class OperationLogScreen(ConsoleBase, Screen[None]):
         Binding("escape,q", "close", "Back", id="oplog_close"),
         Binding("f", "toggle_follow", "Follow", id="oplog_follow"),
         Binding("c", "changes", "Session changes", id="oplog_changes"),
+        Binding("y", "copy_cli", "Copy command", id="oplog_copy"),
     ]
 
     def __init__(self) -> None:
@@ -139,6 +140,16 @@ class OperationLogScreen(ConsoleBase, Screen[None]):
         from ddbconsole.ui.streams.journal_screen import JournalScreen
 
         self.app.push_screen(JournalScreen())
+
+    def action_copy_cli(self) -> None:
+        """The selected call's `aws` command to the clipboard (through the terminal, OSC 52)."""
+        entry = self.selected()
+        if entry is None:
+            self.notify("Select a call first", severity="warning")
+            return
+        self.app.copy_to_clipboard(entry.cli)
+        self.notify(f"Copied: {entry.cli[:60]}{'…' if len(entry.cli) > 60 else ''}",
+                    title="Clipboard")  # fmt: skip
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 from ddbconsole.models import AlarmInfo, MetricsOverview, TableHealth
 from ddbconsole.services.metrics import ATTENTION_RANK, attention_with_alarms
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.grid import fit_columns
 
 WINDOW_SECONDS = 300
 ATTENTION_STYLE = {
@@ -173,6 +174,7 @@ class OverviewScreen(ConsoleBase, Screen[str | None]):
                 alarm_text,
                 key=row.table,
             )
+        fit_columns(table)
         names = [r.table for _, r in rows]
         if current in names:
             table.move_cursor(row=names.index(current))

@@ -35,6 +35,7 @@ from ddbconsole.services.table_rules import (
     TABLE_CLASSES,
     name_problem,
 )
+from ddbconsole.ui.common.form_keys import ENTER_REVIEWS
 from ddbconsole.ui.common.plan_form import FieldError, FormScreen, confirm_and_send, parse_int
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ STREAMS: list[tuple[str, str]] = [("off", STREAM_OFF)] + [(v, v) for v in STREAM
 
 FORM_CSS = """
     {name} {{ align: center middle; }}
-    {name} > VerticalScroll {{ width: 118; height: auto; max-height: 95%; border: thick $accent;
+    {name} > VerticalScroll {{ width: 118; max-width: 100%; height: auto; max-height: 95%;
+        border: thick $accent;
         background: $surface; padding: 1 2; }}
     {name} .intro {{ color: $text-muted; margin-bottom: 1; }}
     {name} .field {{ height: auto; margin-bottom: 1; }}
@@ -215,7 +217,9 @@ class CreateTableScreen(FormScreen[str | None]):
         Binding("ctrl+s", "review", "Review request", id="create_table_review"),
         Binding("ctrl+g", "add_index('GSI')", "Add GSI", id="create_table_add_gsi"),
         Binding("ctrl+l", "add_index('LSI')", "Add LSI", id="create_table_add_lsi"),
+        ENTER_REVIEWS,
     ]
+    REVIEW_ACTION = "review"
 
     def __init__(self, admin: TableAdminService) -> None:
         super().__init__()

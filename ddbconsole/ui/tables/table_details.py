@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -41,7 +44,19 @@ def _capacity(info: TableInfo | IndexInfo, on_demand: bool) -> str:
     return f"provisioned {info.provisioned.describe()}" if info.provisioned else "provisioned"
 
 
-def render_table(info: TableInfo) -> RenderableType:
+def _last_switch(info: TableInfo, recorded: tuple[datetime | None, bool] | None) -> Text:
+    """As the Capacity tab shows it: DescribeTable's time, else ddbconsole's own record."""
+    at = info.last_billing_switch
+    if at is None and recorded is not None and recorded[0] is not None:
+        text = Text(recorded[0].isoformat(sep=" ", timespec="seconds"))
+        text.append("  (ddbconsole's record; DescribeTable reports none)", style="dim")
+        return text
+    return Text(at.isoformat(sep=" ", timespec="seconds") if at else "-")
+
+
+def render_table(
+    info: TableInfo, recorded: tuple[datetime | None, bool] | None = None
+) -> RenderableType:
     on_demand = info.billing_mode == "PAY_PER_REQUEST"
     overview = Table.grid(padding=(0, 2))
     overview.add_column(style="bold")
@@ -77,12 +92,7 @@ def render_table(info: TableInfo) -> RenderableType:
             "Deletion protection",
             Text("on", style="green") if info.deletion_protection else Text("off", style="yellow"),
         ),
-        (
-            "Last switch to on-demand",
-            info.last_billing_switch.isoformat(sep=" ", timespec="seconds")
-            if info.last_billing_switch
-            else "-",
-        ),
+        ("Last switch to on-demand", _last_switch(info, recorded)),
         (
             "Tags",
             ", ".join(f"{k}={v}" for k, v in sorted(info.tags.items())) or Text("none", "dim"),
@@ -128,8 +138,22 @@ class TableDetails(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("Select a table to see its description.", id="details-body")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.info: TableInfo | None = None
+        # table -> the Capacity tab's last switch to on-demand (time, from ddbconsole's record)
+        self.recorded: dict[str, tuple[datetime | None, bool]] = {}
+
     def show(self, info: TableInfo) -> None:
-        self.query_one("#details-body", Static).update(render_table(info))
+        self.info = info
+        body = render_table(info, self.recorded.get(info.name))
+        self.query_one("#details-body", Static).update(body)
+
+    def set_recorded_switch(self, table: str, at: datetime | None, from_record: bool) -> None:
+        if self.recorded.get(table) != (at, from_record):
+            self.recorded[table] = (at, from_record)
+            if self.info is not None and self.info.name == table:
+                self.show(self.info)
 
     def show_message(self, message: str) -> None:
         self.query_one("#details-body", Static).update(Text(message, style="dim"))

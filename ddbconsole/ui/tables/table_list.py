@@ -28,7 +28,7 @@ def matches(name: str, query: str) -> bool:
 
 class TableList(Vertical):
     DEFAULT_CSS = """
-    TableList { width: 34; border-right: solid $panel-lighten-2; }
+    TableList { width: 34; max-width: 30%; border-right: solid $panel-lighten-2; }
     TableList > Input { margin: 0; border: tall $panel; }
     TableList > #table-count { height: 1; color: $text-muted; padding: 0 1; }
     TableList > OptionList { height: 1fr; border: none; }
