@@ -162,10 +162,11 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_import", "I", "import_table", "Import", "Import into table",
            "Put items from a file (validated, batched, resumable, failure file)", write=True, show=False),
     Action("item_history", "h", "item_history", "History", "Item history",
-           "This item's changes from the table's stream (24 hours), and restore an earlier image"),
+           "This item's changes from the table's stream (24 hours), and restore an earlier image",
+           show=False),
     Action("item_undo", "u", "undo", "Undo", "Undo last change",
            "Undo this session's last item write (conditional on the item being as written)",
-           write=True),
+           write=True, show=False),
 )  # fmt: skip
 
 # Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams and undo).
