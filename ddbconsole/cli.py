@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ddbconsole.cli_backups import add_backup_commands
 
     add_backup_commands(sub)
+    from ddbconsole.cli_streams import add_stream_commands
+
+    add_stream_commands(sub)
     from ddbconsole.cli_diagnose import add_diagnose_commands
 
     add_diagnose_commands(sub)

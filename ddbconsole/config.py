@@ -18,7 +18,7 @@ from ddbconsole.errors import ConfigError
 from ddbconsole.locations import default_config_path
 
 DEFAULT_PROFILE_NAME = "default"
-SERVICES = ("dynamodb", "cloudwatch", "application-autoscaling", "sts", "s3")
+SERVICES = ("dynamodb", "dynamodbstreams", "cloudwatch", "application-autoscaling", "sts", "s3")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Profile:
     read_only: bool = False
 
     def endpoint_for(self, service: str) -> str | None:
+        if service == "dynamodbstreams" and service not in self.endpoints:
+            # DynamoDB Local and emulators serve the stream API on DynamoDB's own endpoint.
+            return self.endpoints.get("dynamodb") or self.endpoint_url
         return self.endpoints.get(service) or self.endpoint_url
 
 
@@ -53,6 +56,10 @@ class Settings:
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     # Above this table size a local export points to DynamoDB's export to S3 instead.
     s3_export_threshold_gb: float = 5.0
+    # The stream view keeps the newest this many records (memory stays bounded).
+    stream_records: int = 10_000
+    # The undo journal holds item contents: kept in memory unless this asks for a file (0600).
+    undo_journal_file: bool = False
 
     def with_profile(self, profile: Profile, *, read_only: bool | None = None) -> Settings:
         """A copy connected through another profile; read-only never weakens within a run:
@@ -81,6 +88,8 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "read_only": (bool,),
     "prices": (dict, type(None)),
     "s3_export_threshold_gb": (int, float),
+    "stream_records": (int,),
+    "undo_journal_file": (bool,),
 }
 # Keys of one region under `prices` (USD): the cost what-if of the capacity tab.
 PRICE_KEYS = ("on_demand_read_per_million", "on_demand_write_per_million", "rcu_hour", "wcu_hour")
@@ -239,6 +248,11 @@ def parse_config(data: Any, source: str) -> dict[str, Any]:
         raise ConfigError(f"{source}: key 's3_export_threshold_gb' must be >= 0", "")
     if "metrics_refresh_seconds" in out and out["metrics_refresh_seconds"] < 1:
         raise ConfigError(f"{source}: key 'metrics_refresh_seconds' must be at least 1", "")
+    if "stream_records" in out and not 100 <= out["stream_records"] <= 1_000_000:
+        raise ConfigError(
+            f"{source}: key 'stream_records' must be between 100 and 1000000",
+            f"got {out['stream_records']}",
+        )
     if out.get("default_profile") and out["default_profile"] not in out["profiles"]:
         raise ConfigError(
             f"{source}: key 'default_profile' names '{out['default_profile']}'",

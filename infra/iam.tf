@@ -5,15 +5,17 @@
 # Backups, restores and S3 exports/imports (exports.tf): the operator backs up and exports the
 # managed tables, restores and imports into new tables named `<managed table>-<suffix>`, using the
 # exports bucket only; on-call reads backups, export/import jobs and the exports bucket.
-# DynamoDB actions are scoped to the managed tables and their indexes. ListTables, DescribeLimits,
-# DescribeEndpoints and ListContributorInsights, the CloudWatch reads and Application Auto Scaling
-# do not support resource-level permissions (or are listed account-wide), so they take "*".
+# DynamoDB actions are scoped to the managed tables and their indexes (stream reads to their
+# streams). ListTables, DescribeLimits, DescribeEndpoints, ListStreams and ListContributorInsights,
+# the CloudWatch reads and Application Auto Scaling do not support resource-level permissions (or
+# are listed account-wide), so they take "*".
 
 locals {
   managed_table_arns = [aws_dynamodb_table.users.arn]
   managed_table_resources = flatten([
     for arn in local.managed_table_arns : [arn, "${arn}/index/*"]
   ])
+  managed_stream_resources = [for arn in local.managed_table_arns : "${arn}/stream/*"]
 
   # API operation -> IAM action differences: TransactGetItems is authorised as GetItem, and PartiQL
   # SELECT statements (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) as PartiQLSelect.
@@ -37,6 +39,7 @@ locals {
     "dynamodb:ListBackups",
     "dynamodb:ListExports",
     "dynamodb:ListImports",
+    "dynamodb:ListStreams",
     "dynamodb:ListContributorInsights",
     "dynamodb:ListTables",
   ]
@@ -45,6 +48,13 @@ locals {
   dynamodb_import_read_actions = ["dynamodb:DescribeImport"]
   s3_object_read_actions       = ["s3:GetObject"]
   s3_bucket_read_actions       = ["s3:ListBucket"]
+  # DynamoDB Streams (the dynamodbstreams API; IAM names its actions dynamodb:*): the tail and
+  # item history read the managed tables' streams.
+  dynamodb_stream_read_actions = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+  ]
   cloudwatch_read_actions = [
     "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:DescribeAlarms",
@@ -147,6 +157,11 @@ data "aws_iam_policy_document" "oncall" {
     resources = local.managed_table_resources
   }
   statement {
+    sid       = "ReadManagedTableStreams"
+    actions   = local.dynamodb_stream_read_actions
+    resources = local.managed_stream_resources
+  }
+  statement {
     sid       = "ReadAccountLevel"
     actions   = concat(local.dynamodb_account_read_actions, local.cloudwatch_read_actions, local.autoscaling_read_actions)
     resources = ["*"]
@@ -200,6 +215,11 @@ data "aws_iam_policy_document" "operator" {
     sid       = "ManageTables"
     actions   = concat(local.dynamodb_table_read_actions, local.dynamodb_table_write_actions)
     resources = local.managed_table_resources
+  }
+  statement {
+    sid       = "ReadManagedTableStreams"
+    actions   = local.dynamodb_stream_read_actions
+    resources = local.managed_stream_resources
   }
   statement {
     sid       = "ReadAccountLevel"

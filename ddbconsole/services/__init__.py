@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from ddbconsole.services.diagnose import DiagnoseService
     from ddbconsole.services.hotkeys import HotKeyService
     from ddbconsole.services.items import ItemService
+    from ddbconsole.services.journal import Journal
     from ddbconsole.services.metrics import MetricsService
     from ddbconsole.services.plans import Plan
     from ddbconsole.services.s3jobs import S3JobService
+    from ddbconsole.services.streams import StreamService
     from ddbconsole.services.table_admin import TableAdminService
     from ddbconsole.services.transfer import TransferService
 
@@ -87,7 +89,21 @@ class Services:
     def items(self) -> ItemService:
         from ddbconsole.services.items import ItemService
 
-        return ItemService(self.session)
+        service = ItemService(self.session)
+        service.journal = self.journal
+        return service
+
+    @cached_property
+    def journal(self) -> Journal:
+        """The undo journal of this session's item writes (in memory; a 0600 file if configured)."""
+        from ddbconsole.services.journal import JOURNAL_FILE, Journal
+
+        path = None
+        if self.settings.undo_journal_file:
+            from ddbconsole.locations import state_dir
+
+            path = state_dir() / JOURNAL_FILE
+        return Journal(path)
 
     @cached_property
     def transfer(self) -> TransferService:
@@ -130,6 +146,13 @@ class Services:
             metrics=self.metrics,
             prices=self.settings.prices,
         )
+
+    @cached_property
+    def streams(self) -> StreamService:
+        """DynamoDB Streams: the tail, item history."""
+        from ddbconsole.services.streams import StreamService
+
+        return StreamService(self.session)
 
     @cached_property
     def hotkeys(self) -> HotKeyService:

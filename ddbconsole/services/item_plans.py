@@ -47,6 +47,15 @@ def _request(operation: str, params: dict[str, Any]) -> PlannedRequest:
     return PlannedRequest(DDB, operation, params)
 
 
+def _journal(
+    service: ItemService, table: str, key: Item, before: Item | None, after: Item | None, op: str
+) -> None:
+    """Keep the write's images in the undo journal (services/journal.py), if there is one."""
+    journal = getattr(service, "journal", None)
+    if journal is not None:
+        journal.record(table, key, before, after, op)
+
+
 def put_new(service: ItemService, table: TableInfo, item: Mapping[str, AttributeValue]) -> Plan:
     """PutItem conditional on the key being free; ItemExists if it is taken."""
     expr = Expressions()
@@ -63,6 +72,10 @@ def put_new(service: ItemService, table: TableInfo, item: Mapping[str, Attribute
             return ItemExists(table.name, key_of(table, item), operation="PutItem")
         return exc
 
+    async def created(responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _journal(service, table.name, key_of(table, item), None, dict(item), "PutItem")
+        return responses
+
     return Plan(
         f"Create this item in {table.name}?",
         (_request("PutItem", params),),
@@ -71,6 +84,7 @@ def put_new(service: ItemService, table: TableInfo, item: Mapping[str, Attribute
         confirm_label="Create",
         done="Item created",
         failed=failed,
+        after=created,
     )
 
 
@@ -132,6 +146,7 @@ def save(
 
     async def result(responses: list[dict[str, Any]]) -> SaveResult:
         stored: Item = responses[0].get("Attributes") or dict(new)
+        _journal(service, table.name, old_key, dict(original), stored, "UpdateItem")
         kept = tuple(n for n in stored if n not in new)
         return SaveResult(written=True, item=stored, operation="UpdateItem", kept_attributes=kept)
 
@@ -158,6 +173,7 @@ def recreate(service: ItemService, table: TableInfo, new: Mapping[str, Attribute
         return exc
 
     async def result(responses: list[dict[str, Any]]) -> SaveResult:
+        _journal(service, table.name, key_of(table, new), None, dict(new), "PutItem")
         return SaveResult(written=True, item=dict(new), operation="PutItem")
 
     return Plan(
@@ -212,7 +228,10 @@ def move(
         return exc
 
     async def result(responses: list[dict[str, Any]]) -> SaveResult:
-        return SaveResult(written=True, item=dict(new), operation="TransactWriteItems")
+        op = "TransactWriteItems"
+        _journal(service, table.name, key_of(table, original), dict(original), None, op)
+        _journal(service, table.name, new_key, None, dict(new), op)
+        return SaveResult(written=True, item=dict(new), operation=op)
 
     return Plan(
         f"Change the key of this item in {table.name}?",
@@ -259,6 +278,8 @@ def delete_item(
 
     async def result(responses: list[dict[str, Any]]) -> Item:
         old: Item = responses[0].get("Attributes") or {}
+        if old:
+            _journal(service, table, dict(key), old, None, "DeleteItem")
         return old
 
     return Plan(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddbconsole.codec import AttributeValue, Item
 from ddbconsole.errors import (
@@ -57,6 +57,9 @@ from ddbconsole.services.partiql_history import StatementHistory
 from ddbconsole.services.plans import Plan, execute
 from ddbconsole.services.retry import Retrier, is_transient
 from ddbconsole.services.session import AwsSession
+
+if TYPE_CHECKING:
+    from ddbconsole.services.journal import Journal
 
 ProgressCallback = Callable[[int, int], object]
 _sleep = asyncio.sleep  # the backoff's sleep (tests replace it to record the delays)
@@ -105,6 +108,9 @@ def cancellation_codes(exc: BaseException) -> list[str]:
 
 
 class ItemService:
+    # The undo journal the writes' images go to (services/journal.py); Services sets it.
+    journal: Journal | None = None
+
     def __init__(self, session: AwsSession, *, history: StatementHistory | None = None) -> None:
         self._session = session
         self.history = history or StatementHistory()
@@ -357,8 +363,20 @@ class ItemService:
             ),
             confirm_label=f"Delete {len(unique)}",
             summary=f"{len(unique)} items in BatchWriteItem requests of at most 25 keys",
-            sender=lambda: self._batch_delete(table, unique, progress_cb, **retry),
+            sender=lambda: self._journalled_batch_delete(table, unique, progress_cb, **retry),
         )
+
+    async def _journalled_batch_delete(
+        self, table: str, keys: Sequence[Item], progress_cb: ProgressCallback | None, **retry: Any
+    ) -> BatchResult:
+        """The batch delete, with the items read first (consistently) for the undo journal."""
+        from ddbconsole.services import journal
+
+        images = await journal.read_images(self._session, table, keys) if self.journal else {}
+        result = await self._batch_delete(table, keys, progress_cb, **retry)
+        failed = [f.key for f in result.failed]
+        journal.record_batch_delete(self.journal, table, keys, images, failed)
+        return result
 
     async def _batch_delete(
         self,

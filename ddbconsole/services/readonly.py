@@ -69,6 +69,10 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
     ),
     # Reading a finished export to S3 (its manifests and data files), and checking a bucket.
     "s3": frozenset({"GetObject", "ListObjectsV2"}),
+    # DynamoDB Streams: the tail and item history (IAM names these dynamodb:<Operation>).
+    "dynamodbstreams": frozenset(
+        {"DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"}
+    ),
     # Who am I: shown in the status bar; reads nothing from the account's data.
     "sts": frozenset({"GetCallerIdentity"}),
 }

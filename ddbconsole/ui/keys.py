@@ -122,6 +122,8 @@ MAIN_ACTIONS: tuple[Action, ...] = (
         "Settings",
         "Show table settings",
         "Settings tab", show=False),
+    Action("tab_stream", "5", "show_tab('stream')", "Stream", "Show stream",
+           "Stream tab: what just changed in the table, live", show=False),
     # Tables: create and delete act on the whole account, so they live on the main screen.
     Action("new_table", "C", "new_table", "Create table", "Create table",
            "Form for a new table: keys, billing, indexes, stream, tags; shows the request first",
@@ -165,6 +167,28 @@ ITEM_ACTIONS: tuple[Action, ...] = (
            "Write every item to a file (JSON lines, DynamoDB JSON, CSV), parallel scan"),
     Action("item_import", "I", "import_table", "Import", "Import into table",
            "Put items from a file (validated, batched, resumable, failure file)", write=True, show=False),
+    Action("item_history", "h", "item_history", "History", "Item history",
+           "This item's changes from the table's stream (24 hours), and restore an earlier image",
+           show=False),
+    Action("item_undo", "u", "undo", "Undo", "Undo last change",
+           "Undo this session's last item write (conditional on the item being as written)",
+           write=True, show=False),
+)  # fmt: skip
+
+# Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams and undo).
+STREAM_ACTIONS: tuple[Action, ...] = (
+    Action("stream_pause", "s", "toggle_pause", "Pause", "Pause or follow the stream",
+           "Freeze the view (records are still collected) or follow the newest again"),
+    Action("stream_filter", "f", "focus_filter", "Filter", "Filter stream records",
+           "Event (INSERT MODIFY REMOVE EXPIRED), key:{JSON}, prefix:TEXT, attr:NAME"),
+    Action("stream_detail", "enter", "view_record", "Detail", "Show stream record",
+           "The record's diff and its old and new images", show=False),
+    Action("stream_goto", "g", "goto_item", "Go to item", "Go to the record's item",
+           "Show the record's item in the Items tab"),
+    Action("stream_from_start", "a", "from_start", "All 24 h", "Read the whole stream",
+           "Start over from the oldest record the stream keeps (24 hours)"),
+    Action("stream_enable", "E", "enable_stream", "Enable stream", "Enable the table's stream",
+           "Turn on a NEW_AND_OLD_IMAGES stream (shows the request first)", write=True),
 )  # fmt: skip
 
 # Capacity tab. The target row (table or a GSI) is the pane's cursor, changeable in forms.
@@ -299,6 +323,7 @@ ALL_ACTIONS: tuple[Action, ...] = (
     + TABLE_ACTIONS
     + BACKUP_ACTIONS
     + JOB_ACTIONS
+    + STREAM_ACTIONS
     + DIAGNOSE_ACTIONS
 )
 ACTION_IDS = frozenset(a.id for a in ALL_ACTIONS)

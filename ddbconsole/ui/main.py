@@ -21,6 +21,7 @@ from ddbconsole.ui.keys import (
     ITEM_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    STREAM_ACTIONS,
     TABLE_ACTIONS,
     Action,
     keys_of,
@@ -43,6 +44,7 @@ LAZY_PANES = {
     "items": ("ddbconsole.ui.items.items_pane", "ItemsPane", "items-pane"),
     "capacity": ("ddbconsole.ui.capacity.capacity_pane", "CapacityPane", "capacity-pane"),
     "metrics": ("ddbconsole.ui.metrics.metrics_pane", "MetricsPane", "metrics-pane"),
+    "stream": ("ddbconsole.ui.streams.stream_pane", "StreamPane", "stream-pane"),
 }
 
 
@@ -52,6 +54,7 @@ PANE_ACTIONS = {
     "capacity": CAPACITY_ACTIONS,
     "metrics": METRICS_ACTIONS,
     "settings": TABLE_ACTIONS,
+    "stream": STREAM_ACTIONS,
 }
 
 
@@ -80,6 +83,7 @@ class MainScreen(ConsoleBase, Screen[None]):
                     ("items", "Items"),
                     ("capacity", "Capacity"),
                     ("metrics", "Metrics"),
+                    ("stream", "Stream"),
                 ):
                     # its pane is mounted when first shown
                     yield TabPane(self._tab_title(tab_id, title), id=tab_id)
@@ -218,6 +222,10 @@ class MainScreen(ConsoleBase, Screen[None]):
                     capacity.ensure_loaded()
             if (metrics := self.metrics_pane) is not None:
                 metrics.set_table(message.info)  # polls only while shown
+            if (stream := self.pane("stream")) is not None:
+                stream.set_table(message.info)
+                if active == "stream":
+                    stream.ensure_loaded()
 
     @on(TabbedContent.TabActivated, "#tabs")
     async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -241,6 +249,9 @@ class MainScreen(ConsoleBase, Screen[None]):
             items.query_one("#items", DataTable).focus()
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.query_one(DataTable).focus()
+        elif tab == "stream" and (stream := self.pane("stream")) is not None:
+            stream.ensure_loaded()
+            stream.query_one(DataTable).focus()
         elif tab == "settings" and self.selected_table is not None:
             self.query_one(TableDetails).focus()  # its keys (TTL, PITR, ...) act on the table
 
@@ -305,6 +316,14 @@ class MainScreen(ConsoleBase, Screen[None]):
             metrics.action_refresh_now()
         elif active == "items" and (items := self.items_pane) is not None:
             items.reload_page()  # same query, same page
+
+    async def on_stream_pane_show_item(self, message: Any) -> None:
+        """A stream record's "go to item": the Items tab, querying that key."""
+        if self.table_info is None or message.table != self.table_info.name:
+            return
+        self.query_one(TabbedContent).active = "items"
+        pane = await self._build_pane("items")
+        pane.show_key(message.key)
 
     # --- diagnose (docs/ARCHITECTURE.md, "Diagnose") ----------------------------------------------
 

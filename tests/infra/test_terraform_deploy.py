@@ -39,21 +39,28 @@ TAGS = {"app": "users", "team": "platform", "env": "infra-test"}
 #   PartiQL ExecuteStatement / BatchExecuteStatement / ExecuteTransaction are allowed read-only only
 #   for SELECT statements (readonly.check), and IAM authorises a PartiQL SELECT as PartiQLSelect
 #   (INSERT/UPDATE/DELETE would need PartiQLInsert/PartiQLUpdate/PartiQLDelete).
+#   DynamoDB Streams' operations (the dynamodbstreams API) are IAM actions of dynamodb.
 IAM_ACTION_FOR = {
     ("dynamodb", "TransactGetItems"): "dynamodb:GetItem",
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     **{("dynamodb", op): "dynamodb:PartiQLSelect" for op in PARTIQL_OPERATIONS},
+    **{
+        ("dynamodbstreams", op): f"dynamodb:{op}"
+        for op in ALLOWED_OPERATIONS.get("dynamodbstreams", ())
+    },
 }
 NEEDS_NO_POLICY = {("sts", "GetCallerIdentity")}  # always allowed: it reads nothing
 ACCOUNT_LEVEL_DYNAMODB = {
     "dynamodb:ListBackups",
     "dynamodb:ListExports",
     "dynamodb:ListImports",
+    "dynamodb:ListStreams",
     "dynamodb:ListTables",
     "dynamodb:DescribeLimits",
     "dynamodb:DescribeEndpoints",
     "dynamodb:ListContributorInsights",
 }
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 WRITE_ACTION = re.compile(
     r":(Put|Update|Delete|Create|BatchWrite|Tag|Untag|Restore|Import|Export|Enable|Disable|"
     r"Register|Deregister|Set|Start|Stop|Purchase|ConditionCheck|PartiQL(Insert|Update|Delete))"
@@ -278,18 +285,22 @@ def test_oncall_policy_is_exactly_the_read_only_allow_list(deployed: Deployment)
     # ...which grants no write: no write verb, no wildcard, no PartiQL but SELECT.
     assert [a for a in actions if WRITE_ACTION.search(a) or "*" in a] == []
     assert {a for a in actions if "PartiQL" in a} == {"dynamodb:PartiQLSelect"}
-    # Table reads are scoped to the managed table and its indexes; backup, export and import
-    # reads to its backups and exports and the imports into tables named after it.
+    # Table reads are scoped to the managed table and its indexes, stream reads to its streams;
+    # backup, export and import reads to its backups and exports and the imports into tables
+    # named after it.
     table_arn = deployed.outputs["table_arns"][deployed.table]
     bucket_arn = f"arn:aws:s3:::{deployed.outputs['exports_bucket']}"
     for st in statements:
-        dynamodb = [a for a in st["Action"] if a.startswith("dynamodb:")]
-        if any(a not in ACCOUNT_LEVEL_DYNAMODB for a in dynamodb):
-            assert st["Resource"] in (
-                [table_arn, f"{table_arn}/index/*"],
-                [f"{table_arn}/backup/*", f"{table_arn}/export/*"],
-                [f"{table_arn}-*/import/*"],
-            ), st
+        scoped = [a for a in st["Action"] if a.startswith("dynamodb:")]
+        if any(a not in ACCOUNT_LEVEL_DYNAMODB for a in scoped):
+            if set(scoped) <= STREAM_ACTIONS:
+                assert st["Resource"] == [f"{table_arn}/stream/*"]
+            else:
+                assert st["Resource"] in (
+                    [table_arn, f"{table_arn}/index/*"],
+                    [f"{table_arn}/backup/*", f"{table_arn}/export/*"],
+                    [f"{table_arn}-*/import/*"],
+                ), st
         if any(a.startswith("s3:") for a in st["Action"]):
             assert st["Resource"] in ([bucket_arn], [f"{bucket_arn}/*"]), st
 
@@ -327,7 +338,9 @@ def test_operator_policy_is_scoped_to_the_managed_tables(deployed: Deployment) -
         table_actions = [
             a for a in st["Action"] if a.startswith("dynamodb:") and a not in ACCOUNT_LEVEL_DYNAMODB
         ]
-        if table_actions:
+        if table_actions and set(table_actions) <= STREAM_ACTIONS:
+            assert st["Resource"] == [f"{table_arn}/stream/*"], st
+        elif table_actions:
             # The managed table (and indexes, backups, exports), or the tables named after it
             # that a restore or an import creates.
             assert st["Resource"] in (

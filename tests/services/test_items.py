@@ -664,7 +664,10 @@ async def test_batch_delete_chunks_of_25(
         table.name, [*keys, keys[0]], lambda d, t: progress.append((d, t))
     )
     assert result.ok and result.requested == 60 and result.succeeded == 60
-    assert [r["operation"] for r in moto_server.requests()] == ["BatchWriteItem"] * 3
+    # The items are read first for the undo journal (one BatchGetItem), then deleted.
+    assert [r["operation"] for r in moto_server.requests()] == ["BatchGetItem"] + [
+        "BatchWriteItem"
+    ] * 3
     sizes = [len(p["RequestItems"][table.name]) for op, p in sent.calls if op == "BatchWriteItem"]
     assert sizes == [25, 25, 10]
     assert progress == [(25, 60), (50, 60), (60, 60)]
@@ -694,7 +697,8 @@ async def test_batch_delete_retries_unprocessed_with_backoff(
     # chunk 1: 25 keys, 7 held back three times, then done; chunk 2: 5 keys at once.
     assert fault.sizes == [25, 7, 7, 7, 5]
     assert result.requests == 5 and result.retries == 3
-    assert [r["operation"] for r in moto_server.requests()] == ["BatchWriteItem"] * 5
+    ops = [r["operation"] for r in moto_server.requests()]
+    assert [op for op in ops if op != "BatchGetItem"] == ["BatchWriteItem"] * 5  # read first
     assert len(delays) == 3
     caps = [0.2, 0.3, 0.3]  # min(max_delay, base * 2**attempt) for attempts 1, 2, 3
     assert all(0 <= d <= cap for d, cap in zip(delays, caps, strict=True))

@@ -212,6 +212,25 @@ async def _s3_import(svc: Services, name: str, ddb: Any) -> Plan:
     return await svc.s3jobs.plan_import(bucket, "in/", spec)
 
 
+async def _undo(svc: Services, name: str, ddb: Any) -> Plan:
+    table = await _table(svc, name)
+    item = {"pk": {"S": "u"}, "s": {"S": "x"}, "b": {"B": b"\x00\xff"}, "n": {"N": "1E+125"}}
+    await svc.items.put_new(table, item)
+    await svc.items.delete_item(name, {"pk": {"S": "u"}}, expected=item)
+    entry = svc.journal.last()
+    assert entry is not None
+    return svc.journal.plan_undo(svc.items, table, entry)  # a conditional PutItem of the item
+
+
+async def _restore(svc: Services, name: str, ddb: Any) -> Plan:
+    from ddbconsole.services.restore import plan_write_image
+
+    table = await _table(svc, name)
+    old, latest = {"pk": {"S": "r"}, "s": {"S": "1"}}, {"pk": {"S": "r"}, "s": {"S": "2"}}
+    ddb.put_item(TableName=name, Item=latest)
+    return plan_write_image(svc.items, table, {"pk": {"S": "r"}}, old, latest, title="t", done="d")
+
+
 async def _insights_mode(svc: Services, name: str, ddb: Any) -> Plan:
     ddb.update_contributor_insights(
         TableName=name, IndexName=GSI, ContributorInsightsAction="ENABLE"
@@ -290,6 +309,11 @@ CASES = {
     "backup_restore_pitr": Case(("backup_restore_pitr",), _restore_pitr),
     "s3_export": Case(("s3_export",), _s3_export),
     "s3_import": Case(("s3_import",), _s3_import),
+    "undo": Case(("item_undo",), _undo),
+    "history_restore": Case((), _restore),
+    "enable_stream": Case(
+        ("stream_enable",), lambda s, n, d: s.admin.plan_stream(n, "NEW_AND_OLD_IMAGES")
+    ),
     "insights": Case(
         ("diag_insights",), lambda s, n, d: s.hotkeys.plan_update(n, None, enabled=True)
     ),

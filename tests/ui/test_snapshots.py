@@ -368,6 +368,12 @@ def test_settings_tab(snap_compare: Snap) -> None:
     assert snap(snap_compare, press_after("Users", "4"))
 
 
+def test_stream_tab_without_a_stream(snap_compare: Snap) -> None:
+    # Users has no stream: the tab says so and offers to enable one (a live stream would not
+    # snapshot the same twice).
+    assert snap(snap_compare, press_after("Users", "5"))
+
+
 # --- app screens --------------------------------------------------------------------------------
 
 

@@ -380,3 +380,26 @@ def test_endpoint_urls_that_are_accepted() -> None:
     env = {"AWS_ENDPOINT_URL": "http://[::1", "AWS_ENDPOINT_URL_DYNAMODB": "nope"}
     s = load_settings(Flags(endpoint_url="http://localhost:8000"), environ=env)
     assert s.profile.endpoint_for("dynamodb") == "http://localhost:8000"
+
+
+def test_stream_and_undo_journal_settings(tmp_path: Path) -> None:
+    defaults = load_settings(environ={})
+    assert defaults.stream_records == 10_000 and defaults.undo_journal_file is False
+    path = write(tmp_path, "stream_records: 500\nundo_journal_file: true\n")
+    s = load_settings(Flags(config=str(path)), environ={})
+    assert s.stream_records == 500 and s.undo_journal_file is True
+    for text, word in [
+        ("stream_records: 5\n", "between 100 and 1000000"),
+        ("undo_journal_file: yes please\n", "'undo_journal_file' must be true or false"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            load_settings(Flags(config=str(write(tmp_path, text))), environ={})
+        assert word in str(err.value)
+
+
+def test_streams_use_the_dynamodb_endpoint_unless_given_their_own() -> None:
+    profile = Profile(endpoints={"dynamodb": "http://localhost:8000"})
+    assert profile.endpoint_for("dynamodbstreams") == "http://localhost:8000"
+    own = Profile(endpoints={"dynamodb": "http://a:1", "dynamodbstreams": "http://b:2"})
+    assert own.endpoint_for("dynamodbstreams") == "http://b:2"
+    assert Profile(endpoint_url="http://c:3").endpoint_for("dynamodbstreams") == "http://c:3"

@@ -21,6 +21,7 @@ from ddbconsole.ui.keys import (
     JOB_ACTIONS,
     MAIN_ACTIONS,
     METRICS_ACTIONS,
+    STREAM_ACTIONS,
     TABLE_ACTIONS,
     Action,
 )
@@ -76,6 +77,7 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Settings tab", TABLE_ACTIONS),
         ("Backups screen", BACKUP_ACTIONS),
         ("S3 jobs screen", JOB_ACTIONS),
+        ("Stream tab", STREAM_ACTIONS),
         ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:

@@ -49,6 +49,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         Binding("ctrl+s", "save", "Save", id="editor_save"),
         # ctrl+o: ctrl+e is end-of-line in the TextArea and would never reach this binding.
         Binding("ctrl+o", "external_editor", "$EDITOR", id="editor_external"),
+        Binding("h", "history", "History", id="editor_history"),
     ]
 
     def __init__(self, table: TableInfo, item: dict[str, Any] | None, *, mode: Mode) -> None:
@@ -127,7 +128,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
             return False  # hidden: nothing can be written in read-only mode
         if action in ("save", "external_editor"):
             return True if self.editing else None
-        if action == "start_edit":
+        if action in ("start_edit", "history"):
             return True if not self.editing else None
         return True
 
@@ -176,6 +177,21 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
         self._show_title()
         self.refresh_bindings()
         self._load_whole()  # then the text becomes editable
+
+    def action_history(self) -> None:
+        """This item's changes from the table's stream; restoring one reloads the editor."""
+        from ddbconsole.services.items import key_of
+        from ddbconsole.ui.streams.history import ItemHistoryScreen
+
+        if self.original is None:
+            return
+        screen = ItemHistoryScreen(self.table, key_of(self.table, self.original))
+
+        def closed(wrote: bool | None) -> None:
+            if wrote:
+                self._reload()
+
+        self.app.push_screen(screen, closed)
 
     def action_toggle_form(self) -> None:
         try:

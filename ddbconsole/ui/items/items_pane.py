@@ -25,6 +25,7 @@ from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
 from ddbconsole.ui.items.grid_tools import copy_json, copy_key, jump_to, plural, write_summary
 from ddbconsole.ui.keys import ITEM_ACTIONS
+from ddbconsole.ui.streams import item_actions
 
 if TYPE_CHECKING:
     from ddbconsole.ui.items.item_editor import Mode
@@ -134,6 +135,9 @@ class ItemsPane(ConsoleBase, Vertical):
         if self.table is not None and self.loaded_for != self.table.name:
             self.loaded_for = self.table.name
             self.run_query()
+
+    def show_key(self, key: dict[str, Any]) -> None:
+        item_actions.show_key(self, key)  # a stream record's "go to item"
 
     def _index(self) -> str | None:
         value = self.query_one("#index", Select).value
@@ -549,6 +553,12 @@ class ItemsPane(ConsoleBase, Vertical):
                 timeout=15,
             )
         self.reload_page()
+
+    def action_item_history(self) -> None:
+        item_actions.open_history(self)
+
+    def action_undo(self) -> None:
+        item_actions.undo(self)
 
     def action_export_table(self) -> None:
         from ddbconsole.ui.items.transfer import open_transfer

@@ -38,6 +38,7 @@ class OperationLogScreen(ConsoleBase, Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="oplog_close"),
         Binding("f", "toggle_follow", "Follow", id="oplog_follow"),
+        Binding("c", "changes", "Session changes", id="oplog_changes"),
         Binding("y", "copy_cli", "Copy command", id="oplog_copy"),
     ]
 
@@ -133,6 +134,12 @@ class OperationLogScreen(ConsoleBase, Screen[None]):
         if self.follow and self.entries:
             self.query_one(DataTable).move_cursor(row=len(self.entries) - 1)
         self._update_head()
+
+    def action_changes(self) -> None:
+        """This session's item changes (the undo journal: keys only, no item contents here)."""
+        from ddbconsole.ui.streams.journal_screen import JournalScreen
+
+        self.app.push_screen(JournalScreen())
 
     def action_copy_cli(self) -> None:
         """The selected call's `aws` command to the clipboard (through the terminal, OSC 52)."""
