@@ -198,6 +198,9 @@ def fit_title(title: str, width: int) -> str:
     return short if len(short) <= room else short[: max(room - 1, 1)] + "…"
 
 
+NARROW = 40  # columns: below this a chart's time axis leaves out its last label
+
+
 def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> None:
     plt = plot.plt
     plt.clear_figure()
@@ -213,8 +216,12 @@ def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> Non
                 style["label"] = line.label  # once per line in the legend
             plt.plot(list(xs), list(ys), marker="braille", **style)
     ticks, labels = time_ticks(start, end)
-    plt.xticks(ticks, labels)
     plt.xlim(ticks[0], ticks[-1])
+    if plot.size.width and plot.size.width < NARROW:
+        # A narrow plot has no room for a label on its right edge: plotext would draw it or
+        # drop it from one refresh to the next. The end of the range is "now" anyway.
+        ticks, labels = ticks[:-1], labels[:-1]
+    plt.xticks(ticks, labels)
     # Room above the highest point for the legend; counts never go below zero.
     plt.ylim(0, top * 1.3 if top > 0 else 1)
     plot.refresh()
