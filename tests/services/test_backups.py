@@ -58,8 +58,12 @@ def tricky_items() -> list[dict[str, Any]]:
     return [first, *({"pk": {"S": f"k{i}"}, "n": {"N": f"{i}.50"}} for i in range(30))]
 
 
-def fill(ddb: Any, tables: list[str], *, gsi: bool = False) -> tuple[str, list[dict[str, Any]]]:
-    name = f"bk-{uuid.uuid4().hex[:10]}"
+def fill(
+    ddb: Any, tables: list[str], *, gsi: bool = False, prefix: str = "bk"
+) -> tuple[str, list[dict[str, Any]]]:
+    """A new on-demand table (`pk`, optionally a GSI) holding `tricky_items`; cleaned up by
+    the `tables` fixture."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     if gsi:
         create_table_with_gsi(ddb, name, "ByS", on_demand=True)
     else:

@@ -27,7 +27,7 @@ from ddbconsole.services import Services
 from ddbconsole.services.backups import PitrRequired
 from ddbconsole.services.s3jobs import S3JobError
 from ddbconsole.services.transfer.s3_reader import ExportUnreadable
-from tests.services.test_backups import all_items, tricky_items
+from tests.services.test_backups import all_items, fill, tricky_items
 
 WRITES = {"ExportTableToPointInTime", "ImportTable"}
 
@@ -63,17 +63,7 @@ def tables(ddb: Any) -> Iterator[list[str]]:
 
 
 def new_table(ddb: Any, tables: list[str], *, pitr: bool = True) -> tuple[str, list[Any]]:
-    name = f"s3-{uuid.uuid4().hex[:10]}"
-    ddb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    tables.append(name)
-    items = tricky_items()
-    for item in items:
-        ddb.put_item(TableName=name, Item=item)
+    name, items = fill(ddb, tables, prefix="s3")
     if pitr:
         ddb.update_continuous_backups(
             TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
