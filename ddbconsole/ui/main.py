@@ -1,4 +1,5 @@
-"""The main screen: table list on the left, tabs (Items, Capacity, Metrics, Settings) on the right."""
+"""The main screen: table list on the left, tabs (Items, Capacity, Metrics, Settings, Stream) on the
+right."""
 
 from __future__ import annotations
 
@@ -79,16 +80,17 @@ class MainScreen(ConsoleBase, Screen[None]):
         with Horizontal(id="body"):
             yield TableList(id="table-list")
             with TabbedContent(id="tabs", initial="settings"):
+                # In the order of their keys (1..5); a pane is mounted when its tab is first
+                # shown, but for Settings.
                 for tab_id, title in (
                     ("items", "Items"),
                     ("capacity", "Capacity"),
                     ("metrics", "Metrics"),
-                    ("stream", "Stream"),
                 ):
-                    # its pane is mounted when first shown
                     yield TabPane(self._tab_title(tab_id, title), id=tab_id)
                 with TabPane(self._tab_title("settings", "Settings"), id="settings"):
                     yield SettingsPane(id="settings-pane")  # TableDetails + its actions
+                yield TabPane(self._tab_title("stream", "Stream"), id="stream")
         yield Footer()
 
     def _tab_title(self, tab_id: str, title: str) -> str:
