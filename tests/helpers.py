@@ -44,6 +44,17 @@ def static_text(widget: Static, width: int = 160) -> str:
     return console.export_text()
 
 
+def create_pk_table(ddb: Any, name: str) -> str:
+    """Create `name`: on-demand, partition key pk (S), nothing else."""
+    ddb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
 def create_table_with_gsi(
     ddb: Any, name: str, gsi: str, *, gsi_key: str = "s", on_demand: bool = False
 ) -> str:

@@ -27,7 +27,7 @@ from ddbconsole.services.backups import (
     backup_name,
     restore_overrides,
 )
-from tests.helpers import create_table_with_gsi
+from tests.helpers import create_pk_table, create_table_with_gsi
 from tests.services.test_transfer import FIDELITY
 
 WRITES = {
@@ -67,12 +67,7 @@ def fill(
     if gsi:
         create_table_with_gsi(ddb, name, "ByS", on_demand=True)
     else:
-        ddb.create_table(
-            TableName=name,
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_pk_table(ddb, name)
     tables.append(name)
     items = tricky_items()
     for item in items:

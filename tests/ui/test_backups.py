@@ -24,7 +24,7 @@ from ddbconsole.ui.backups.forms import ExportForm, RestoreForm
 from ddbconsole.ui.backups.jobs_screen import DownloadScreen, JobsScreen
 from ddbconsole.ui.common.confirm import ConfirmScreen
 from ddbconsole.ui.tables.table_list import TableList
-from tests.helpers import static_text, wait_for
+from tests.helpers import create_pk_table, static_text, wait_for
 from tests.ui.test_tables_admin import SIZE, fast, main, select
 
 WRITES = {"CreateBackup", "DeleteBackup", "RestoreTableFromBackup", "DeleteTable",
@@ -38,12 +38,7 @@ def ddb(moto_url: str) -> Any:
 
 def new_table(ddb: Any) -> str:
     name = f"uibk-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_pk_table(ddb, name)
     for i in range(5):
         ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "n": {"N": f"{i}.5"}})
     return name

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from ddbconsole.demo.server import MotoProcess
+from tests.helpers import create_pk_table
 from tests.services.test_backups import all_items, tricky_items
 from tests.unit.test_cli_items import ddb as run_cli
 
@@ -30,12 +31,7 @@ def client(moto_url: str) -> Any:
 
 def new_table(client: Any) -> str:
     name = f"clibk-{uuid.uuid4().hex[:8]}"
-    client.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_pk_table(client, name)
     for item in tricky_items():
         client.put_item(TableName=name, Item=item)
     return name
