@@ -20,6 +20,7 @@ from ddbconsole.services import Services
 from ddbconsole.services.prefetch import TablePrefetch
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.commands import action_commands
+from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.help import HelpScreen
 from ddbconsole.ui.common.pickers import ProfilePicker, RegionPicker
 from ddbconsole.ui.context import ConsoleContext
@@ -74,6 +75,7 @@ class DdbConsoleApp(App[int]):
         # a half-open state, say): give it a few seconds, then leave anyway.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.services.close(), CLOSE_TIMEOUT)
+        memory.release()
 
     # --- errors -------------------------------------------------------------------------------
 

@@ -12,11 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, OptionList, TabbedContent, TabPane
 from textual.worker import Worker
 
 from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.keys import (
     CAPACITY_ACTIONS,
     ITEM_ACTIONS,
@@ -74,6 +76,7 @@ class MainScreen(ConsoleBase, Screen[None]):
         self.selected_table: str | None = None
         self._pending_select: str | None = None  # a table to highlight once listed
         self.table_info: TableInfo | None = None  # the selected table's description, once known
+        self._panes: dict[str, Any] = {}  # lazily built panes by tab id
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -91,7 +94,7 @@ class MainScreen(ConsoleBase, Screen[None]):
                 with TabPane(self._tab_title("settings", "Settings"), id="settings"):
                     yield SettingsPane(id="settings-pane")  # TableDetails + its actions
                 yield TabPane(self._tab_title("stream", "Stream"), id="stream")
-        yield Footer()
+        yield KeyFooter()
 
     def _tab_title(self, tab_id: str, title: str) -> str:
         """'1 Items': the tab's key (remaps included) in its title, so the footer need not list it."""
@@ -131,6 +134,7 @@ class MainScreen(ConsoleBase, Screen[None]):
         table_list = self.query_one(TableList)
         table_list.set_names(message.names, message.done)
         if message.done:
+            memory.settle_soon(self.app)  # start-up is over
             self.refresh_status()
             self.load_alarm_states()
             self._select_pending(message.names)
@@ -152,8 +156,10 @@ class MainScreen(ConsoleBase, Screen[None]):
         self.query_one(TableList).set_alarm_state(message.table, firing)
 
     def pane(self, tab: str) -> Any:
-        """The pane of a lazily built tab, or None until it was first shown."""
-        return next(iter(self.query(f"#{LAZY_PANES[tab][2]}")), None)
+        """The pane of a lazily built tab, or None until it was first shown (kept by
+        `_build_pane`: a query by id walks the whole screen, several times per key)."""
+        pane = self._panes.get(tab)
+        return pane if pane is not None and pane.is_attached else None
 
     @property
     def items_pane(self) -> ItemsPane | None:
@@ -173,6 +179,7 @@ class MainScreen(ConsoleBase, Screen[None]):
             return existing
         module_name, class_name, widget_id = LAZY_PANES[tab]
         pane = getattr(importlib.import_module(module_name), class_name)(id=widget_id)
+        self._panes[tab] = pane
         await self.query_one(f"TabPane#{tab}", TabPane).mount(pane)
         if self.table_info is not None:
             pane.set_table(self.table_info)
@@ -183,6 +190,7 @@ class MainScreen(ConsoleBase, Screen[None]):
             self.metrics_pane.visibility_changed()  # another screen on top: stop polling
 
     def on_screen_resume(self) -> None:
+        memory.settle_soon(self.app)  # what the screen on top left behind
         if self.metrics_pane is not None:
             self.metrics_pane.visibility_changed()
 
@@ -241,6 +249,7 @@ class MainScreen(ConsoleBase, Screen[None]):
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.ensure_loaded()
         self.focus_tab(tab)
+        memory.settle_soon(self.app)
 
     def focus_tab(self, tab: str | None = None) -> None:
         """Focus the shown tab's main widget, where its keys act."""
@@ -473,6 +482,7 @@ class MainScreen(ConsoleBase, Screen[None]):
         for tab in LAZY_PANES:
             if (pane := self.pane(tab)) is not None:
                 await pane.remove()
+            self._panes.pop(tab, None)
         active = self.query_one(TabbedContent).active
         if active in LAZY_PANES:
             await self._build_pane(active)

@@ -1,6 +1,6 @@
 """Key-to-paint latency: how long after a key press the screen shows its effect.
 
-    python tests/bench/bench_keys.py [--rows 1000] [--presses 100] [--no-traffic]
+    python tests/bench/bench_keys.py [--rows 1000] [--presses 100] [--no-traffic] [--profile TEXT]
 
 Runs the real console (Textual's pilot, headless, 160x48) against moto in a child process with the
 demo's seed and live traffic simulator, on a table of `--rows` items loaded as one page of the Items
@@ -11,13 +11,19 @@ includes handling the key, laying out and rendering the frame, not the terminal'
 Measured: j/k and pagedown/pageup/G/g in the 1,000-row grid; tab switches Items <-> Metrics while
 the Metrics pane polls CloudWatch every second; opening the item viewer (enter) and closing it
 (esc). Prints p50/p95/max per key group. Nothing the operator presses should wait on the network.
+`--profile TEXT` runs cProfile while the presses of the groups whose name contains TEXT are measured
+(e.g. `--profile "tab switch"`) and prints where their time went.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
+import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -83,7 +89,10 @@ def report(name: str, samples: list[float]) -> str:
     return f"| {name} | {len(ms)} | {statistics.median(ms):.1f} | {p95:.1f} | {ms[-1]:.1f} |"
 
 
-async def run(url: str, rows: int, presses: int) -> list[str]:
+async def run(
+    url: str, rows: int, presses: int, profile_groups: str | None = None,
+    profile_out: str | None = None,
+) -> list[str]:  # fmt: skip
     from textual.widgets import DataTable, TabbedContent
 
     from ddbconsole.ui.app import make_app
@@ -123,9 +132,27 @@ async def run(url: str, rows: int, presses: int) -> list[str]:
         await pilot.pause(1.0)
 
         samples: dict[str, list[float]] = {}
+        profiler = cProfile.Profile()
+        collections: list[tuple[int, float]] = []  # (generation, seconds) while measuring
+        gc_started = [0.0]
+
+        def gc_timer(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                collections.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+        gc.callbacks.append(gc_timer)
 
         async def measure(group: str, key: str, done: Callable[[], bool]) -> None:
-            samples.setdefault(group, []).append(await clock.press(pilot, key, done))
+            profiled = profile_groups is not None and profile_groups in group
+            if profiled:
+                profiler.enable()
+            try:
+                samples.setdefault(group, []).append(await clock.press(pilot, key, done))
+            finally:
+                if profiled:
+                    profiler.disable()
 
         for _ in range(presses):
             row = grid.cursor_row
@@ -156,6 +183,20 @@ async def run(url: str, rows: int, presses: int) -> list[str]:
         lines.extend(report(name, values) for name, values in samples.items())
         every = [v for values in samples.values() for v in values]
         lines.append(report("all", every))
+        gc.callbacks.remove(gc_timer)
+        for generation in (0, 1, 2):
+            times = [t * 1000 for g, t in collections if g == generation]
+            if times:
+                lines.append(f"garbage collections of generation {generation}: {len(times)}, "
+                             f"total {sum(times):.0f} ms, longest {max(times):.1f} ms")  # fmt: skip
+        if profile_groups is not None:
+            out = io.StringIO()
+            if profile_out:
+                profiler.dump_stats(profile_out)
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
+            lines.append(out.getvalue())
     return lines
 
 
@@ -164,12 +205,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--presses", type=int, default=100)
     parser.add_argument("--no-traffic", action="store_true")
+    parser.add_argument("--profile", metavar="TEXT", help="cProfile the groups named with TEXT")
+    parser.add_argument("--profile-out", metavar="FILE", help="also save the profile (pstats)")
     args = parser.parse_args()
     for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
         os.environ.setdefault(name, value)
     with MotoProcess(seed=True, traffic=not args.no_traffic) as server:
         load(server.url, args.rows)
-        lines = asyncio.run(run(server.url, args.rows, args.presses))
+        lines = asyncio.run(
+            run(server.url, args.rows, args.presses, args.profile, args.profile_out)
+        )
     print("\n".join(lines))
 
 

@@ -19,7 +19,6 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
-from textual_plotext import PlotextPlot
 
 from ddbconsole.demo.server import MotoProcess
 from ddbconsole.errors import ReadOnlyViolation
@@ -106,7 +105,8 @@ async def open_metrics(app: DdbConsoleApp, pilot: Pilot[Any], table: str) -> Met
 
 
 def chart_text(pane: MetricsPane, chart_id: str) -> str:
-    return pane.query_one(f"#{chart_id}", PlotextPlot).render().plain  # type: ignore[union-attr]
+    """What the chart shows (drawn in a thread: wait for the text expected)."""
+    return pane.charts_text()[chart_id]
 
 
 async def idle(pilot: Pilot[Any], pane: MetricsPane) -> None:
@@ -135,8 +135,10 @@ async def test_pane_renders_series_in_one_call_and_refreshes(
         ]
         assert latency.values == (7.0,)
         # Visible: titled charts with units and a summary of the latest values.
-        assert "Read capacity (RCU/s)" in chart_text(pane, "chart-read")
-        assert "Latency by operation (ms" in chart_text(pane, "chart-latency")
+        await wait_for(pilot, lambda: "Read capacity (RCU/s)" in chart_text(pane, "chart-read"))
+        await wait_for(
+            pilot, lambda: "Latency by operation (ms" in chart_text(pane, "chart-latency")
+        )
         summary = static_text(pane.query_one("#metrics-summary", Static))
         assert "provisioned 5" in summary and "GetItem 7 ms" in summary
         assert "read events 4" in summary
@@ -158,7 +160,7 @@ async def test_pane_renders_series_in_one_call_and_refreshes(
         await pilot.press("i")
         await pilot.pause(1.5)
         assert pane.scope == GSI
-        assert f"GSI {GSI}" in chart_text(pane, "chart-read")
+        await wait_for(pilot, lambda: f"GSI {GSI}" in chart_text(pane, "chart-read"))
         summary = static_text(pane.query_one("#metrics-summary", Static))
         assert "write events 3" in summary
         assert gmd_calls(moto_server) == 0

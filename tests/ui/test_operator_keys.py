@@ -175,8 +175,7 @@ async def test_search_loaded_rows_and_copy_the_item(app_for: Callable[..., DdbCo
 
 
 async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbConsoleApp]) -> None:
-    from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey
+    from ddbconsole.ui.common.footer import KeyFooter
 
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
@@ -186,10 +185,9 @@ async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbCo
             await pilot.press(key)
             await wait_for(pilot, lambda t=tab: tabs.active == t)  # type: ignore[misc]
             await pilot.pause(0.3)
-            keys = list(screen.query_one(Footer).query(FooterKey))
-            assert len(keys) > 5
-            right = max(k.region.right for k in keys)
-            assert right <= SIZE[0], (tab, right, [k.description for k in keys])
+            footer = screen.query_one(KeyFooter)
+            assert len(footer.items) > 5
+            assert footer.right_edge <= SIZE[0], (tab, [k.description for k in footer.items])
         assert "1 Items" in str(tabs.get_tab("items").label)
 
 

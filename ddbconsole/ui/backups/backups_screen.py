@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import BackupInfo, PitrInfo, TableProgress
@@ -25,6 +25,7 @@ from ddbconsole.services.plans import Plan
 from ddbconsole.ui.backups.forms import ExportForm, RestoreForm
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.keys import BACKUP_ACTIONS
 
@@ -72,7 +73,7 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
         yield Static(f"[b]Backups of {self.table}[/b]", id="backups-head")
         yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
         yield Static("", id="backups-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import ExportInfo, ImportInfo
@@ -26,6 +26,7 @@ from ddbconsole.ui.backups.backups_screen import size
 from ddbconsole.ui.backups.forms import ImportForm
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.keys import JOB_ACTIONS
 
@@ -110,7 +111,7 @@ class JobsScreen(ConsoleBase, Screen[None]):
         )
         yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static("", id="jobs-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from ddbconsole.models import TableInfo
@@ -30,6 +30,7 @@ from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.diagnose import render
 from ddbconsole.ui.keys import DIAGNOSE_ACTIONS
@@ -90,7 +91,7 @@ class DiagnoseScreen(ConsoleBase, Screen[OpenKey | None]):
                 "Key analysis: z runs a sampled scan (its cost is shown first).", id="diag-analysis"
             )
         yield Static("", id="diag-progress")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         keys = self.query_one("#diag-keys", DataTable)

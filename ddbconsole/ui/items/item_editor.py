@@ -15,7 +15,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from ddbconsole import codec
 from ddbconsole.errors import ItemConflict, ItemExists, UserInputError
@@ -23,6 +23,7 @@ from ddbconsole.models import TableInfo
 from ddbconsole.services.items import new_item_template, validate_item
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.confirm import ConfirmScreen
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.items.conflict import Choice, ConflictScreen
 
 Mode = Literal["view", "edit", "new", "duplicate"]
@@ -78,7 +79,7 @@ class ItemEditorScreen(ConsoleBase, Screen[bool]):
             tab_behavior="indent", id="editor",
         )  # fmt: skip
         yield Static("", id="problem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_title()

@@ -9,21 +9,24 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ddbconsole import codec
 from ddbconsole.errors import DdbConsoleError, ItemConflict, ItemMissing
-from ddbconsole.filters import SORT_OPS, key_value, parse_filter, parse_projection, sort_condition
+from ddbconsole.filters import key_value, parse_filter, parse_projection, sort_condition
 from ddbconsole.models import Page, QuerySpec, ScanSpec, TableInfo
 from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Fetch, Pager, read_on
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import make_binding, write_actions
+from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.grid import StableGrid
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.items.cells import cell, column_label, columns_for
 from ddbconsole.ui.items.grid_tools import copy_json, copy_key, jump_to, plural, write_summary
+from ddbconsole.ui.items.query_bar import TABLE, query_bar
 from ddbconsole.ui.keys import ITEM_ACTIONS
 from ddbconsole.ui.streams import item_actions
 
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
     from ddbconsole.ui.items.item_editor import Mode
     from ddbconsole.ui.items.partiql import Request
 
-TABLE = "__table__"
 MARK = "__mark__"  # the grid's first column: ● on rows marked for batch delete
 
 
@@ -72,41 +74,11 @@ class ItemsPane(ConsoleBase, Vertical):
         self._shown: tuple[str, Pager | None, bool, Page | None] = ("", None, True, None)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="query-bar"):
-            with Horizontal(classes="row"):
-                yield Select(
-                    [("Scan", "scan"), ("Query", "query")],
-                    value="scan",
-                    allow_blank=False,
-                    id="mode",
-                    compact=True,
-                )
-                yield Select(
-                    [("table", TABLE)], value=TABLE, allow_blank=False, id="index", compact=True
-                )
-                yield Input(placeholder="partition key value", id="pk", compact=True)
-            with Horizontal(classes="row", id="sort-row"):
-                yield Select(
-                    [(op, op) for op in SORT_OPS],
-                    value="=",
-                    allow_blank=False,
-                    id="sk-op",
-                    compact=True,
-                )
-                yield Input(placeholder="sort key value", id="sk", compact=True)
-                yield Input(placeholder="and (between)", id="sk2", compact=True)
-            with Horizontal(classes="row"):
-                yield Input(
-                    placeholder='filter, e.g. Status = "PAID" and size(Lines) > 1',
-                    id="filter",
-                    compact=True,
-                )
-                yield Input(placeholder="projection: a, b.c", id="projection", compact=True)
-                yield Checkbox("desc", id="desc", compact=True)
-                yield Checkbox("consistent", id="consistent", compact=True)
+        yield from query_bar()
         yield Input(placeholder="search loaded rows (enter: next, esc: back)", id="search",
                     compact=True)  # fmt: skip
-        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        with Vertical(classes="grid-frame"):  # the grid's focus ring (see StableGrid)
+            yield StableGrid(id="items", cursor_type="row", zebra_stripes=True)
         yield Static("Select a table.", id="page-info")
 
     # --- the table ----------------------------------------------------------------------------
@@ -350,6 +322,7 @@ class ItemsPane(ConsoleBase, Vertical):
         table.fixed_columns = 1 + sum(1 for k in keys if k.name in names[: len(keys)])
         self._shown = (self.source, self.pager, self.replayable, page)
         self._update_info(page)
+        memory.settle_soon(self.app)  # a page may hold thousands of objects: freeze them
 
     def _update_info(self, page: Page | None = None) -> None:
         info = self._info_text(page)

@@ -15,7 +15,7 @@ from itertools import pairwise
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from ddbconsole.models import MetricSeries, MetricsSnapshot, TableInfo
 from ddbconsole.models.diagnose import LIMIT_TEXT
@@ -201,12 +201,12 @@ def fit_title(title: str, width: int) -> str:
 NARROW = 40  # columns: below this a chart's time axis leaves out its last label
 
 
-def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> None:
-    plt = plot.plt
-    plt.clear_figure()
+def draw(plt: Plot, chart: Chart, start: datetime, end: datetime, width: int) -> None:
+    """Draw `chart` on a plotext figure `width` columns wide (ui/metrics/chart_plot.py builds it
+    off the event loop)."""
     drawn = [line for line in chart.lines if not line.empty]
     title = chart.title if drawn else f"{chart.title}: {chart.note or 'no data in range'}"
-    plt.title(fit_title(title, plot.size.width) if plot.size.width else title)
+    plt.title(fit_title(title, width) if width else title)
     top = 0.0
     for line in drawn:
         top = max(top, *line.ys)
@@ -217,14 +217,13 @@ def draw(plot: PlotextPlot, chart: Chart, start: datetime, end: datetime) -> Non
             plt.plot(list(xs), list(ys), marker="braille", **style)
     ticks, labels = time_ticks(start, end)
     plt.xlim(ticks[0], ticks[-1])
-    if plot.size.width and plot.size.width < NARROW:
+    if width and width < NARROW:
         # A narrow plot has no room for a label on its right edge: plotext would draw it or
         # drop it from one refresh to the next. The end of the range is "now" anyway.
         ticks, labels = ticks[:-1], labels[:-1]
     plt.xticks(ticks, labels)
     # Room above the highest point for the legend; counts never go below zero.
     plt.ylim(0, top * 1.3 if top > 0 else 1)
-    plot.refresh()
 
 
 # --- the summary cell ---------------------------------------------------------------------------

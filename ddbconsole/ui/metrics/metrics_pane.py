@@ -11,6 +11,7 @@ suspended) and resumes when it is shown again. A slow or failed poll shows a not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,6 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
-from textual_plotext import PlotextPlot
 
 from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import AlarmInfo, MetricsSnapshot, TableInfo
@@ -31,13 +31,8 @@ from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.grid import fit_columns
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.metrics.alarm_actions import AlarmActions
-from ddbconsole.ui.metrics.metric_charts import (
-    charts,
-    describe_range,
-    draw,
-    period_choices,
-    summary,
-)
+from ddbconsole.ui.metrics.chart_plot import ChartPlot, Drawing, Key, build
+from ddbconsole.ui.metrics.metric_charts import charts, describe_range, period_choices, summary
 
 TABLE = "__table__"
 RANGE_NAMES = tuple(RANGES)
@@ -66,7 +61,7 @@ class MetricsPane(AlarmActions, Vertical):
     MetricsPane #metrics-notice.-error { background: $error 30%; }
     MetricsPane #metrics-notice.-slow { background: $warning 30%; }
     MetricsPane #charts { grid-size: 2 3; grid-gutter: 0 1; height: 1fr; min-height: 15; }
-    MetricsPane PlotextPlot { height: 1fr; }
+    MetricsPane ChartPlot { height: 1fr; }
     MetricsPane #metrics-summary { height: 1fr; padding: 0 1; overflow: hidden; }
     MetricsPane #alarms-title { height: 1; padding: 0 1; background: $panel; }
     MetricsPane #alarms { height: 7; }
@@ -100,6 +95,8 @@ class MetricsPane(AlarmActions, Vertical):
         self._timer: Timer | None = None
         self._slow_timer: Timer | None = None
         self._poll_started = 0.0
+        self._drawing = False  # a thread is building chart texts
+        self._draw_again = False  # ... and charts went stale meanwhile
 
     @property
     def interval(self) -> float:
@@ -122,7 +119,7 @@ class MetricsPane(AlarmActions, Vertical):
         yield Static("", id="metrics-notice")
         with Grid(id="charts"):
             for chart_id in CHART_IDS:
-                yield PlotextPlot(id=chart_id)
+                yield ChartPlot(id=chart_id)
             yield Static("", id="metrics-summary")
         yield Static("Alarms", id="alarms-title")
         yield DataTable(id="alarms", cursor_type="row", zebra_stripes=True)
@@ -189,6 +186,7 @@ class MetricsPane(AlarmActions, Vertical):
 
     def visibility_changed(self, force: bool = False) -> None:
         """Start, resume or stop polling to match what is on screen (cheap; call freely)."""
+        self.draw_charts()  # what changed while hidden
         if not self.is_visible_now() or self.paused:
             self._cancel_timer()
             self._update_status()
@@ -363,15 +361,63 @@ class MetricsPane(AlarmActions, Vertical):
         summary_widget = self.query_one("#metrics-summary", Static)
         if snap is None or table is None:
             for chart_id in CHART_IDS:
-                plot = self.query_one(f"#{chart_id}", PlotextPlot)
-                plot.plt.clear_figure()
-                plot.plt.title("loading…" if table else "")
-                plot.refresh()
+                plot = self.query_one(f"#{chart_id}", ChartPlot)
+                plot.drawing = Drawing("loading…" if table else "")
             summary_widget.update("")
+        else:
+            for chart in charts(snap, table.name, self.scope, table):
+                plot = self.query_one(f"#{chart.id}", ChartPlot)
+                plot.drawing = Drawing(chart.title, chart, snap.start, snap.end)
+            summary_widget.update(summary(snap, table.name, self.scope, table))
+        self.draw_charts()
+
+    # Charts are drawn by plotext in a thread, only while the tab is shown, one batch at a time
+    # (ui/metrics/chart_plot.py): the event loop only swaps in the finished texts.
+
+    def draw_charts(self) -> None:
+        """Build the texts of the charts that changed, if the tab is shown."""
+        try:
+            on_top = self.app.screen is self.screen
+        except Exception:
             return
-        for chart in charts(snap, table.name, self.scope, table):
-            draw(self.query_one(f"#{chart.id}", PlotextPlot), chart, snap.start, snap.end)
-        summary_widget.update(summary(snap, table.name, self.scope, table))
+        if not (self.shown and on_top):
+            return  # drawn when shown again
+        if self._drawing:
+            self._draw_again = True
+            return
+        jobs = [(plot, plot.wanted()) for plot in self.query(ChartPlot)]
+        jobs = [(plot, key) for plot, key in jobs if key != plot.built_for and key[1] and key[2]]
+        if jobs:
+            self._drawing = True
+            self._draw_again = False
+            self._build_charts(jobs)
+
+    @work(thread=True, exit_on_error=False, group="metrics-draw")
+    def _build_charts(self, jobs: list[tuple[ChartPlot, Key]]) -> None:
+        built: list[tuple[ChartPlot, Key, Text]] = []
+        try:
+            for plot, key in jobs:
+                built.append((plot, key, build(key)))
+        finally:  # handed back even after a failure, so that drawing never stays blocked
+            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                self.app.call_from_thread(self._charts_built, built)
+
+    def _charts_built(self, built: list[tuple[ChartPlot, Key, Text]]) -> None:
+        self._drawing = False
+        for plot, key, text in built:
+            if plot.is_attached and plot.wanted() == key:
+                plot.show(text, key)
+        if self._draw_again:
+            self.draw_charts()
+
+    def on_chart_plot_stale(self, event: ChartPlot.Stale) -> None:
+        event.stop()
+        self.draw_charts()
+
+    def charts_text(self) -> dict[str, str]:
+        """What each chart shows now, by id (tests)."""
+        return {chart_id: self.query_one(f"#{chart_id}", ChartPlot).text.plain
+                for chart_id in CHART_IDS}  # fmt: skip
 
     def _show_alarms(self, alarms: tuple[AlarmInfo, ...]) -> None:
         assert self.table is not None

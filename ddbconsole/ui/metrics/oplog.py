@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbconsole.models import OperationLogEntry
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 
 
 def _result(entry: OperationLogEntry) -> Text:
@@ -53,7 +54,7 @@ class OperationLogScreen(ConsoleBase, Screen[None]):
         yield DataTable(id="oplog", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="oplog-detail-box"):
             yield Static("Select a call to see its AWS CLI equivalent.", id="oplog-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbconsole.models import AlarmInfo, MetricsOverview, TableHealth
 from ddbconsole.services.metrics import ATTENTION_RANK, attention_with_alarms
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.grid import fit_columns
 
 WINDOW_SECONDS = 300
@@ -76,7 +77,7 @@ class OverviewScreen(ConsoleBase, Screen[str | None]):
         yield Static("All tables: loading…", id="overview-head")
         yield Static("", id="overview-notice")
         yield DataTable(id="overview", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbconsole import codec
 from ddbconsole.errors import ItemConflict, UserInputError
@@ -22,6 +22,7 @@ from ddbconsole.models import TableInfo
 from ddbconsole.models.streams import StreamInfo, StreamRecord
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.streams.rows import COLUMNS, detail, row
 
@@ -98,7 +99,7 @@ class ItemHistoryScreen(ConsoleBase, Screen[bool]):
             yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="history-detail"):
                 yield Static("", id="history-record")
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self, state: str) -> Text:
         text = Text(f"History of {codec.dumps(self.key, indent=None)} in {self.table.name}", "bold")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def show_key(pane: ItemsPane, key: dict[str, Any]) -> None:
     """Query the table for the item with `key`."""
-    from ddbconsole.ui.items.items_pane import TABLE
+    from ddbconsole.ui.items.query_bar import TABLE
 
     table = pane.table
     if table is None:

@@ -11,13 +11,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ddbconsole import codec
 from ddbconsole.codec import Item
 from ddbconsole.services.journal import JournalEntry
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.footer import KeyFooter
 
 
 class JournalScreen(ConsoleBase, Screen[None]):
@@ -38,7 +39,7 @@ class JournalScreen(ConsoleBase, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="journal-head")
         yield DataTable(id="journal", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Time (UTC)", "Write", "Table", "Key", "Change", "")

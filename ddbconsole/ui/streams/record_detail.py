@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ddbconsole.models.streams import StreamRecord
+from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.streams.rows import detail
 
 Choice = Literal["goto", "close"]
@@ -37,7 +38,7 @@ class RecordDetailScreen(ModalScreen[Choice]):
         with Vertical():
             with VerticalScroll():
                 yield Static(detail(self.record, self.lacks), id="record-detail")
-            yield Footer()
+            yield KeyFooter()
 
     def action_choose(self, choice: Choice) -> None:
         self.dismiss(choice)
