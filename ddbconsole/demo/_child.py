@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     from ddbconsole.demo import standins
 
     standins.install()  # what moto lacks in backups, exports and imports (see that module)
+    if args.traffic:
+        from ddbconsole.demo import fast_metrics
+
+        fast_metrics.install()  # the demo's history answered in seconds, not tens of seconds
 
     app = Middleware(
         DomainDispatcherApplication(create_backend_app),

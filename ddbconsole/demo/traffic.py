@@ -3,8 +3,10 @@
 Runs only inside the embedded moto child process (ddbconsole.demo._child, `--traffic`); the AWS/
 namespace is reserved on real AWS, which rejects PutMetricData to it, and this never targets AWS.
 
-* At start, `backfill` publishes 14 days of hourly history plus the last hour minute by minute
-  (batched PutMetricData, well under 2 s), so charts and the capacity cost model have data at once.
+* At start, `backfill` publishes 14 days of history, minute by minute for the last 3 hours and
+  coarser further back (HISTORY_TIERS: never coarser than the Metrics pane's default period for a
+  range reaching that far; batched PutMetricData, a few seconds), so charts and the capacity cost
+  model have data at once.
 * Then one daemon thread performs a few requests per second (seeded RNG, a hot user and a hot order
   partition, occasional conditional-check failures and user errors), and another publishes every
   FLUSH_SECONDS what that traffic consumed. Each real request stands for SCALE simulated ones, and
@@ -179,21 +181,36 @@ def _history_point(
     return out
 
 
+# The history's resolution, newest first: (age up to which it applies, seconds per point). Each is
+# the default period of the ranges reaching that far back (services/metrics.py `default_period`:
+# 60 s up to 3 h, 5 min up to a day, 15 min up to 3 days, an hour beyond), so that a point never
+# holds more than one period's Sum and Sum / period is the rate at every default period. A
+# period chosen finer than the default on a long range sees the coarser points as spikes.
+HISTORY_TIERS: tuple[tuple[float, int], ...] = (
+    (3 * 3600, 60),
+    (86400, 300),
+    (3 * 86400, 900),
+    (math.inf, 3600),
+)
+
+
+def _step(age: float) -> int:
+    return next(step for reach, step in HISTORY_TIERS if age < reach)
+
+
 def backfill(cw: Any, now: datetime, rng: random.Random, days: int = 14) -> int:
-    """14 days of hourly history, then the last hour minute by minute. Returns the datum count."""
-    minute_start = now.replace(second=0, microsecond=0) - timedelta(hours=1)
-    hour = (minute_start - timedelta(days=days)).replace(minute=0)
+    """`days` of history, finer towards now (HISTORY_TIERS). Returns the datum count."""
+    end = now.replace(second=0, microsecond=0)
+    oldest = end - timedelta(days=days)
     spikes = {rng.randrange(days * 24) for _ in range(6)}  # a few throttling afternoons
     datums: list[dict[str, Any]] = []
-    i = 0
-    while hour + timedelta(hours=1) <= minute_start:
-        datums += _history_point(hour, 3600, 60, rng, i in spikes)
-        hour += timedelta(hours=1)
-        i += 1
-    when = hour  # the gap up to minute_start, and the last hour, per minute
-    while when < now.replace(second=0, microsecond=0):
-        datums += _history_point(when, 60, 1, rng, False)
-        when += timedelta(minutes=1)
+    t = end  # from now backwards: each point's step is that of the tier its newest edge is in
+    while t > oldest:
+        step = _step((end - t).total_seconds())
+        when = t - timedelta(seconds=step)
+        hour = int((when - oldest).total_seconds() // 3600)
+        datums += _history_point(when, step, step // 60, rng, hour in spikes)
+        t = when
     return publish(cw, datums)
 
 
