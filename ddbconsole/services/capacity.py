@@ -133,7 +133,7 @@ class CapacityService(CapacityPlanner):
         last = utc_or_none(billing.get("LastUpdateToPayPerRequestDateTime"))
         # Records from before the table's creation belong to an earlier table of that name.
         created = utc_or_none(desc.get("CreationDateTime"))
-        switches = [s for s in self.ledger.switches(key, now) if created is None or s >= created]
+        switches = self.ledger.switches(key, now, created)
         remembered = self.memory.load(key, desc["TableName"])
         if remembered is not None and created is not None and remembered.saved_at < created:
             remembered = None

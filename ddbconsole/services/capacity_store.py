@@ -81,9 +81,14 @@ class ChangeLedger:
                 continue
         return out
 
-    def times(self, key: str, now: datetime) -> list[datetime]:
-        """This table's changes within the window, oldest first."""
-        return sorted(at for table, at in self._entries(now) if table == key)
+    def times(self, key: str, now: datetime, created: datetime | None = None) -> list[datetime]:
+        """This table's changes within the window, oldest first. Changes from before `created`
+        (the table's CreationDateTime) belong to an earlier table of that name: left out."""
+        return sorted(
+            at
+            for table, at in self._entries(now)
+            if table == key and (created is None or at >= as_utc(created))
+        )
 
     def record(self, key: str, at: datetime) -> None:
         kept = [
@@ -108,8 +113,8 @@ class SwitchLedger(ChangeLedger):
     def __init__(self) -> None:
         super().__init__(LEDGER_FILE, SWITCH_WINDOW, "switches")
 
-    def switches(self, key: str, now: datetime) -> list[datetime]:
-        return self.times(key, now)
+    def switches(self, key: str, now: datetime, created: datetime | None = None) -> list[datetime]:
+        return self.times(key, now, created)
 
 
 def _policy_json(policy: ScalingPolicyInfo) -> dict[str, Any]:

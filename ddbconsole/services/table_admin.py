@@ -27,7 +27,7 @@ from ddbconsole.models import (
     TableProgress,
     TableSpec,
 )
-from ddbconsole.services.capacity_rules import PlanChanged
+from ddbconsole.services.capacity_rules import PlanChanged, utc_or_none
 from ddbconsole.services.capacity_store import ChangeLedger, table_key
 from ddbconsole.services.plans import Plan, write_plan
 from ddbconsole.services.session import AwsSession
@@ -235,7 +235,10 @@ class TableAdminService:
                 raise NothingToChange(f"TTL of {name} is already off")
             attribute = str(current or attribute)
         now = datetime.now(UTC)
-        changes = await asyncio.to_thread(self.ttl_ledger.times, table_key(desc["TableArn"]), now)
+        # Records from before the table's creation belong to an earlier table of that name.
+        created = utc_or_none(desc.get("CreationDateTime"))
+        key = table_key(desc["TableArn"])
+        changes = await asyncio.to_thread(self.ttl_ledger.times, key, now, created)
         last = changes[-1] if changes else None
         if last is not None:
             at = last + TTL_CHANGE_INTERVAL
@@ -245,7 +248,6 @@ class TableAdminService:
                 code="TtlChangeTooSoon",
             )
         spec = {"Enabled": enabled, "AttributeName": attribute}
-        key = table_key(desc["TableArn"])
 
         async def record(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             await asyncio.to_thread(self.ttl_ledger.record, key, datetime.now(UTC))

@@ -32,3 +32,26 @@ async def test_switches_before_the_table_was_created_are_not_counted(
     state = await services.capacity.state(table)
     assert len(state.switch_budget.counted) == 1
     assert state.switch_budget.remaining == 3
+
+
+async def test_ttl_changes_before_the_table_was_created_are_not_counted(
+    services: Services, moto_url: str
+) -> None:
+    from ddbconsole.errors import DdbConsoleError
+
+    ddb: Any = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    table = make_table(ddb)
+    desc = ddb.describe_table(TableName=table)["Table"]
+    key = table_key(desc["TableArn"])
+    created = desc["CreationDateTime"].astimezone(UTC)
+    ledger = services.admin.ttl_ledger
+    ledger.record(key, created - timedelta(minutes=10))  # the predecessor's change, this hour
+    plan = await services.admin.plan_ttl(table, True, "expires")  # not "changed at ..."
+    assert plan.requests[0].operation == "UpdateTimeToLive"
+    ledger.record(key, datetime.now(UTC))  # this table's own change still counts
+    try:
+        await services.admin.plan_ttl(table, True, "expires")
+    except DdbConsoleError as exc:
+        assert "was changed at" in str(exc)
+    else:
+        raise AssertionError("a TTL change made to this table within the hour was not counted")
