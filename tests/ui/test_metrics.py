@@ -425,3 +425,55 @@ async def test_alarm_markers_and_read_only(
         pane = await open_metrics(app, pilot, metrics_table)
         table_list = app.screen.query_one(TableList)
         await wait_for(pilot, lambda: metrics_table not in table_list.alarming)
+
+
+async def test_switching_tables_during_a_slow_poll_or_while_paused_never_stays_loading(
+    app_for: Callable[..., DdbConsoleApp], metrics_table: str, moto_url: str
+) -> None:
+    """The Metrics tab once stayed on "loading…" with no error: a table selected while the tab
+    was hidden and a poll for the previous table was still out, or while paused."""
+    other = create_table_with_gsi(
+        _client(moto_url, "dynamodb"), f"MetUi2-{uuid.uuid4().hex[:8]}", GSI, gsi_key="kind"
+    )
+    app = app_for(metrics_refresh_seconds=30)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_metrics(app, pilot, metrics_table)
+        screen = app.screen
+        client = await app.services.session.client("cloudwatch")
+        slow = {"n": 1}
+
+        async def fault(**_: Any) -> None:
+            if slow["n"]:
+                slow["n"] -= 1
+                await asyncio.sleep(2.0)
+
+        client.meta.events.register("before-send.cloudwatch.GetMetricData", fault)
+        try:
+            await pilot.press("f5")  # a poll for the first table, answered in 2 s
+            await wait_for(pilot, lambda: pane.polling and slow["n"] == 0)
+            await pilot.press("1")
+            table_list = screen.query_one(TableList)
+            table_list.filter_input.value = other
+            await wait_for(pilot, lambda: screen.table_info.name == other)  # type: ignore[union-attr]
+            assert pane.table is not None and pane.table.name == other
+            await pilot.press("3")  # back while the first table's poll is still out
+            await wait_for(
+                pilot,
+                lambda: pane.snapshot is not None and not pane.polling,
+                timeout=10,
+            )
+            assert "loading" not in pane.status_text
+            # Paused, another table: its metrics are fetched once (and it stays paused).
+            await pilot.press("s")
+            assert pane.paused
+            table_list.filter_input.value = metrics_table
+            await wait_for(pilot, lambda: screen.table_info.name == metrics_table)  # type: ignore[union-attr]
+            await wait_for(
+                pilot,
+                lambda: pane.snapshot is not None and pane.table.name == metrics_table,  # type: ignore[union-attr]
+                timeout=10,
+            )
+            assert pane.paused and "paused" in pane.status_text
+        finally:
+            client.meta.events.unregister("before-send.cloudwatch.GetMetricData", fault)
+    _client(moto_url, "dynamodb").delete_table(TableName=other)

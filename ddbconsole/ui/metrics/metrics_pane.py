@@ -147,19 +147,27 @@ class MetricsPane(AlarmActions, Vertical):
         if not changed:
             return
         self.snapshot = None
+        self.updated_at = None
         self.alarms = ()
         self.failures = 0
+        self._stop_poll()  # the previous table's answer would be dropped, and nothing re-armed
         self._clear_notice()
         self.query_one("#alarms", DataTable).clear()
         self.query_one("#alarms-title", Static).update(f"Alarms on {info.name}: loading…")
         self._show_snapshot()
-        self.visibility_changed(force=True)
+        self.visibility_changed(force=True)  # polls if shown, else once shown
 
-    def clear_table(self) -> None:
-        """No table (the connection changed): stop polling and forget the data."""
+    def _stop_poll(self) -> None:
         self._cancel_timer()
         self.workers.cancel_group(self, "metrics-poll")
         self.polling = False
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+            self._slow_timer = None
+
+    def clear_table(self) -> None:
+        """No table (the connection changed): stop polling and forget the data."""
+        self._stop_poll()
         self.table = None
         self.snapshot = None
         self.updated_at = None
@@ -189,6 +197,9 @@ class MetricsPane(AlarmActions, Vertical):
         self.draw_charts()  # what changed while hidden
         if not self.is_visible_now() or self.paused:
             self._cancel_timer()
+            first_look = self.snapshot is None and not self.polling
+            if self.paused and first_look and self.is_visible_now():
+                self.poll_now()  # pausing stops the refresh, not the first look at a table
             self._update_status()
             return
         if self.polling and not force:
@@ -262,6 +273,7 @@ class MetricsPane(AlarmActions, Vertical):
             self._slow_timer.stop()
             self._slow_timer = None
         if self.table is None or table != self.table.name:
+            self.visibility_changed()  # an answer for an earlier table: poll the current one
             return
         if isinstance(metrics, MetricsSnapshot):
             if self.failures:
