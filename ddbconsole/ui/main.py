@@ -20,6 +20,7 @@ from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.keys import (
+    APP_ACTIONS,
     CAPACITY_ACTIONS,
     ITEM_ACTIONS,
     MAIN_ACTIONS,
@@ -50,6 +51,10 @@ LAZY_PANES = {
     "stream": ("ddbconsole.ui.streams.stream_pane", "StreamPane", "stream-pane"),
 }
 
+
+# The motion keys (App.action_cursor) never run a tab's action from the table list.
+MOTIONS = tuple(a for a in APP_ACTIONS if a.id.startswith("cursor_"))
+MOTION_KEYS = frozenset(("up", "down", "home", "end", "pageup", "pagedown"))
 
 # The actions of each tab's pane (the palette and the tab keys pressed from the table list).
 PANE_ACTIONS = {
@@ -300,6 +305,8 @@ class MainScreen(ConsoleBase, Screen[None]):
         if pane is None or isinstance(focused, Input) or (focused and pane in focused.ancestors):
             return
         remaps = self.ctx.settings.keys
+        if event.key in MOTION_KEYS or any(event.key in keys_of(a, remaps) for a in MOTIONS):
+            return  # j/k/g/G move in the focused list, whatever a tab binds them to
         tab = self.query_one(TabbedContent).active
         for action in PANE_ACTIONS[tab]:
             if event.key in keys_of(action, remaps) and event.key != "enter":

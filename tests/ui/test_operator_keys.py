@@ -229,3 +229,38 @@ async def test_grids_get_their_widths_with_their_rows(
                 assert not column.auto_width, column.label
                 widest = max(len(str(c)) for c in grid.get_column_at(index))
                 assert column.width >= widest, (column.label, column.width, widest)
+
+
+def test_no_screen_binds_a_motion_key_to_an_action() -> None:
+    """j/k/g/G move in whatever list or grid has focus: no pane or screen may take them for an
+    action (the Settings tab once turned deletion protection on for `g`)."""
+    from ddbconsole.ui import keys
+
+    motion = {"j", "k", "g", "G"}
+    for name in dir(keys):
+        group = getattr(keys, name)
+        if not name.endswith("_ACTIONS") or name in ("ALL_ACTIONS", "APP_ACTIONS"):
+            continue
+        taken = {(a.id, k) for a in group for k in keys.keys_of(a) if k in motion}
+        assert not taken, (name, taken)
+
+
+async def test_motion_keys_on_the_table_list_move_it_whatever_the_tab(
+    app_for: Callable[..., DdbConsoleApp],
+) -> None:
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _select(app, pilot, "Orders")
+        tabs = screen.query_one(TabbedContent)
+        options = screen.query_one(TableList).option_list
+        for tab in ("4", "5", "1"):
+            await pilot.press(tab)
+            await wait_for(pilot, lambda: tabs.active != "")
+            options.focus()
+            await pilot.pause()
+            for key in ("g", "j", "k", "G"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, MainScreen), (tab, key)
+                assert app.focused is options, (tab, key)
+            assert options.highlighted == len(_names(app)) - 1  # G: the last table

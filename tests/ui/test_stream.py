@@ -71,7 +71,7 @@ async def test_live_records_filter_pause_and_detail(
 
         # Go to the record's item: the Items tab queries its key.
         grid.move_cursor(row=1)
-        await pilot.press("g")
+        await pilot.press("o")
         screen = app.screen
         await wait_for(pilot, lambda: screen.items_pane is not None)
         items = screen.items_pane

@@ -199,7 +199,7 @@ async def test_settings_then_delete(
         await wait_for(pilot, lambda: "env=test, team=core" in details(app))
 
         # Deletion protection on
-        await pilot.press("g")
+        await pilot.press("exclamation_mark")
         body = await confirm(pilot, app)
         assert '"DeletionProtectionEnabled": true' in body
         await wait_for(
@@ -254,7 +254,7 @@ async def test_settings_then_delete(
         assert sent(moto_server) == []
 
         # Turn it off, then delete by typing the name.
-        await pilot.press("g")
+        await pilot.press("exclamation_mark")
         await confirm(pilot, app)
         await wait_for(
             pilot, lambda: pane(app).info is not None and not pane(app).info.deletion_protection
@@ -282,7 +282,7 @@ async def test_read_only_hides_and_refuses(
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "Orders")
         moto_server.reset_requests()
-        for key in ("C", "ctrl+d", "T", "B", "g", "plus", "number_sign"):
+        for key in ("C", "ctrl+d", "T", "B", "exclamation_mark", "plus", "number_sign"):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, MainScreen), key

@@ -36,6 +36,7 @@ def _key_display(key: str) -> str:
         "left_square_bracket": "[",
         "dollar_sign": "$",
         "number_sign": "#",
+        "exclamation_mark": "!",
         "plus": "+",
         "minus": "-",
         "greater_than_sign": ">",
