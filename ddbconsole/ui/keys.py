@@ -35,6 +35,7 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Commands",
         "Open command palette",
         "Run any action by name",
+        show=False,  # the footer shows Textual's own "^p Commands" at its right: once is enough
     ),
     Action(
         "switch_profile",
@@ -168,11 +169,10 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_import", "I", "import_table", "Import", "Import into table",
            "Put items from a file (validated, batched, resumable, failure file)", write=True, show=False),
     Action("item_history", "h", "item_history", "History", "Item history",
-           "This item's changes from the table's stream (24 hours), and restore an earlier image",
-           show=False),
+           "This item's changes from the table's stream (24 hours), and restore an earlier image"),
     Action("item_undo", "u", "undo", "Undo", "Undo last change",
            "Undo this session's last item write (conditional on the item being as written)",
-           write=True, show=False),
+           write=True),
 )  # fmt: skip
 
 # Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams and undo).

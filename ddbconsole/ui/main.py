@@ -181,10 +181,14 @@ class MainScreen(ConsoleBase, Screen[None]):
     def on_screen_suspend(self) -> None:
         if self.metrics_pane is not None:
             self.metrics_pane.visibility_changed()  # another screen on top: stop polling
+        if (stream := self.pane("stream")) is not None:
+            stream.visibility_changed()  # and stop reading the stream
 
     def on_screen_resume(self) -> None:
         if self.metrics_pane is not None:
             self.metrics_pane.visibility_changed()
+        if (stream := self.pane("stream")) is not None:
+            stream.visibility_changed()
 
     def select_table(self, name: str) -> None:
         """Jump to `name` in the table list (the overview's Enter)."""
@@ -236,6 +240,8 @@ class MainScreen(ConsoleBase, Screen[None]):
             await self._build_pane(tab)
         if (metrics := self.metrics_pane) is not None:
             metrics.set_shown(tab == "metrics")  # polling stops while another tab shows
+        if (stream := self.pane("stream")) is not None:
+            stream.set_shown(tab == "stream")  # so does reading the stream
         if tab == "items" and (pane := self.items_pane) is not None:
             pane.ensure_loaded()
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:

@@ -182,7 +182,8 @@ async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbCo
     async with app.run_test(size=SIZE) as pilot:
         screen = await _select(app, pilot, "Orders")
         tabs = screen.query_one(TabbedContent)
-        for key, tab in (("1", "items"), ("2", "capacity"), ("3", "metrics"), ("4", "settings")):
+        for key, tab in (("1", "items"), ("2", "capacity"), ("3", "metrics"), ("4", "settings"),
+                         ("5", "stream")):  # fmt: skip
             await pilot.press(key)
             await wait_for(pilot, lambda t=tab: tabs.active == t)  # type: ignore[misc]
             await pilot.pause(0.3)
@@ -190,6 +191,10 @@ async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbCo
             assert len(keys) > 5
             right = max(k.region.right for k in keys)
             assert right <= SIZE[0], (tab, right, [k.description for k in keys])
+            descriptions = [k.description for k in keys]
+            assert descriptions.count("Commands") == 1, descriptions  # ^p, not : as well
+            if tab == "items":  # history and undo where they apply
+                assert {"History", "Undo"} <= set(descriptions), descriptions
         assert "1 Items" in str(tabs.get_tab("items").label)
 
 

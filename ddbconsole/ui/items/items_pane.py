@@ -589,8 +589,7 @@ class ItemsPane(ConsoleBase, Vertical):
             nonlocal first
             remember, first = first, False
             if confirmed is not None and token is None:  # the write the user confirmed, as shown
-                page: Page = await services.execute(confirmed)
-                return page
+                return await item_actions.send_partiql_write(self, confirmed)
             return await items.execute_statement(statement, parameters, token, remember=remember)
 
         label = " ".join(statement.split())
