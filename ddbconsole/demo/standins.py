@@ -18,8 +18,9 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   source, format, compression, times and log group of the request it served.
 - ImportTable: moto parses the objects with a JSON reader that drops an item holding an empty map
   (and the item after it); the stand-in reads DYNAMODB_JSON one line at a time with the standard
-  JSON parser, as the format is defined. CSV and ION imports, and ZSTD compression, end FAILED,
-  saying they are not simulated.
+  JSON parser, as the format is defined; CSV (with the request's delimiter and header list) and
+  ION are read as AWS documents them (demo/import_formats.py). ZSTD compression ends FAILED,
+  saying it is not simulated.
 - DescribeBackup: `SourceTableFeatureDetails` (the indexes a restore may keep) and the source's
   billing mode, from the backed-up table moto holds.
 - RestoreTableFromBackup / RestoreTableToPointInTime: moto ignores the overrides; the stand-in
@@ -39,6 +40,8 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from ddbconsole.demo import import_formats
 
 DATA_FILE_ITEMS = 1000  # items per data file (AWS splits exports into many files, too)
 PAGE = 25
@@ -261,9 +264,15 @@ def _install_lists() -> None:
 
     # moto's backend starts the import's thread inside import_table, without the input format:
     # hand it to the new TableImport through `pending` (under the lock) before the thread starts.
-    lock = threading.Lock()
-    pending: dict[str, str] = {}
+    lock = threading.RLock()
+    pending: dict[str, Any] = {}
     original_import_init = TableImport.__init__
+    original_import_request = DynamoHandler.import_table
+
+    def import_request(self: Any) -> Any:
+        with lock:  # the CSV options, which moto's handler does not pass on
+            pending["options"] = self.body.get("InputFormatOptions") or {}
+            return original_import_request(self)
 
     def import_table(self: Any, *args: Any, **kwargs: Any) -> Any:
         with lock:
@@ -273,6 +282,7 @@ def _install_lists() -> None:
     def import_init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_import_init(self, *args, **kwargs)
         self.input_format = pending.get("format", "DYNAMODB_JSON")
+        self.format_options = pending.pop("options", {})
         self.start_time = datetime.now(UTC)
         self.end_time = None
 
@@ -319,14 +329,10 @@ def _install_lists() -> None:
     def _process_s3_files(self: Any, s3_backend: Any, bucket: Any) -> None:
         from moto.dynamodb.models import dynamodb_backends
 
-        if getattr(self, "input_format", "DYNAMODB_JSON") != "DYNAMODB_JSON" or (
-            self.compression_type not in (None, "NONE", "GZIP")
-        ):
+        if self.compression_type not in (None, "NONE", "GZIP"):
             self.status = "FAILED"
             self.failure_code = "UnsupportedOperation"
-            self.failure_message = (
-                "the local stand-in imports DYNAMODB_JSON only, uncompressed or GZIP"
-            )
+            self.failure_message = import_formats.NOT_SIMULATED
             return
         dynamo = dynamodb_backends[self.account_id][self.region_name]
         self.table = dynamo.create_table(
@@ -350,17 +356,17 @@ def _install_lists() -> None:
             marker=None,
             max_keys=None,
         )
+        fmt = getattr(self, "input_format", "DYNAMODB_JSON")
+        options = getattr(self, "format_options", {})
         for key in keys:
-            raw = key.value
-            if self.compression_type == "GZIP":
-                raw = gzip.decompress(raw)
-            for line in raw.decode("utf-8").splitlines():
-                if not line.strip():
-                    continue
+            raw = import_formats.decompress(key.value, self.compression_type)
+            for size, row in import_formats.rows(raw, fmt, options, self.attrs):
                 self.processed_count += 1
-                self.processed_bytes += len(line)
+                self.processed_bytes += size
                 try:
-                    self.table.put_item(item_attrs=json.loads(line)["Item"])
+                    if isinstance(row, Exception):
+                        raise row
+                    self.table.put_item(item_attrs=row)
                     self.imported_count += 1
                 except Exception as exc:  # counted, as DynamoDB counts rows it cannot read
                     self.failure_message = str(exc)
@@ -378,6 +384,7 @@ def _install_lists() -> None:
     TableImport.__init__ = import_init
     DynamoHandler.list_exports = list_exports
     DynamoHandler.list_imports = list_imports
+    DynamoHandler.import_table = import_request
     DynamoDBBackend.import_table = import_table
     TableImport.response = import_response
 
