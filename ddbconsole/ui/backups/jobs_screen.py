@@ -22,7 +22,7 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import ExportInfo, ImportInfo
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.transfer import TransferProgress
-from ddbconsole.ui.backups.backups_screen import size
+from ddbconsole.ui.backups.backups_screen import plural, size
 from ddbconsole.ui.backups.forms import ImportForm
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
@@ -30,6 +30,12 @@ from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
 from ddbconsole.ui.keys import JOB_ACTIONS, keys_of
 
 RUNNING = ("IN_PROGRESS", "CANCELLING")
+EXTENSIONS = {
+    "jsonl": "jsonl",
+    "dynamodb-jsonl": "ddb.jsonl",
+    "dynamodb-json": "json",
+    "csv": "csv",
+}
 JOB_MORE = next(a for a in JOB_ACTIONS if a.id == "jobs_more")
 FORMATS = [
     ("JSON lines (plain)", "jsonl"),
@@ -48,7 +54,7 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     DEFAULT_CSS = """
     DownloadScreen { align: center middle; }
-    DownloadScreen > Vertical { width: 90; height: auto; border: thick $accent;
+    DownloadScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $accent;
         background: $surface; padding: 1 2; }
     DownloadScreen Input, DownloadScreen Select { margin-bottom: 1; }
     DownloadScreen Horizontal { height: auto; }
@@ -67,7 +73,9 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
                 f"{self.export.item_count or 0:,} items from s3://{self.export.bucket}/"
                 f"{self.export.prefix}: read from S3 only, no table capacity."
             )
-            yield Input(f"{self.export.table}-export.jsonl", id="download-path")
+            yield Label("Local file")
+            yield Input(self.default_path("jsonl"), id="download-path")
+            yield Label("Format")
             yield Select(FORMATS, value="jsonl", allow_blank=False, id="download-format")
             with Horizontal():
                 yield Button("Download", variant="primary", id="download-start")
@@ -75,6 +83,16 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#download-path", Input).focus()
+
+    def default_path(self, fmt: str) -> str:
+        return f"{self.export.table}-export.{EXTENSIONS[fmt]}"
+
+    @on(Select.Changed, "#download-format")
+    def format_changed(self, event: Select.Changed) -> None:
+        """The suggested file name follows the format, until the operator types their own."""
+        path = self.query_one("#download-path", Input)
+        if path.value in {self.default_path(f) for f in EXTENSIONS}:
+            path.value = self.default_path(str(event.value))
 
     @on(Button.Pressed, "#download-start")
     @on(Input.Submitted)
@@ -160,7 +178,7 @@ class JobsScreen(ConsoleBase, Screen[None]):
         if self.more:
             self.load_more()
         else:
-            self.status(f"{len(self.jobs)} jobs: all shown")
+            self.status(f"{plural(len(self.jobs), 'job')}: all shown")
 
     @work(exclusive=True, exit_on_error=False, group="jobs-more")
     async def load_more(self) -> None:
@@ -219,7 +237,7 @@ class JobsScreen(ConsoleBase, Screen[None]):
             return
         key = keys_of(JOB_MORE, self.ctx.settings.keys)[0]
         more = f"; more: press {key} or move to the end" if self.more else ""
-        self.status(f"{len(self.jobs)} jobs{more}")
+        self.status(f"{plural(len(self.jobs), 'job')}{more}")
 
     @on(DataTable.RowHighlighted, "#jobs")
     def at_the_end(self, event: DataTable.RowHighlighted) -> None:
