@@ -45,7 +45,8 @@ The form the API and ``aws dynamodb`` use: ``{"Name": {"S": "Ada"}, "Age": {"N":
 binary as base64 strings.
 
 Both forms are written pretty (2-space indent) with keys in the order stored, so the same item always
-gives the same text; ``indent=None`` gives one compact line (JSON Lines).
+gives the same text; ``indent=None`` gives one compact line (JSON Lines). The plain form's writer is
+codec_writer.py, shared with the bulk export paths.
 """
 
 from __future__ import annotations
