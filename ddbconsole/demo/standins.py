@@ -26,7 +26,8 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
 - RestoreTableFromBackup / RestoreTableToPointInTime: moto ignores the overrides; the stand-in
   applies the billing mode and capacity, the GSIs and LSIs to keep, and the encryption asked for
   to the restored table. (The items are the backup's, or for a point in time the source's current
-  items: moto keeps no history.)
+  items: moto keeps no history.) DescribeContinuousBackups: moto's LatestRestorableDateTime stays
+  at the moment PITR was turned on; the stand-in's is now, as its restore copies today's items.
 """
 
 from __future__ import annotations
@@ -461,3 +462,28 @@ def _install_backups() -> None:
         return out
 
     Backup.description = property(description)
+    _install_pitr_window()
+
+
+def _install_pitr_window() -> None:
+    """moto freezes LatestRestorableDateTime at the moment PITR was turned on, so no later time
+    could be chosen. AWS's latest is a few minutes behind the present; the stand-in's restore
+    copies the items the table holds now (moto keeps no history), so its window ends now."""
+    import time
+
+    from moto.dynamodb import models
+
+    DynamoDBBackend: Any = models.DynamoDBBackend
+    original = DynamoDBBackend.describe_continuous_backups
+
+    def describe_continuous_backups(self: Any, table_name: str) -> dict[str, Any]:
+        out: dict[str, Any] = original(self, table_name)
+        pitr = out.get("PointInTimeRecoveryDescription") or {}
+        if pitr.get("PointInTimeRecoveryStatus") != "ENABLED":
+            return out
+        return {
+            **out,
+            "PointInTimeRecoveryDescription": {**pitr, "LatestRestorableDateTime": time.time()},
+        }
+
+    DynamoDBBackend.describe_continuous_backups = describe_continuous_backups

@@ -7,6 +7,7 @@ mode, indexes, encryption) are the embedded moto's stand-ins (ddbconsole/demo/st
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
@@ -177,6 +178,25 @@ async def test_pitr_window_and_restore_to_latest(
     await services.backups.wait_active(f"{table}-pitr")
     assert all_items(ddb, f"{table}-pitr") == before
     assert len(before) == len(items)
+
+
+async def test_pitr_window_ends_now_so_a_later_time_can_be_chosen(
+    services: Services, ddb: Any, tables: list[str]
+) -> None:
+    """Stand-in (demo/standins.py): moto froze LatestRestorableDateTime when PITR was turned on,
+    so the console refused every later time; the stand-in's window ends now, as its restore
+    copies the items the table holds now."""
+    table, _ = fill(ddb, tables)
+    await services.execute(await services.admin.plan_pitr(table, True))
+    first = await services.backups.pitr(table)
+    await asyncio.sleep(1.2)
+    second = await services.backups.pitr(table)
+    assert first.latest is not None and second.latest is not None and second.earliest is not None
+    assert second.earliest == first.earliest and second.latest > first.latest
+    assert second.latest <= datetime.now(UTC) + timedelta(seconds=1)
+    later = second.earliest + timedelta(seconds=1)  # after PITR was turned on
+    plan = await services.backups.plan_restore_pitr(table, f"{table}-t", when=later)
+    assert plan.requests[0].params["RestoreDateTime"] == later
 
 
 async def test_restore_overrides_keep_chosen_indexes_with_capacity(
