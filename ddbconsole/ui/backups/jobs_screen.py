@@ -274,8 +274,8 @@ class JobsScreen(ConsoleBase, Screen[None]):
             export.arn, Path(path).expanduser(), fmt=cast("Any", fmt), progress=progress
         )
         self.downloaded = (
-            f"Downloaded {result.items:,} items from {result.files} files to {result.path} "
-            f"in {result.elapsed:.1f} s"
+            f"Downloaded {plural(result.items, 'item')} from {plural(result.files, 'file')} "
+            f"to {result.path} in {result.elapsed:.1f} s"
         )
         self.status(Text(f"✓ {self.downloaded}", style="green"))
 
