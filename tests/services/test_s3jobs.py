@@ -8,11 +8,13 @@ documents, not only on the stand-in's."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,53 @@ async def test_ion_export_downloads_to_identical_items(
     result = await services.s3jobs.download(done.arn, out, fmt="jsonl")
     assert result.items == len(items)
     assert file_items(out, "jsonl") == all_items(ddb, table)
+
+
+async def test_full_export_at_an_earlier_time_and_an_incremental_export(
+    services: Services, ddb: Any, s3: Any, bucket: str, tables: list[str], tmp_path: Path
+) -> None:
+    """Stand-in (demo/history.py): a full export holds the items of its ExportTime; an
+    incremental export writes each item changed in the window (NewImage, OldImage as it was
+    before, no NewImage for a delete), which the reader turns into the new images and a count
+    of deletes."""
+    from tests.services.test_backups import change_items
+
+    table, _ = new_table(ddb, tables)
+    await asyncio.sleep(1.1)
+    then, before = datetime.now(UTC), all_items(ddb, table)
+    await asyncio.sleep(1.1)
+    change_items(ddb, table)
+    services.s3jobs.poll_interval = 0.05
+
+    async def exported(**options: Any) -> Any:
+        plan = await services.s3jobs.plan_export(
+            table, bucket, f"at-{uuid.uuid4().hex[:6]}", **options
+        )
+        done = await services.s3jobs.wait_export((await services.execute(plan)).arn)
+        assert done.status == "COMPLETED", done.failure
+        return done
+
+    full = await exported(export_time=then)
+    out = tmp_path / "then.jsonl"
+    await services.s3jobs.download(full.arn, out, fmt="jsonl")
+    assert file_items(out, "jsonl") == before
+
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    incremental = await exported(incremental=(end - timedelta(minutes=20), end))
+    out = tmp_path / "changes.jsonl"
+    result = await services.s3jobs.download(incremental.arn, out, fmt="jsonl")
+    assert (result.items, result.deleted) == (3, 1)  # k1, k2, new written; k3 deleted
+    changed = {"k1", "k2", "new"}
+    now = [i for i in all_items(ddb, table) if dict(i[1])["pk"] in (("S", k) for k in changed)]
+    assert file_items(out, "jsonl") == now
+    data = incremental.manifest.rsplit("/", 1)[0] + "/data/"
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=data)["Contents"]]
+    rows = {json.loads(r)["Keys"]["pk"]["S"]: json.loads(r) for r in
+            gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines()}  # fmt: skip
+    assert rows["k1"]["OldImage"]["n"] == {"N": "1.50"} and rows["k1"]["NewImage"]["n"] == {
+        "N": "99"
+    }
+    assert "OldImage" not in rows["new"] and "NewImage" not in rows["k3"]
 
 
 async def test_export_refusals_before_sending(
