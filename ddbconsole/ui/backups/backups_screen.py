@@ -261,7 +261,9 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
         sent, started = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"Export {started.arn.rsplit('/', 1)[-1]} started", title="S3 export")
-            self.action_open_jobs()
+            from ddbconsole.ui.backups.jobs_screen import JobsScreen
+
+            self.app.push_screen(JobsScreen(started=started))
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:
         if isinstance(error, DdbConsoleError):
