@@ -254,7 +254,13 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
             "DynamoDB writes the table's PITR data to S3 in the background: no read capacity is "
             "used, and the job shows in S3 jobs (j), where a finished export can be downloaded."
         )
-        form = ExportForm(f"Export {self.table} to S3", intro, build, prefix=self.table)
+        form = ExportForm(
+            f"Export {self.table} to S3",
+            intro,
+            build,
+            prefix=self.table,
+            bucket=self.ctx.settings.s3_bucket,
+        )
         plan = await self.app.push_screen_wait(form)
         if plan is None:
             return

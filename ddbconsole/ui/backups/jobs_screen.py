@@ -302,7 +302,9 @@ class JobsScreen(ConsoleBase, Screen[None]):
             "(CSV, DynamoDB JSON or Ion), using no write capacity. `ddbconsole export --format "
             "dynamodb-json` files can be uploaded and imported as they are."
         )
-        plan = await self.app.push_screen_wait(ImportForm("Import from S3", intro, build))
+        plan = await self.app.push_screen_wait(
+            ImportForm("Import from S3", intro, build, bucket=self.ctx.settings.s3_bucket)
+        )
         if plan is None:
             return
         sent, started = await confirm_and_send(self, plan)
