@@ -482,19 +482,26 @@ class ItemService:
     ) -> Plan:
         """A PartiQL write as a Plan: its one ExecuteStatement request (the statement is added to
         the history when sent); the result is the statement's Page."""
+        from ddbconsole.services.partiql_undo import StatementJournal
+
         params = item_plans.statement_params(statement, parameters)
+        undo = StatementJournal(self, statement, parameters)
 
         async def before() -> None:
             if remember:
                 await asyncio.to_thread(self.history.add, statement, parameters)
+            if self.journal is not None:
+                await undo.before()
 
         async def page(responses: list[dict[str, Any]]) -> Page:
+            await undo.after()
             return statement_page(responses[0])
 
         return Plan(
             "Run this PartiQL write?",
             (PlannedRequest("dynamodb", "ExecuteStatement", params),),
             then=("the result is shown in the Items browser (never re-run by r)",),
+            notes=(undo.plan_note,) if self.journal is not None else (),
             confirm_label="Run",
             done="PartiQL write sent",
             before=before,

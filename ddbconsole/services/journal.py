@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ddbconsole import codec
 from ddbconsole.codec import Item
-from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation
+from ddbconsole.errors import DdbConsoleError, ReadOnlyViolation, UserInputError
 from ddbconsole.models import TableInfo
 from ddbconsole.services.plans import Plan
 
 if TYPE_CHECKING:
     from ddbconsole.services.items import ItemService
+    from ddbconsole.services.journal_bulk import BulkImages
     from ddbconsole.services.session import AwsSession
 
 JOURNAL_FILE = "undo-journal.jsonl"
@@ -41,12 +42,26 @@ class JournalEntry:
     before: Item | None  # None: there was no item
     after: Item | None  # None: the write deleted it
     operation: str
+    blocked: str = ""  # why this change cannot be undone ("" when it can)
+    bulk: BulkImages | None = None  # an import: the images of every item it wrote
+
+    @property
+    def what(self) -> str:
+        if self.blocked:
+            return "not undoable"
+        if self.bulk is not None:
+            return self.bulk.describe()
+        return "created" if self.before is None else "deleted" if self.after is None else "changed"
+
+    @property
+    def key_text(self) -> str:
+        return codec.dumps(self.key, indent=None) if self.key else "-"
 
     @property
     def summary(self) -> str:
         """What changed, without item contents beyond the key (for lists and the op log)."""
-        what = "created" if self.before is None else "deleted" if self.after is None else "changed"
-        return f"{self.operation} {self.table} {codec.dumps(self.key, indent=None)} {what}"
+        text = f"{self.operation} {self.table} {self.key_text} {self.what}"
+        return f"{text}: {self.blocked}" if self.blocked else text
 
 
 class Journal:
@@ -63,21 +78,24 @@ class Journal:
         before: Item | None,
         after: Item | None,
         operation: str,
+        *,
+        blocked: str = "",
+        bulk: BulkImages | None = None,
     ) -> JournalEntry:
         entry = JournalEntry(
-            next(self._ids), datetime.now(UTC), table, dict(key), before, after, operation
-        )
+            next(self._ids), datetime.now(UTC), table, dict(key), before, after, operation,
+            blocked, bulk,
+        )  # fmt: skip
+        if bulk is not None:
+            bulk.spill = self._append_change if self.path is not None else None
+            bulk.entry_id = entry.id
         self.entries.append(entry)
         if self.path is not None:
             self._append(entry)
         return entry
 
     def _append(self, entry: JournalEntry) -> None:
-        from ddbconsole.locations import ensure_parent_dir, open_private
-
-        assert self.path is not None
-        ensure_parent_dir(self.path)
-        line = {
+        line: dict[str, Any] = {
             "id": entry.id,
             "time": entry.time.isoformat(),
             "table": entry.table,
@@ -86,6 +104,24 @@ class Journal:
             "before": None if entry.before is None else codec.to_dynamodb_json(entry.before),
             "after": None if entry.after is None else codec.to_dynamodb_json(entry.after),
         }
+        if entry.blocked:
+            line["not_undoable"] = entry.blocked
+        self._write(line)
+
+    def _append_change(self, entry_id: int, key: Item, before: Item | None, after: Item) -> None:
+        """One item of a bulk entry (an import), as it is written."""
+        self._write({
+            "entry": entry_id,
+            "key": codec.to_dynamodb_json(key),
+            "before": None if before is None else codec.to_dynamodb_json(before),
+            "after": codec.to_dynamodb_json(after),
+        })  # fmt: skip
+
+    def _write(self, line: Mapping[str, Any]) -> None:
+        from ddbconsole.locations import ensure_parent_dir, open_private
+
+        assert self.path is not None
+        ensure_parent_dir(self.path)
         with open_private(self.path, "a") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -111,6 +147,13 @@ class Journal:
         operator was shown and chose to replace (None: the item was absent)."""
         from ddbconsole.services.restore import plan_write_image
 
+        if entry.blocked:
+            raise UserInputError(f"{entry.operation} in {entry.table} cannot be undone",
+                                 entry.blocked)  # fmt: skip
+        if entry.bulk is not None:
+            from ddbconsole.services.journal_bulk import plan_undo_bulk
+
+            return plan_undo_bulk(items, table, entry, lambda: self.undone.add(entry.id))
         expected = over if override or over is not None else entry.after
         return plan_write_image(
             items, table, entry.key, entry.before, expected,

@@ -129,14 +129,17 @@ class StreamService:
         follow: bool = True,
         resume: Mapping[str, str] | None = None,
         limit: int = RECORDS_PER_CALL,
+        gate: Callable[[], Awaitable[object]] | None = None,
     ) -> StreamTail:
         """Follow `stream`: from now (LATEST), from the start (TRIM_HORIZON, 24 hours), the last
         `since` (read from TRIM_HORIZON, older records skipped) or after `resume`'s sequence
-        numbers (shard id -> the last one read). Without `follow`, it stops at the current end."""
+        numbers (shard id -> the last one read). Without `follow`, it stops at the current end.
+        `gate` is awaited before each round of requests: a view that is not shown holds the tail
+        there (no request is sent), and it goes on from where it was when let through."""
         start_time = datetime.now(UTC) - since if since is not None else None
         return StreamTail(
             self, stream, from_start=from_start or since is not None, since=start_time,
-            follow=follow, resume=dict(resume or {}), limit=limit,
+            follow=follow, resume=dict(resume or {}), limit=limit, gate=gate,
         )  # fmt: skip
 
     async def item_history(
@@ -191,8 +194,10 @@ class StreamTail:
         limit: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        gate: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.service = service
+        self.gate = gate
         self.stream = stream
         self.from_start = from_start
         self.since = since
@@ -325,6 +330,8 @@ class StreamTail:
                 await self._describe(initial=True)
             self._next_describe = self.clock() + REDESCRIBE
         while True:
+            if self.gate is not None:
+                await self.gate()  # held while the view is not shown: nothing is sent
             now = self.clock()
             if self._lineage_changed or (self.follow and now >= self._next_describe):
                 self._lineage_changed = False

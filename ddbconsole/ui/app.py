@@ -18,9 +18,9 @@ from ddbconsole.config import Profile, Settings
 from ddbconsole.errors import ReadOnlyViolation
 from ddbconsole.services import Services
 from ddbconsole.services.prefetch import TablePrefetch
+from ddbconsole.ui import memory
 from ddbconsole.ui.bindings import make_binding
 from ddbconsole.ui.commands import action_commands
-from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.help import HelpScreen
 from ddbconsole.ui.common.pickers import ProfilePicker, RegionPicker
 from ddbconsole.ui.context import ConsoleContext
@@ -45,6 +45,7 @@ class DdbConsoleApp(App[int]):
         prefetch: TablePrefetch | None = None,
     ) -> None:
         super().__init__()
+        memory.release_cleared_caches()  # docs/ARCHITECTURE.md, Memory and the garbage collector
         self.settings = settings
         self._services_factory = services_factory
         self.services = services or services_factory(settings)
@@ -69,13 +70,13 @@ class DdbConsoleApp(App[int]):
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
         self.push_screen(MainScreen())
+        self.call_after_refresh(memory.settle)  # start-up's objects: frozen, not walked again
 
     async def on_unmount(self) -> None:
         # Closing the clients must never keep the console from exiting (a connection stuck in
         # a half-open state, say): give it a few seconds, then leave anyway.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.services.close(), CLOSE_TIMEOUT)
-        memory.release()
 
     # --- errors -------------------------------------------------------------------------------
 

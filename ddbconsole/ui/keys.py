@@ -35,6 +35,7 @@ APP_ACTIONS: tuple[Action, ...] = (
         "Commands",
         "Open command palette",
         "Run any action by name",
+        show=False,  # the footer shows Textual's own "^p Commands" at its right: once is enough
     ),
     Action(
         "switch_profile",
@@ -168,11 +169,10 @@ ITEM_ACTIONS: tuple[Action, ...] = (
     Action("item_import", "I", "import_table", "Import", "Import into table",
            "Put items from a file (validated, batched, resumable, failure file)", write=True, show=False),
     Action("item_history", "h", "item_history", "History", "Item history",
-           "This item's changes from the table's stream (24 hours), and restore an earlier image",
-           show=False),
+           "This item's changes from the table's stream (24 hours), and restore an earlier image"),
     Action("item_undo", "u", "undo", "Undo", "Undo last change",
            "Undo this session's last item write (conditional on the item being as written)",
-           write=True, show=False),
+           write=True),
 )  # fmt: skip
 
 # Stream tab: the table's stream, live (see docs/ARCHITECTURE.md, Streams and undo).
@@ -284,6 +284,8 @@ JOB_ACTIONS: tuple[Action, ...] = (
            "List the exports and imports again (followed while any runs)"),
     Action("s3_download", "enter", "download", "Download", "Download a finished export",
            "Read the export's manifest and data files from S3 into a local file"),
+    Action("jobs_more", "m", "more", "More", "Load more S3 jobs",
+           "Read the next page of exports and imports (also when the cursor reaches the end)"),
     Action("s3_import", "i", "import_s3", "Import from S3", "Import from S3 into a new table",
            "ImportTable: CSV, DynamoDB JSON or Ion, optionally compressed; followed", write=True),
 )  # fmt: skip

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Input, OptionList, TabbedContent, TabPane
 from textual.worker import Worker
 
 from ddbconsole.ui.bindings import make_binding, write_actions
-from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.keys import (
@@ -139,7 +138,6 @@ class MainScreen(ConsoleBase, Screen[None]):
         table_list = self.query_one(TableList)
         table_list.set_names(message.names, message.done)
         if message.done:
-            memory.settle_soon(self.app)  # start-up is over
             self.refresh_status()
             self.load_alarm_states()
             self._select_pending(message.names)
@@ -193,11 +191,14 @@ class MainScreen(ConsoleBase, Screen[None]):
     def on_screen_suspend(self) -> None:
         if self.metrics_pane is not None:
             self.metrics_pane.visibility_changed()  # another screen on top: stop polling
+        if (stream := self.pane("stream")) is not None:
+            stream.visibility_changed()  # and stop reading the stream
 
     def on_screen_resume(self) -> None:
-        memory.settle_soon(self.app)  # what the screen on top left behind
         if self.metrics_pane is not None:
             self.metrics_pane.visibility_changed()
+        if (stream := self.pane("stream")) is not None:
+            stream.visibility_changed()
 
     def select_table(self, name: str) -> None:
         """Jump to `name` in the table list (the overview's Enter)."""
@@ -249,12 +250,13 @@ class MainScreen(ConsoleBase, Screen[None]):
             await self._build_pane(tab)
         if (metrics := self.metrics_pane) is not None:
             metrics.set_shown(tab == "metrics")  # polling stops while another tab shows
+        if (stream := self.pane("stream")) is not None:
+            stream.set_shown(tab == "stream")  # so does reading the stream
         if tab == "items" and (pane := self.items_pane) is not None:
             pane.ensure_loaded()
         elif tab == "capacity" and (capacity := self.capacity_pane) is not None:
             capacity.ensure_loaded()
         self.focus_tab(tab)
-        memory.settle_soon(self.app)
 
     def focus_tab(self, tab: str | None = None) -> None:
         """Focus the shown tab's main widget, where its keys act."""

@@ -259,14 +259,14 @@ async def tui_tail(
 
         gc_pauses: list[float] = []
         gc_started: list[float] = [0.0]
+        young: dict[int, list[float]] = {0: [], 1: []}
 
         def gc_timer(phase: str, info: dict[str, Any]) -> None:
-            if info.get("generation") != 2:
-                return
             if phase == "start":
                 gc_started[0] = time.perf_counter()
-            else:
-                gc_pauses.append(time.perf_counter() - gc_started[0])
+                return
+            took = time.perf_counter() - gc_started[0]
+            (gc_pauses if info.get("generation") == 2 else young[info["generation"]]).append(took)
 
         gc.callbacks.append(gc_timer)
         sampler = asyncio.create_task(sample_lag())
@@ -275,6 +275,8 @@ async def tui_tail(
         lags.clear()
         if os.environ.get("BENCH_GC_FREEZE"):
             gc.freeze()
+        if os.environ.get("BENCH_GC_THRESHOLD"):  # e.g. 700,10,10 (Python's default)
+            gc.set_threshold(*(int(n) for n in os.environ["BENCH_GC_THRESHOLD"].split(",")))
         if replay is not None:
             replay.arm()
         start = time.perf_counter()
@@ -284,6 +286,11 @@ async def tui_tail(
         elapsed = time.perf_counter() - start
         sampler.cancel()
         gc.callbacks.remove(gc_timer)
+        if os.environ.get("BENCH_GC_CENSUS"):
+            census(gc)
+        t = time.perf_counter()
+        gc.collect()
+        full_ms = (time.perf_counter() - t) * 1000  # what one full collection costs now
         busy = sorted(lags)
         durations = list(pane.flush_seconds)
         return {
@@ -301,8 +308,26 @@ async def tui_tail(
             "skipped": pane.skipped,
             "gc_full": len(gc_pauses),
             "gc_max_ms": max(gc_pauses, default=0.0) * 1000,
+            "gc_full_now_ms": full_ms,
+            "gc_young": "; ".join(
+                f"gen{g}: {len(t)} collections, {sum(t) * 1000:.0f} ms in all, longest "
+                f"{max(t, default=0) * 1000:.0f} ms"
+                for g, t in young.items()
+            ),
             "rss": rss_mib(),
         }
+
+
+def census(gc: Any) -> None:
+    """What a full collection scans: tracked objects by type, and by the module of their type."""
+    from collections import Counter
+
+    objects = gc.get_objects()
+    print(f"tracked objects: {len(objects):,} (frozen, not scanned: {gc.get_freeze_count():,})")
+    by_type = Counter(type(o).__qualname__ for o in objects)
+    by_module = Counter(str(type(o).__dict__.get("__module__", "?")).split(".")[0] for o in objects)
+    print("  by type:", ", ".join(f"{n} {c:,}" for n, c in by_type.most_common(15)))
+    print("  by module:", ", ".join(f"{n} {c:,}" for n, c in by_module.most_common(8)))
 
 
 def main() -> int:
@@ -384,6 +409,10 @@ def main() -> int:
                 f"{tui['lag_max']:.0f} ms (idle p99 {tui['idle_lag_p99']:.0f} ms); "
                 f"{tui['skipped']:,} rows not drawn in bursts; {tui['gc_full']} full GCs "
                 f"(longest {tui['gc_max_ms']:.0f} ms); RSS {tui['rss']:.1f} MiB"
+            )
+            print(
+                f"young collections: {tui['gc_young']}; one full collection at the end: "
+                f"{tui['gc_full_now_ms']:.0f} ms"
             )
     return 0
 

@@ -184,3 +184,30 @@ async def test_session_changes_from_the_operation_log(
         await pilot.press("y")
         await wait_for(pilot, lambda: _get(moto_url, table, "j") is not None)
         await wait_for(pilot, lambda: "undone" in str(grid.get_row_at(0)[5]))
+
+
+async def test_history_and_undo_are_in_the_footer_help_and_palette(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str
+) -> None:
+    from textual.widgets import Footer, Static
+    from textual.widgets._footer import FooterKey
+
+    from ddbconsole.ui.common.help import HelpScreen
+
+    table = stream_table(moto_url)
+    client("dynamodb", moto_url).put_item(TableName=table, Item={"pk": {"S": "a"}})
+    app = app_for()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _items(app, pilot, table)
+        await pilot.pause(0.3)
+        footer = {
+            k.description: k.key_display for k in app.screen.query_one(Footer).query(FooterKey)
+        }
+        assert footer.get("History") == "h" and footer.get("Undo") == "u", footer
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert titles["Item history"].startswith("key h:")
+        assert titles["Undo last change"].startswith("key u:")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = static_text(app.screen.query_one("#help-table", Static))
+        assert "Item history" in text and "Undo last change" in text

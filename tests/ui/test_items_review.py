@@ -245,3 +245,36 @@ async def test_read_only_footers_show_no_write_keys(
         listed = {b.binding.action for b in app.active_bindings.values()}
         assert "close" in listed and "toggle_form" in listed
         assert not listed & {"start_edit", "save", "external_editor"}
+
+
+async def test_a_partiql_write_says_it_can_be_undone_and_u_undoes_it(
+    app_for: Callable[..., DdbConsoleApp], events_table: str, moto_url: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
+    key = {"pk": {"S": "undo-me"}, "sk": {"N": "3"}}
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_items(app, pilot, events_table)
+        statement = f"INSERT INTO \"{events_table}\" VALUE {{'pk': 'undo-me', 'sk': 3}}"
+        await run_partiql(app, pilot, pane, statement)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Undo (u)" in static_text(app.screen.query_one("#confirm-body"))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("u undoes it" in n.message for n in app._notifications))
+        assert "Item" in client.get_item(TableName=events_table, Key=key)
+        pane.query_one(DataTable).focus()
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "DeleteItem" in static_text(app.screen.query_one("#confirm-body"))
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: "Item" not in client.get_item(TableName=events_table, Key=key)
+        )
+        # A statement whose item the console cannot know says so, and u does not guess.
+        await run_partiql(
+            app, pilot, pane, f"UPDATE \"{events_table}\" SET x = 1 WHERE pk = 'a' OR pk = 'b'"
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Not undoable" in static_text(app.screen.query_one("#confirm-body"))
+        await pilot.press("n")
+        assert not reported(app)

@@ -181,13 +181,19 @@ async def test_footer_fits_160_columns_on_every_tab(app_for: Callable[..., DdbCo
     async with app.run_test(size=SIZE) as pilot:
         screen = await _select(app, pilot, "Orders")
         tabs = screen.query_one(TabbedContent)
-        for key, tab in (("1", "items"), ("2", "capacity"), ("3", "metrics"), ("4", "settings")):
+        for key, tab in (("1", "items"), ("2", "capacity"), ("3", "metrics"), ("4", "settings"),
+                         ("5", "stream")):  # fmt: skip
             await pilot.press(key)
             await wait_for(pilot, lambda t=tab: tabs.active == t)  # type: ignore[misc]
             await pilot.pause(0.3)
             footer = screen.query_one(KeyFooter)
             assert len(footer.items) > 5
             assert footer.right_edge <= SIZE[0], (tab, [k.description for k in footer.items])
+            descriptions = [k.description for k in footer.items]
+            # ^p on the right, not : as well
+            assert "Commands" not in descriptions and footer.palette is not None, descriptions
+            if tab == "items":  # history and undo where they apply
+                assert {"History", "Undo"} <= set(descriptions), descriptions
         assert "1 Items" in str(tabs.get_tab("items").label)
 
 

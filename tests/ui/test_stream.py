@@ -127,3 +127,44 @@ async def test_read_only_shows_the_stream_and_refuses_enabling(
         screen = await show_table(app, pilot, "Orders", "5")
         await wait_for(pilot, lambda: pane.stream is not None and pane.stream.table == "Orders")
         assert screen is app.screen
+
+
+STREAM_READS = {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"}
+
+
+async def _quiet_while_hidden(pilot: Any, pane: StreamPane, moto_server: MotoProcess) -> None:
+    """Nothing reaches the stream while the pane is hidden, for longer than its idle backoff."""
+    await wait_for(pilot, lambda: not pane.gate.is_set())
+    await pilot.pause(0.5)  # a request already in flight ends
+    moto_server.reset_requests()
+    await asyncio.sleep(2.5)
+    assert [r for r in moto_server.requests() if r["operation"] in STREAM_READS] == []
+
+
+async def test_the_tail_sends_nothing_while_the_tab_is_hidden_and_misses_nothing(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str, moto_server: MotoProcess
+) -> None:
+    table = stream_table(moto_url)
+    ddb = client("dynamodb", moto_url)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_stream(app, pilot, table)
+        grid = pane.query_one("#records", DataTable)
+        await asyncio.sleep(0.5)  # the tail has its LATEST iterator
+        ddb.put_item(TableName=table, Item={"pk": {"S": "shown"}})
+        await wait_for(pilot, lambda: grid.row_count == 1, timeout=10)
+
+        await pilot.press("1")  # the Items tab
+        ddb.put_item(TableName=table, Item={"pk": {"S": "while-items"}})
+        await _quiet_while_hidden(pilot, pane, moto_server)
+        assert pane.ring is not None and pane.ring.total == 1
+        await pilot.press("5")  # back: it goes on from the last record read
+        await wait_for(pilot, lambda: grid.row_count == 2, timeout=10)
+        assert [r.keys["pk"]["S"] for r in pane.shown] == ["shown", "while-items"]
+
+        await pilot.press("question_mark")  # another screen on top
+        ddb.put_item(TableName=table, Item={"pk": {"S": "while-help"}})
+        await _quiet_while_hidden(pilot, pane, moto_server)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: grid.row_count == 3, timeout=10)
+        assert pane.shown[-1].keys == {"pk": {"S": "while-help"}}

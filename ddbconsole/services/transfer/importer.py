@@ -35,6 +35,7 @@ from ddbconsole.codec import AttributeValue
 from ddbconsole.errors import ConnectionProblem, DdbConsoleError, ReadOnlyViolation, UserInputError
 from ddbconsole.models import TableInfo
 from ddbconsole.services.items import BATCH_SIZE, validate_item
+from ddbconsole.services.journal_bulk import BulkImages, read_known
 from ddbconsole.services.retry import Retrier, is_transient
 from ddbconsole.services.session import AwsSession
 from ddbconsole.services.transfer import checkpoints
@@ -144,8 +145,10 @@ class Importer:
         concurrency: int,
         progress: ProgressFn | None,
         max_attempts: int,
+        undo: BulkImages | None = None,
     ) -> None:
         self._session = session
+        self.undo = undo  # the undo journal's images of this import (journal_bulk.py), if kept
         self.table = table
         self.source = source
         self.fmt = fmt
@@ -242,6 +245,19 @@ class Importer:
     def _key(self, item: Mapping[str, AttributeValue]) -> Any:
         return primary_key(self.table, item)
 
+    def _key_of(self, item: Mapping[str, AttributeValue]) -> dict[str, AttributeValue]:
+        return {k.name: item[k.name] for k in self.table.keys}
+
+    async def _pre_images(self, records: list[Record]) -> tuple[dict[Any, Any], set[Any]]:
+        """The batch's items as they are before it is written, for undo: (found, keys read)."""
+        if self.undo is None:
+            return {}, set()
+        keys = {self._key(r.item or {}): self._key_of(r.item or {}) for r in records}
+        wanted = self.undo.wanted(keys)
+        if not wanted:
+            return {}, set()
+        return await read_known(self._session, self.table.name, [keys[c] for c in wanted])
+
     async def _send(self, batch: list[Record], keys: set[Any]) -> None:
         finished = asyncio.Event()
         for key in keys:
@@ -308,6 +324,7 @@ class Importer:
 
     async def write(self, records: list[Record]) -> None:
         """Write `records` (one request's worth), retrying what DynamoDB leaves unprocessed."""
+        images, read = await self._pre_images(records)
         pending = records
         retrier = Retrier(self.max_attempts, on_retry=self.state.count_retry)
         while pending:
@@ -337,6 +354,9 @@ class Importer:
             unprocessed = (resp.get("UnprocessedItems") or {}).get(self.table.name, [])
             accepted, pending = self._split_unprocessed(pending, unprocessed)
             self.done.add_numbers([r.number for r in accepted])
+            if self.undo is not None:
+                for r in accepted:
+                    self.undo.add(self._key_of(r.item or {}), r.item or {}, images, read)
             self.written += len(accepted)
             self.state.items += len(accepted)
             self.state.bytes += sum(len(r.text) for r in accepted)

@@ -17,6 +17,7 @@ from ddbconsole.codec import Item
 from ddbconsole.errors import UserInputError
 from ddbconsole.models import PlannedRequest, QuerySpec, TableInfo
 from ddbconsole.services.items import ItemService
+from ddbconsole.services.journal_bulk import KEEP_BYTES
 from ddbconsole.services.plans import Plan, execute, refuse_read_only
 from ddbconsole.services.retry import Retrier
 from ddbconsole.services.session import AwsSession
@@ -141,6 +142,7 @@ class TransferService:
         progress: ProgressFn | None = None,
         count: bool = False,
         max_attempts: int = 10,
+        undo: bool = False,
     ) -> Plan:
         """Validate `path` and plan putting every valid record into `table` (importer.py's
         docstring says how). The Plan shows the first BatchWriteItem request exactly as it will be
@@ -148,6 +150,8 @@ class TransferService:
 
         Everything that can be refused is refused before the first write: the arguments, the
         file (validation pass), a checkpoint of another file or table, unwritable side files.
+        With `undo` (the console: its session has an undo journal), each batch's items are read
+        first and the import joins the journal (services/journal_bulk.py).
         """
         refuse_read_only(self._session, "dynamodb", "BatchWriteItem")
         check_format(fmt)
@@ -197,6 +201,14 @@ class TransferService:
                 raise UserInputError(
                     f"Cannot write the failure file {fail_path}", exc.strerror or str(exc)
                 ) from None
+            journal = self._items.journal if undo else None
+            bulk = entry = None
+            if journal is not None:
+                from ddbconsole.services.journal_bulk import BulkImages
+
+                bulk = BulkImages()
+                entry = journal.record(table.name, {}, None, None, f"Import {source.name}",
+                                       bulk=bulk)  # fmt: skip
             importer = Importer(
                 self._session,
                 table,
@@ -212,8 +224,13 @@ class TransferService:
                 concurrency=concurrency,
                 progress=progress,
                 max_attempts=max_attempts,
+                undo=bulk,
             )
-            result = await importer.run()
+            try:
+                result = await importer.run()
+            finally:
+                if journal is not None and entry is not None and bulk and not bulk.written:
+                    journal.entries.remove(entry)  # nothing written: nothing to undo
             if count:
                 result = dataclasses.replace(result, table_count=await self.count(table.name))
             return result
@@ -228,6 +245,12 @@ class TransferService:
             notes.append(f"{len(invalid):,} invalid records are not sent: see {fail_path}")
         if already:
             notes.append(f"{already:,} records are already written (checkpoint): skipped")
+        if undo and self._items.journal is not None:
+            notes.append(
+                "Undo (u): before each batch its items are read (consistent BatchGetItem) and "
+                f"kept, up to {KEEP_BYTES // 2**20} MiB of images; the undo puts back only items "
+                "still as the import wrote them"
+            )
         pace = f"at most {rate:g} WCU/s" if rate else f"{concurrency} requests in flight"
         return Plan(
             f"Import {to_write:,} records from {source.name} into {table.name}?",

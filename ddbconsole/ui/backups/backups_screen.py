@@ -40,6 +40,10 @@ def age(moment: datetime | None) -> str:
     return f"{max(seconds, 0):.0f} s"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def size(value: int | None) -> str:
     if value is None:
         return "?"
@@ -118,7 +122,10 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
             table.add_row(b.name, b.type, b.status, made, age(b.created), size(b.size_bytes),
                           items, key=b.arn)  # fmt: skip
         more = " (m: more)" if self.next_start else ""
-        self.status(f"{len(self.backups)} backups{more}" if self.backups else "No backups yet (n)")
+        if self.backups:
+            self.status(f"{plural(len(self.backups), 'backup')}{more}")
+        else:  # the hint only where the key works (read-only mode hides it)
+            self.status("No backups yet" + ("" if self.ctx.read_only else " (n: back up now)"))
 
     def selected(self) -> BackupInfo | None:
         table = self.query_one(DataTable)
@@ -248,14 +255,22 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
             "DynamoDB writes the table's PITR data to S3 in the background: no read capacity is "
             "used, and the job shows in S3 jobs (j), where a finished export can be downloaded."
         )
-        form = ExportForm(f"Export {self.table} to S3", intro, build, prefix=self.table)
+        form = ExportForm(
+            f"Export {self.table} to S3",
+            intro,
+            build,
+            prefix=self.table,
+            bucket=self.ctx.settings.s3_bucket,
+        )
         plan = await self.app.push_screen_wait(form)
         if plan is None:
             return
         sent, started = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"Export {started.arn.rsplit('/', 1)[-1]} started", title="S3 export")
-            self.action_open_jobs()
+            from ddbconsole.ui.backups.jobs_screen import JobsScreen
+
+            self.app.push_screen(JobsScreen(started=started))
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:
         if isinstance(error, DdbConsoleError):

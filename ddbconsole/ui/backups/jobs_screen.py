@@ -22,14 +22,22 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import ExportInfo, ImportInfo
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.transfer import TransferProgress
-from ddbconsole.ui.backups.backups_screen import size
+from ddbconsole.ui.backups.backups_screen import plural, size
 from ddbconsole.ui.backups.forms import ImportForm
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.footer import KeyFooter
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
-from ddbconsole.ui.keys import JOB_ACTIONS
+from ddbconsole.ui.keys import JOB_ACTIONS, keys_of
 
+RUNNING = ("IN_PROGRESS", "CANCELLING")
+EXTENSIONS = {
+    "jsonl": "jsonl",
+    "dynamodb-jsonl": "ddb.jsonl",
+    "dynamodb-json": "json",
+    "csv": "csv",
+}
+JOB_MORE = next(a for a in JOB_ACTIONS if a.id == "jobs_more")
 FORMATS = [
     ("JSON lines (plain)", "jsonl"),
     ("DynamoDB JSON lines", "dynamodb-jsonl"),
@@ -47,7 +55,7 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     DEFAULT_CSS = """
     DownloadScreen { align: center middle; }
-    DownloadScreen > Vertical { width: 90; height: auto; border: thick $accent;
+    DownloadScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $accent;
         background: $surface; padding: 1 2; }
     DownloadScreen Input, DownloadScreen Select { margin-bottom: 1; }
     DownloadScreen Horizontal { height: auto; }
@@ -66,7 +74,9 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
                 f"{self.export.item_count or 0:,} items from s3://{self.export.bucket}/"
                 f"{self.export.prefix}: read from S3 only, no table capacity."
             )
-            yield Input(f"{self.export.table}-export.jsonl", id="download-path")
+            yield Label("Local file")
+            yield Input(self.default_path("jsonl"), id="download-path")
+            yield Label("Format")
             yield Select(FORMATS, value="jsonl", allow_blank=False, id="download-format")
             with Horizontal():
                 yield Button("Download", variant="primary", id="download-start")
@@ -74,6 +84,16 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#download-path", Input).focus()
+
+    def default_path(self, fmt: str) -> str:
+        return f"{self.export.table}-export.{EXTENSIONS[fmt]}"
+
+    @on(Select.Changed, "#download-format")
+    def format_changed(self, event: Select.Changed) -> None:
+        """The suggested file name follows the format, until the operator types their own."""
+        path = self.query_one("#download-path", Input)
+        if path.value in {self.default_path(f) for f in EXTENSIONS}:
+            path.value = self.default_path(str(event.value))
 
     @on(Button.Pressed, "#download-start")
     @on(Input.Submitted)
@@ -98,9 +118,13 @@ class JobsScreen(ConsoleBase, Screen[None]):
     PALETTE_ACTIONS = JOB_ACTIONS
     POLL_SECONDS = 5.0
 
-    def __init__(self) -> None:
+    def __init__(self, started: ExportInfo | ImportInfo | None = None) -> None:
         super().__init__()
+        # A job just started here: shown and selected even when it is not on the first pages
+        self.started = started
         self.jobs: list[ExportInfo | ImportInfo] = []
+        # ListExports' and ListImports' next pages (None: no more); read on demand ("Paging")
+        self.tokens: dict[str, str | None] = {"export": None, "import": None}
         self.downloaded: str = ""  # the last download's result line (tests read it)
 
     def compose(self) -> ComposeResult:
@@ -123,21 +147,75 @@ class JobsScreen(ConsoleBase, Screen[None]):
     def status(self, text: Text | str) -> None:
         self.query_one("#jobs-status", Static).update(text)
 
+    @property
+    def more(self) -> bool:
+        """Whether ListExports or ListImports has pages not read yet."""
+        return any(self.tokens.values())
+
     @work(exclusive=True, exit_on_error=False, group="jobs-load")
-    async def load(self) -> None:
+    async def load(self, *, poll: bool = False) -> None:
+        """The first page of each list, merged into what is shown (jobs read from later pages
+        stay; the running ones among them are described again). A refresh (not a poll) also
+        starts the next pages again from the first ones. A job just started is described
+        and selected even when it is not on the first pages."""
         s3jobs = self.ctx.services.s3jobs
-        exports, _ = await s3jobs.list_exports()
-        imports, _ = await s3jobs.list_imports()
-        jobs: list[ExportInfo | ImportInfo] = [*exports, *imports]
+        exports, export_token = await s3jobs.list_exports()
+        imports, import_token = await s3jobs.list_imports()
+        fresh: list[ExportInfo | ImportInfo] = [*exports, *imports]
+        seen = {j.arn for j in fresh}
+        started, self.started = self.started, None
+        again = [j for j in self.jobs if j.arn not in seen and j.status in RUNNING]
+        if started is not None and started.arn not in seen:
+            again.append(started)
+        for job in again:
+            fresh.append(
+                await s3jobs.describe_export(job.arn)
+                if isinstance(job, ExportInfo)
+                else await s3jobs.describe_import(job.arn)
+            )
+        if not poll:
+            self.tokens = {"export": export_token, "import": import_token}
+        self.merge(fresh)
+        if started is not None:
+            arns = [j.arn for j in self.jobs]
+            if started.arn in arns:
+                self.query_one(DataTable).move_cursor(row=arns.index(started.arn))
+        if any(j.status in RUNNING for j in self.jobs):
+            self.set_timer(self.POLL_SECONDS, lambda: self.load(poll=True))  # after this poll
+
+    def action_more(self) -> None:
+        if self.more:
+            self.load_more()
+        else:
+            self.status(f"{plural(len(self.jobs), 'job')}: all shown")
+
+    @work(exclusive=True, exit_on_error=False, group="jobs-more")
+    async def load_more(self) -> None:
+        """The next page of exports and of imports (whichever has one), added to the list."""
+        s3jobs = self.ctx.services.s3jobs
+        self.status(Text(f"{len(self.jobs)} jobs; loading more…", style="dim"))
+        found: list[ExportInfo | ImportInfo] = []
+        if token := self.tokens["export"]:
+            exports, self.tokens["export"] = await s3jobs.list_exports(token=token)
+            found.extend(exports)
+        if token := self.tokens["import"]:
+            imports, self.tokens["import"] = await s3jobs.list_imports(token=token)
+            found.extend(imports)
+        self.merge(found)
+
+    def merge(self, found: list[ExportInfo | ImportInfo]) -> None:
+        """Show `found` (updating the jobs shown, adding new ones), newest first, the cursor kept
+        on the job it was on."""
+        jobs = {j.arn: j for j in self.jobs}
+        jobs.update((j.arn, j) for j in found)
         far = datetime.min.replace(tzinfo=UTC)
-        jobs.sort(key=lambda j: j.started or far, reverse=True)
-        self.jobs = jobs
+        self.jobs = sorted(jobs.values(), key=lambda j: j.started or far, reverse=True)
         self.show_rows()
-        if any(j.status in ("IN_PROGRESS", "CANCELLING") for j in jobs):
-            self.set_timer(self.POLL_SECONDS, self.load)  # re-armed only after this poll
 
     def show_rows(self) -> None:
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        current = self.jobs_arn(row)
         table.clear()
         for job in self.jobs:
             if isinstance(job, ExportInfo):
@@ -152,7 +230,29 @@ class JobsScreen(ConsoleBase, Screen[None]):
             table.add_row(kind, job.table, Text(job.status, style=style),
                           "" if items is None else f"{items:,}", size(size_),
                           when(job.started), when(job.ended), detail, key=job.arn)  # fmt: skip
-        self.status(f"{len(self.jobs)} jobs" if self.jobs else "No exports or imports yet")
+        arns = [j.arn for j in self.jobs]
+        if current in arns:
+            table.move_cursor(row=arns.index(current))
+        elif self.jobs:
+            table.move_cursor(row=max(0, min(row, len(self.jobs) - 1)))
+        self.show_count()
+
+    def jobs_arn(self, row: int) -> str | None:
+        return self.jobs[row].arn if 0 <= row < len(self.jobs) else None
+
+    def show_count(self) -> None:
+        if not self.jobs:
+            self.status("No exports or imports yet")
+            return
+        key = keys_of(JOB_MORE, self.ctx.settings.keys)[0]
+        more = f"; more: press {key} or move to the end" if self.more else ""
+        self.status(f"{plural(len(self.jobs), 'job')}{more}")
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def at_the_end(self, event: DataTable.RowHighlighted) -> None:
+        """Reaching the last row reads the next pages, as scrolling a long list would."""
+        if self.more and event.cursor_row >= len(self.jobs) - 1:
+            self.load_more()
 
     def action_refresh(self) -> None:
         self.load()
@@ -183,8 +283,8 @@ class JobsScreen(ConsoleBase, Screen[None]):
             export.arn, Path(path).expanduser(), fmt=cast("Any", fmt), progress=progress
         )
         self.downloaded = (
-            f"Downloaded {result.items:,} items from {result.files} files to {result.path} "
-            f"in {result.elapsed:.1f} s"
+            f"Downloaded {plural(result.items, 'item')} from {plural(result.files, 'file')} "
+            f"to {result.path} in {result.elapsed:.1f} s"
         )
         self.status(Text(f"✓ {self.downloaded}", style="green"))
 
@@ -203,12 +303,15 @@ class JobsScreen(ConsoleBase, Screen[None]):
             "(CSV, DynamoDB JSON or Ion), using no write capacity. `ddbconsole export --format "
             "dynamodb-json` files can be uploaded and imported as they are."
         )
-        plan = await self.app.push_screen_wait(ImportForm("Import from S3", intro, build))
+        plan = await self.app.push_screen_wait(
+            ImportForm("Import from S3", intro, build, bucket=self.ctx.settings.s3_bucket)
+        )
         if plan is None:
             return
         sent, started = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"Import into {started.table} started", title=sent_title(plan))
+            self.started = started
             self.load()
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:

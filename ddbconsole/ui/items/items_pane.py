@@ -20,7 +20,6 @@ from ddbconsole.services.items import key_of
 from ddbconsole.services.paging import Fetch, Pager, read_on
 from ddbconsole.services.readonly import is_select
 from ddbconsole.ui.bindings import make_binding, write_actions
-from ddbconsole.ui.common import memory
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.grid import StableGrid
 from ddbconsole.ui.common.plan_form import confirm_and_send
@@ -322,7 +321,6 @@ class ItemsPane(ConsoleBase, Vertical):
         table.fixed_columns = 1 + sum(1 for k in keys if k.name in names[: len(keys)])
         self._shown = (self.source, self.pager, self.replayable, page)
         self._update_info(page)
-        memory.settle_soon(self.app)  # a page may hold thousands of objects: freeze them
 
     def _update_info(self, page: Page | None = None) -> None:
         info = self._info_text(page)
@@ -562,8 +560,7 @@ class ItemsPane(ConsoleBase, Vertical):
             nonlocal first
             remember, first = first, False
             if confirmed is not None and token is None:  # the write the user confirmed, as shown
-                page: Page = await services.execute(confirmed)
-                return page
+                return await item_actions.send_partiql_write(self, confirmed)
             return await items.execute_statement(statement, parameters, token, remember=remember)
 
         label = " ".join(statement.split())

@@ -218,6 +218,7 @@ class TransferScreen(ConsoleBase, ModalScreen[str]):
                     rate=number,
                     progress=self._progress,
                     resume=checkpoint_path(path).exists(),  # continue an interrupted import
+                    undo=True,  # the session's undo journal keeps the items it replaces
                 )
                 self._status("Review the import…")
                 # Each record replaces the item with its key: offer a backup first.

@@ -20,6 +20,7 @@ from ddbconsole import codec
 from ddbconsole.errors import ItemConflict, UserInputError
 from ddbconsole.models import TableInfo
 from ddbconsole.models.streams import StreamInfo, StreamRecord
+from ddbconsole.services.journal import JournalEntry
 from ddbconsole.services.plans import Plan
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.footer import KeyFooter
@@ -59,7 +60,31 @@ async def undo_last(owner: Widget) -> bool:
     if entry is None:
         owner.notify("Nothing to undo: no item written in this session", severity="warning")
         return False
+    return await undo_entry(owner, entry)
+
+
+async def undo_entry(owner: Widget, entry: JournalEntry) -> bool:
+    """Undo one journal entry, asking first. A change that cannot be undone (a PartiQL statement
+    whose item is unknown) says why; an import's undo reports what it left. True when written."""
+    from ddbconsole.ui.context import context_of
+
+    services = context_of(owner).services
+    if entry.blocked:
+        owner.notify(
+            f"{entry.summary}. Earlier changes: c in the operation log",
+            title="Cannot undo the last change" if entry is services.journal.last() else "Undo",
+            severity="warning",
+        )
+        return False
     table = await services.tables.describe(entry.table)
+    if entry.bulk is not None:
+        bulk_plan = services.journal.plan_undo(services.items, table, entry)
+        sent, result = await confirm_and_send(owner, bulk_plan)
+        if sent:
+            warn = bool(result.conflicts)
+            owner.notify(result.summary, title="Import undone",
+                         severity="warning" if warn else "information")  # fmt: skip
+        return bool(sent)
 
     def plan(current: Item | None, override: bool) -> Plan:
         return services.journal.plan_undo(

@@ -11,6 +11,9 @@ from ddbconsole import codec
 from ddbconsole.services.items import key_of
 
 if TYPE_CHECKING:
+    from ddbconsole.models import Page
+    from ddbconsole.services.journal import JournalEntry
+    from ddbconsole.services.plans import Plan
     from ddbconsole.ui.items.items_pane import ItemsPane
 
 
@@ -55,3 +58,21 @@ def undo(pane: ItemsPane) -> None:
             pane.reload_page()
 
     pane.run_worker(run(), exclusive=True, exit_on_error=False, group="item-write")
+
+
+async def send_partiql_write(pane: ItemsPane, plan: Plan) -> Page:
+    """Send a confirmed PartiQL write, then say whether `u` can undo it (its journal entry)."""
+    journal = pane.ctx.services.journal
+    previous = journal.entries[-1] if journal.entries else None
+    page: Page = await pane.ctx.services.execute(plan)
+    entry = journal.entries[-1] if journal.entries else None
+    if entry is not None and entry is not previous:
+        tell_undo(pane, entry)
+    return page
+
+
+def tell_undo(pane: ItemsPane, entry: JournalEntry) -> None:
+    if entry.blocked:
+        pane.notify(f"Not undoable: {entry.blocked}", title="PartiQL write", severity="warning")
+    else:
+        pane.notify(f"{entry.summary}: u undoes it", title="PartiQL write")

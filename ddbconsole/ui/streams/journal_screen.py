@@ -13,10 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ddbconsole import codec
-from ddbconsole.codec import Item
 from ddbconsole.services.journal import JournalEntry
-from ddbconsole.services.plans import Plan
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.footer import KeyFooter
 
@@ -52,10 +49,10 @@ class JournalScreen(ConsoleBase, Screen[None]):
         grid = self.query_one(DataTable)
         grid.clear()
         for e in self.entries:
-            what = "created" if e.before is None else "deleted" if e.after is None else "changed"
             undone = Text("undone", style="dim") if e.id in journal.undone else ""
-            grid.add_row(f"{e.time:%H:%M:%S}", e.operation, e.table,
-                         codec.dumps(e.key, indent=None), what, undone)  # fmt: skip
+            what = f"not undoable: {e.blocked}" if e.blocked else e.what
+            grid.add_row(f"{e.time:%H:%M:%S}", e.operation, e.table, e.key_text, what,
+                         undone)  # fmt: skip
         head = Text(f"This session's item changes: {len(self.entries)}", style="bold")
         head.append("  newest first; u undoes the selected one if the item is still as written"
                     + ("" if journal.path is None else f"; journal file {journal.path}"),
@@ -76,16 +73,9 @@ class JournalScreen(ConsoleBase, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="journal-undo")
     async def _undo(self, entry: JournalEntry) -> None:
-        from ddbconsole.ui.streams.history import send_with_conflicts
+        from ddbconsole.ui.streams.history import undo_entry
 
-        services = self.ctx.services
-        table = await services.tables.describe(entry.table)
-
-        def plan(current: Item | None, override: bool) -> Plan:
-            return services.journal.plan_undo(
-                services.items, table, entry, over=current, override=override
-            )
-
-        if await send_with_conflicts(self, entry.table, plan, entry.before):
-            self.notify("Change undone", title="Undo")
+        if await undo_entry(self, entry):
+            if entry.bulk is None:
+                self.notify("Change undone", title="Undo")
             self.show()

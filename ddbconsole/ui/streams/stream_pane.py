@@ -3,11 +3,15 @@
 The tail runs in one worker and only collects records (a bounded ring, `stream_records` in the
 config); a timer draws what arrived every FLUSH seconds, so the view stays responsive at thousands
 of records a second: one batch of rows per flush, at most SHOWN rows in the grid. Paused, the grid
-stays still while records keep arriving. See docs/ARCHITECTURE.md, Streams and undo.
+stays still while records keep arriving. While the tab is not shown (another tab, another screen
+on top, the app suspended) the tail sends nothing and nothing is drawn; shown again, it goes on
+from the last record read, so nothing is missed (the stream keeps 24 hours). See
+docs/ARCHITECTURE.md, Streams and undo.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from typing import Any
@@ -77,6 +81,9 @@ class StreamPane(ConsoleBase, Vertical):
         self.skipped = 0  # records a burst kept out of the live grid (still in the ring)
         self.flushes = 0  # redraws that changed the grid (the benchmark reads it)
         self.flush_seconds: deque[float] = deque(maxlen=1000)  # how long each redraw took
+        self.shown_tab = False  # the Stream tab is the active one (MainScreen says)
+        self.app_suspended = False
+        self.gate = asyncio.Event()  # the tail waits on it: set while the tab is on screen
 
     def compose(self) -> ComposeResult:
         yield Static("Select a table.", id="stream-info")
@@ -92,6 +99,37 @@ class StreamPane(ConsoleBase, Vertical):
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.ring = RecordRing(self.ctx.settings.stream_records)
         self.set_interval(FLUSH, self.flush)
+        self.app.app_suspend_signal.subscribe(self, self._on_app_suspend)
+        self.app.app_resume_signal.subscribe(self, self._on_app_resume)
+
+    # --- shown or not: the tail reads only while the tab is on screen -------------------------
+
+    def set_shown(self, shown: bool) -> None:
+        """The Stream tab became the active tab (True) or another tab did (False)."""
+        self.shown_tab = shown
+        self.visibility_changed()
+
+    def is_visible_now(self) -> bool:
+        try:
+            on_top = self.app.screen is self.screen
+        except Exception:
+            return False
+        return self.shown_tab and on_top and not self.app_suspended
+
+    def visibility_changed(self) -> None:
+        """Let the tail through, or hold it before its next request (cheap; call freely)."""
+        if self.is_visible_now():
+            self.gate.set()
+        else:
+            self.gate.clear()
+
+    def _on_app_suspend(self, _app: object) -> None:
+        self.app_suspended = True
+        self.visibility_changed()
+
+    def _on_app_resume(self, _app: object) -> None:
+        self.app_suspended = False
+        self.visibility_changed()
 
     # --- the table and its stream ---------------------------------------------------------------
 
@@ -135,7 +173,9 @@ class StreamPane(ConsoleBase, Vertical):
         self.post_message(self.Found(table, stream))
         if stream is None:
             return
-        tail = streams.tail(stream, from_start=from_start, follow=True, limit=READ_LIMIT)
+        tail = streams.tail(
+            stream, from_start=from_start, follow=True, limit=READ_LIMIT, gate=self.gate.wait
+        )
         async for batch in tail.batches():
             self.collect(batch.records)
             self.notices.extend(batch.notices)
@@ -198,8 +238,8 @@ class StreamPane(ConsoleBase, Vertical):
         """Draw what arrived since the last flush (one batch of rows), and the status line."""
         grids = self.query("#records").results(DataTable)
         grid = next(iter(grids), None)
-        if self.ring is None or grid is None:
-            return  # not mounted yet, or being removed
+        if self.ring is None or grid is None or not self.gate.is_set():
+            return  # not mounted yet, being removed, or not on screen (nothing arrives then)
         if not self.paused and (self.rebuild or self.pending):
             started = time.perf_counter()
             self.flushes += 1
