@@ -189,9 +189,9 @@ async def test_session_changes_from_the_operation_log(
 async def test_history_and_undo_are_in_the_footer_help_and_palette(
     app_for: Callable[..., DdbConsoleApp], moto_url: str
 ) -> None:
-    from textual.widgets import Footer, Static
-    from textual.widgets._footer import FooterKey
+    from textual.widgets import Static
 
+    from ddbconsole.ui.common.footer import KeyFooter
     from ddbconsole.ui.common.help import HelpScreen
 
     table = stream_table(moto_url)
@@ -200,9 +200,7 @@ async def test_history_and_undo_are_in_the_footer_help_and_palette(
     async with app.run_test(size=(160, 48)) as pilot:
         await _items(app, pilot, table)
         await pilot.pause(0.3)
-        footer = {
-            k.description: k.key_display for k in app.screen.query_one(Footer).query(FooterKey)
-        }
+        footer = {k.description: k.display for k in app.screen.query_one(KeyFooter).items}
         assert footer.get("History") == "h" and footer.get("Undo") == "u", footer
         titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert titles["Item history"].startswith("key h:")
