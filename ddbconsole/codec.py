@@ -45,7 +45,8 @@ The form the API and ``aws dynamodb`` use: ``{"Name": {"S": "Ada"}, "Age": {"N":
 binary as base64 strings.
 
 Both forms are written pretty (2-space indent) with keys in the order stored, so the same item always
-gives the same text; ``indent=None`` gives one compact line (JSON Lines).
+gives the same text; ``indent=None`` gives one compact line (JSON Lines). The plain form's writer is
+codec_writer.py, shared with the bulk export paths.
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, DecimalException, InvalidOperation
 from typing import Any, Literal
 
+from ddbconsole import codec_writer
 from ddbconsole.errors import UserInputError
 from ddbconsole.jsonnodes import (
     KIND_NAMES,
     MAX_NESTING,
-    NUMBER,
     QUICK,
     SURROGATE_ESCAPE,
     Doubt,
@@ -116,13 +117,6 @@ def _significant_digits(literal: str) -> int:
     value = Decimal(literal)
     digits = "".join(map(str, value.as_tuple().digits)).strip("0")
     return max(1, len(digits))
-
-
-def _json_number(literal: str) -> str:
-    """`literal` as a JSON number: itself when it already is one (the usual case), else normalised."""
-    if NUMBER.fullmatch(literal):
-        return literal
-    return str(Decimal(literal.strip()))
 
 
 # --- plain form ---------------------------------------------------------------------------------
@@ -249,69 +243,7 @@ def _loads_plain(text: str) -> Item:
     return _read_item(text, _PlainReader)
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(bytes(data)).decode("ascii")
-
-
-# What json.dumps(value, ensure_ascii=False) writes for a str, without its per-call set-up.
-_str = json.encoder.encode_basestring
-
-
-class _PlainWriter:
-    def __init__(self, indent: int | None) -> None:
-        self.indent = indent
-        self.sep = ", " if indent is not None else ","
-        self.colon = ": " if indent is not None else ":"
-
-    def item(self, item: Mapping[str, AttributeValue]) -> str:
-        return self.map(item, 0)
-
-    def map(self, members: Mapping[str, AttributeValue], level: int) -> str:
-        if not members:
-            return "{}"
-        parts = [f"{_str(k)}{self.colon}{self.value(v, level + 1)}" for k, v in members.items()]
-        return self.wrap("{", parts, "}", level)
-
-    def wrap(self, open_: str, parts: list[str], close: str, level: int) -> str:
-        if self.indent is None:
-            return open_ + ",".join(parts) + close
-        pad = " " * (self.indent * (level + 1))
-        end = " " * (self.indent * level)
-        return open_ + "\n" + ",\n".join(pad + p for p in parts) + "\n" + end + close
-
-    def tag(self, tag: str, body: str) -> str:
-        return "{" + _str(tag) + self.colon + body + "}"
-
-    def value(self, value: AttributeValue, level: int) -> str:
-        if len(value) != 1:
-            raise ValueError(f"not a DynamoDB attribute value: {value!r}")
-        ((kind, raw),) = value.items()
-        if kind == "S":
-            return _str(raw)
-        if kind == "N":
-            return _json_number(raw)
-        if kind == "BOOL":
-            return "true" if raw else "false"
-        if kind == "NULL":
-            return "null"
-        if kind == "L":
-            if not raw:
-                return "[]"
-            return self.wrap("[", [self.value(v, level + 1) for v in raw], "]", level)
-        if kind == "M":
-            body = self.map(raw, level)
-            if len(raw) == 1 and next(iter(raw)) in TAGS:
-                return self.tag("$M", body)
-            return body
-        if kind == "B":
-            return self.tag("$B", _str(_b64(raw)))
-        if kind == "SS":
-            return self.tag("$SS", "[" + self.sep.join(_str(s) for s in raw) + "]")
-        if kind == "NS":
-            return self.tag("$NS", "[" + self.sep.join(_json_number(n) for n in raw) + "]")
-        if kind == "BS":
-            return self.tag("$BS", "[" + self.sep.join(_str(_b64(b)) for b in raw) + "]")
-        raise ValueError(f"unknown DynamoDB type {kind!r}")
+_b64 = codec_writer.base64_of_bytes
 
 
 # --- DynamoDB JSON form ---------------------------------------------------------------------------
@@ -416,7 +348,7 @@ def dumps(
 ) -> str:
     """The item as text: pretty (2-space indent, keys as stored) or one line with indent=None."""
     if form == "plain":
-        return _PlainWriter(indent).item(item)
+        return codec_writer.item_text(item, indent)
     if indent is None:
         return json.dumps(to_dynamodb_json(item), ensure_ascii=False, separators=(",", ":"))
     return json.dumps(to_dynamodb_json(item), ensure_ascii=False, indent=indent)
@@ -430,7 +362,7 @@ def loads(text: str, form: Form = "plain") -> Item:
 def dumps_value(value: AttributeValue, form: Form = "plain") -> str:
     """One attribute value on one line (for table cells and key fields)."""
     if form == "plain":
-        return _PlainWriter(None).value(value, 0)
+        return codec_writer.value_text(value, None, "")
     return json.dumps(_jsonable(value), ensure_ascii=False, separators=(",", ":"))
 
 

@@ -18,6 +18,11 @@ FAST_RETRIES: dict[str, Any] = {"total_max_attempts": 1}
 
 _AWS_VARS = [v for v in os.environ if v.startswith(("AWS_", "DDBCONSOLE_"))]
 
+# Subprocesses (the `ddbconsole` script, `python -m ddbconsole`) import this checkout first: an
+# editable install may point at another checkout of the project.
+CHECKOUT = str(Path(__file__).parents[1])
+_PYTHONPATH = os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH", "")) if p)
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -34,6 +39,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("PYTHONPATH", _PYTHONPATH)
     return home
 
 

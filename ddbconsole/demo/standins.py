@@ -10,22 +10,28 @@ from the data moto really holds, never a canned reply (see docs/ARCHITECTURE.md,
   `manifest-files.json`, `manifest-summary.json` and their `.checksum` files (MD5, base64), from
   the table's real items (DynamoDB JSON, or Ion text as DynamoDB maps the types); the ARN is
   `table/<name>/export/<id>`; StartTime, EndTime, ExportTime and ExportManifest are answered.
-  moto keeps no item history, so an incremental export ends FAILED with a reason saying so,
-  rather than pretending.
+  moto keeps no item history; the stand-in records it (demo/history.py) while a table's PITR is
+  on, so a full export holds the items of its ExportTime, and an incremental export (DYNAMODB_JSON;
+  ION ends FAILED saying so) writes, per item changed in the window, its Keys, NewImage and
+  OldImage as AWS documents them.
 - ListExports: moto requires TableArn (a 500 without); the stand-in lists every export, paged.
   ExportTableToPointInTime without S3Prefix (optional in AWS) is a 500 in moto: it gets none.
 - ListImports: not in moto; answered from the imports moto ran, paged. DescribeImport gets the
   source, format, compression, times and log group of the request it served.
 - ImportTable: moto parses the objects with a JSON reader that drops an item holding an empty map
   (and the item after it); the stand-in reads DYNAMODB_JSON one line at a time with the standard
-  JSON parser, as the format is defined. CSV and ION imports, and ZSTD compression, end FAILED,
-  saying they are not simulated.
+  JSON parser, as the format is defined; CSV (with the request's delimiter and header list) and
+  ION are read as AWS documents them (demo/import_formats.py). ZSTD compression ends FAILED,
+  saying it is not simulated.
 - DescribeBackup: `SourceTableFeatureDetails` (the indexes a restore may keep) and the source's
   billing mode, from the backed-up table moto holds.
 - RestoreTableFromBackup / RestoreTableToPointInTime: moto ignores the overrides; the stand-in
   applies the billing mode and capacity, the GSIs and LSIs to keep, and the encryption asked for
-  to the restored table. (The items are the backup's, or for a point in time the source's current
-  items: moto keeps no history.)
+  to the restored table, and keeps the source's billing mode when none is asked for (moto
+  drops it); a restore to a point in time holds the items of that time, from the
+  history the stand-in keeps (demo/history.py). DescribeContinuousBackups: moto's
+  LatestRestorableDateTime stays at the moment PITR was turned on; the stand-in's is now (its
+  history is complete up to now), and its earliest moves on if old history was dropped.
 """
 
 from __future__ import annotations
@@ -37,8 +43,11 @@ import json
 import re
 import threading
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
+
+from ddbconsole.demo import history, import_formats
 
 DATA_FILE_ITEMS = 1000  # items per data file (AWS splits exports into many files, too)
 PAGE = 25
@@ -48,12 +57,22 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _epoch(value: Any) -> float | None:
+    """A request's time (moto parses some into datetime, others stay numbers) in epoch seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return float(value)
+
+
 def _md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
 
 
 def install() -> None:
     """Patch moto (in this process) with the stand-ins above."""
+    history.install()
     _install_exports()
     _install_lists()
     _install_backups()
@@ -62,9 +81,12 @@ def install() -> None:
 # --- exports ---------------------------------------------------------------------------------------
 
 
+export_lock = threading.RLock()
+export_request: dict[str, Any] = {}
+
+
 def _install_exports() -> None:
     from moto.dynamodb.models import table_export
-    from moto.dynamodb.models.utilities import DynamoJsonEncoder
 
     cls: Any = table_export.TableExport
     original_init = cls.__init__
@@ -79,15 +101,17 @@ def _install_exports() -> None:
         self.start_time = now
         self.end_time = None
         self.manifest = ""
+        body = export_request.pop("body", {})
+        self.export_time = _epoch(body.get("ExportTime")) or now.timestamp()
+        self.incremental = body.get("IncrementalExportSpecification") or {}
 
     def _backup_to_s3_file(self: Any, s3_backend: Any) -> None:
         ion = self.export_format == "ION"
-        if self.export_type == "INCREMENTAL_EXPORT":
+        incremental = self.export_type == "INCREMENTAL_EXPORT"
+        if incremental and ion:
             self.status = "FAILED"
             self.failure_code = "UnsupportedOperation"
-            self.failure_message = (
-                "the local stand-in keeps no item history: incremental exports are not simulated"
-            )
+            self.failure_message = "the local stand-in writes incremental exports in DYNAMODB_JSON"
             self.end_time = datetime.now(UTC)
             return
         prefix = (self.s3_prefix or "").strip("/")
@@ -99,18 +123,17 @@ def _install_exports() -> None:
             return s3_backend.put_object(bucket_name=self.s3_bucket, key_name=key, value=data)
 
         put(f"{base}/_started", b"")
-        items = list(self.table.all_items())
+        if incremental:
+            rows_all = _incremental_rows(self.table, self.incremental)
+        else:  # the items at the export time, from the stand-in's history (demo/history.py)
+            rows_all = [{"Item": i} for i in history.items_at(self.table, self.export_time)]
+        items = rows_all
         files = []
         for start in range(0, max(len(items), 1), DATA_FILE_ITEMS):
             chunk = items[start : start + DATA_FILE_ITEMS]
             if not chunk and items:
                 break
-            rows = [
-                json.dumps(
-                    i.to_json(root_attr_name="Item"), cls=DynamoJsonEncoder, separators=(",", ":")
-                )
-                for i in chunk
-            ]
+            rows = [json.dumps(i, separators=(",", ":")) for i in chunk]
             if ion:
                 rows = [
                     "$ion_1_0 {Item:" + _ion_struct(json.loads(row)["Item"]) + "}" for row in rows
@@ -140,7 +163,7 @@ def _install_exports() -> None:
             "endTime": _iso(self.end_time),
             "tableArn": self.table.table_arn,
             "tableId": getattr(self.table, "table_id", ""),
-            "exportTime": _iso(self.start_time),
+            "exportTime": _iso(datetime.fromtimestamp(self.export_time, UTC)),
             "s3Bucket": self.s3_bucket,
             "s3Prefix": self.s3_prefix or None,
             "s3SseAlgorithm": "AES256",
@@ -149,7 +172,7 @@ def _install_exports() -> None:
             "billedSizeBytes": self.processed_bytes,
             "itemCount": self.item_count,
             "outputFormat": "ION" if ion else "DYNAMODB_JSON",
-            "exportType": "FULL_EXPORT",
+            "exportType": self.export_type or "FULL_EXPORT",
         }
         summary_body = json.dumps(summary, separators=(",", ":")).encode()
         put(f"{base}/manifest-summary.json", summary_body)
@@ -161,7 +184,7 @@ def _install_exports() -> None:
         out: dict[str, Any] = original_response(self)
         out["ExportArn"] = self.arn
         out["StartTime"] = self.start_time.timestamp()
-        out["ExportTime"] = self.start_time.timestamp()
+        out["ExportTime"] = self.export_time
         if self.end_time is not None:
             out["EndTime"] = self.end_time.timestamp()
         if self.manifest:
@@ -171,6 +194,30 @@ def _install_exports() -> None:
     cls.__init__ = __init__
     cls._backup_to_s3_file = _backup_to_s3_file
     cls.response = response
+
+
+def _incremental_rows(table: Any, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """An incremental export's lines, as AWS documents them: per item changed in the window, its
+    keys, the time of its last write, NewImage (absent: deleted) and, with NEW_AND_OLD_IMAGES (the
+    default), OldImage (absent: created in the window)."""
+    start = _epoch(spec.get("ExportFromTime")) or 0.0
+    end = _epoch(spec.get("ExportToTime")) or datetime.now(UTC).timestamp()
+    both = (spec.get("ExportViewType") or "NEW_AND_OLD_IMAGES") == "NEW_AND_OLD_IMAGES"
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    rows = []
+    for moment, old, new in history.changes(table, start, end):
+        image = new if new is not None else old
+        assert image is not None
+        row: dict[str, Any] = {
+            "Metadata": {"WriteTimestampMicros": {"N": str(int(moment * 1_000_000))}},
+            "Keys": {n: image[n] for n in names if n in image},
+        }
+        if new is not None:
+            row["NewImage"] = new
+        if both and old is not None:
+            row["OldImage"] = old
+        rows.append(row)
+    return rows
 
 
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -261,9 +308,15 @@ def _install_lists() -> None:
 
     # moto's backend starts the import's thread inside import_table, without the input format:
     # hand it to the new TableImport through `pending` (under the lock) before the thread starts.
-    lock = threading.Lock()
-    pending: dict[str, str] = {}
+    lock = threading.RLock()
+    pending: dict[str, Any] = {}
     original_import_init = TableImport.__init__
+    original_import_request = DynamoHandler.import_table
+
+    def import_request(self: Any) -> Any:
+        with lock:  # the CSV options, which moto's handler does not pass on
+            pending["options"] = self.body.get("InputFormatOptions") or {}
+            return original_import_request(self)
 
     def import_table(self: Any, *args: Any, **kwargs: Any) -> Any:
         with lock:
@@ -273,6 +326,7 @@ def _install_lists() -> None:
     def import_init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_import_init(self, *args, **kwargs)
         self.input_format = pending.get("format", "DYNAMODB_JSON")
+        self.format_options = pending.pop("options", {})
         self.start_time = datetime.now(UTC)
         self.end_time = None
 
@@ -319,14 +373,10 @@ def _install_lists() -> None:
     def _process_s3_files(self: Any, s3_backend: Any, bucket: Any) -> None:
         from moto.dynamodb.models import dynamodb_backends
 
-        if getattr(self, "input_format", "DYNAMODB_JSON") != "DYNAMODB_JSON" or (
-            self.compression_type not in (None, "NONE", "GZIP")
-        ):
+        if self.compression_type not in (None, "NONE", "GZIP"):
             self.status = "FAILED"
             self.failure_code = "UnsupportedOperation"
-            self.failure_message = (
-                "the local stand-in imports DYNAMODB_JSON only, uncompressed or GZIP"
-            )
+            self.failure_message = import_formats.NOT_SIMULATED
             return
         dynamo = dynamodb_backends[self.account_id][self.region_name]
         self.table = dynamo.create_table(
@@ -350,17 +400,17 @@ def _install_lists() -> None:
             marker=None,
             max_keys=None,
         )
+        fmt = getattr(self, "input_format", "DYNAMODB_JSON")
+        options = getattr(self, "format_options", {})
         for key in keys:
-            raw = key.value
-            if self.compression_type == "GZIP":
-                raw = gzip.decompress(raw)
-            for line in raw.decode("utf-8").splitlines():
-                if not line.strip():
-                    continue
+            raw = import_formats.decompress(key.value, self.compression_type)
+            for size, row in import_formats.rows(raw, fmt, options, self.attrs):
                 self.processed_count += 1
-                self.processed_bytes += len(line)
+                self.processed_bytes += size
                 try:
-                    self.table.put_item(item_attrs=json.loads(line)["Item"])
+                    if isinstance(row, Exception):
+                        raise row
+                    self.table.put_item(item_attrs=row)
                     self.imported_count += 1
                 except Exception as exc:  # counted, as DynamoDB counts rows it cannot read
                     self.failure_message = str(exc)
@@ -371,13 +421,16 @@ def _install_lists() -> None:
 
     def export_table_to_point_in_time(self: Any) -> Any:
         self.body.setdefault("S3Prefix", None)  # optional in AWS; moto requires it (a 500)
-        return original_export(self)
+        with export_lock:  # what moto's handler does not pass on, for the new TableExport
+            export_request["body"] = dict(self.body)
+            return original_export(self)
 
     DynamoHandler.export_table_to_point_in_time = export_table_to_point_in_time
     TableImport._process_s3_files = _process_s3_files
     TableImport.__init__ = import_init
     DynamoHandler.list_exports = list_exports
     DynamoHandler.list_imports = list_imports
+    DynamoHandler.import_table = import_request
     DynamoDBBackend.import_table = import_table
     TableImport.response = import_response
 
@@ -421,7 +474,22 @@ def _install_backups() -> None:
     def restoring(original: Any) -> Any:
         def restore(self: Any) -> Any:
             original(self)
-            restored = self.dynamodb_backend.get_table(self.body["TargetTableName"])
+            backend = self.dynamodb_backend
+            restored = backend.get_table(self.body["TargetTableName"])
+            arn = self.body.get("BackupArn")
+            origin = backend.get_backup(arn).table if arn else None
+            if origin is None:
+                name = self.body.get("SourceTableName") or self.body["SourceTableArn"]
+                origin = backend.get_table(name.split("/")[-1])
+            if not restored.billing_mode:  # moto drops it: the source's, as AWS keeps it
+                restored.billing_mode = origin.billing_mode
+                restored.throughput = dict(origin.throughput)
+            at = self.body.get("RestoreDateTime")
+            if at is not None and not self.body.get("UseLatestRestorableTime"):
+                # moto copied today's items: put back the items of that time (demo/history.py)
+                restored.items = defaultdict(dict)
+                for attrs in history.items_at(origin, _epoch(at) or 0.0):
+                    restored.put_item(attrs, overwrite=True)
             _apply_overrides(restored, self.body)
             return responses.DynamoResult(restored.describe())
 
@@ -454,3 +522,29 @@ def _install_backups() -> None:
         return out
 
     Backup.description = property(description)
+    _install_pitr_window()
+
+
+def _install_pitr_window() -> None:
+    """moto freezes LatestRestorableDateTime at the moment PITR was turned on, so no later time
+    could be chosen. AWS's latest is a few minutes behind the present; the stand-in's history is
+    complete up to now, so its window ends now."""
+    import time
+
+    from moto.dynamodb import models
+
+    DynamoDBBackend: Any = models.DynamoDBBackend
+    original = DynamoDBBackend.describe_continuous_backups
+
+    def describe_continuous_backups(self: Any, table_name: str) -> dict[str, Any]:
+        out: dict[str, Any] = original(self, table_name)
+        pitr = out.get("PointInTimeRecoveryDescription") or {}
+        if pitr.get("PointInTimeRecoveryStatus") != "ENABLED":
+            return out
+        window = {"LatestRestorableDateTime": time.time()}
+        dropped = history.earliest(self.get_table(table_name))  # history kept starts later
+        if dropped is not None and dropped > float(pitr.get("EarliestRestorableDateTime") or 0):
+            window["EarliestRestorableDateTime"] = dropped
+        return {**out, "PointInTimeRecoveryDescription": {**pitr, **window}}
+
+    DynamoDBBackend.describe_continuous_backups = describe_continuous_backups

@@ -284,6 +284,8 @@ JOB_ACTIONS: tuple[Action, ...] = (
            "List the exports and imports again (followed while any runs)"),
     Action("s3_download", "enter", "download", "Download", "Download a finished export",
            "Read the export's manifest and data files from S3 into a local file"),
+    Action("jobs_more", "m", "more", "More", "Load more S3 jobs",
+           "Read the next page of exports and imports (also when the cursor reaches the end)"),
     Action("s3_import", "i", "import_s3", "Import from S3", "Import from S3 into a new table",
            "ImportTable: CSV, DynamoDB JSON or Ion, optionally compressed; followed", write=True),
 )  # fmt: skip

@@ -6,11 +6,14 @@ Builds an export in the layout AWS documents (manifest-summary.json, manifest-fi
 DynamoDB JSON data files of `{"Item": ...}` lines; varied attribute types) in moto's S3 (a child
 process), then reads it:
   - bare: boto3 get_object of each data file, gzip.decompress of the whole body, json.loads of
-    every line (nothing written);
+    every line (nothing written): the cost of reading alone;
+  - bare convert: the same, plus the conversion a user would write with boto3 (TypeDeserializer,
+    json.dumps(default=default), one line per item written to a file): lossy, but what a hand-written
+    converter costs;
   - ddbconsole: `s3-export download` through the service (manifests first, every data file
     streamed and gunzipped in bounded steps, converted, written to a file), once per format.
 Prints seconds, items/s, this process's peak RSS growth during each run (Linux) and the ratio to
-the bare loop (goal: no slower than 1.2x). Every run must count exactly --items items.
+the bare read loop (goal: no slower than 1.2x). Every run must count exactly --items items.
 """
 
 from __future__ import annotations
@@ -85,6 +88,42 @@ def bare(s3: object, bucket: str, keys: list[str]) -> int:
     return count
 
 
+def bare_convert(s3: object, bucket: str, keys: list[str], out: Path) -> int:
+    """The conversion a user would write with boto3: json.loads, TypeDeserializer (binary
+    base64-decoded first, as DynamoDB JSON holds it as text), json.dumps(default=default), write. Lossy
+    (numbers become quoted strings, sets their Python repr), but the honest hand-written loop."""
+    import base64
+
+    from boto3.dynamodb.types import Binary, TypeDeserializer
+
+    class Deserializer(TypeDeserializer):
+        def _deserialize_b(self, value: str) -> object:
+            return super()._deserialize_b(base64.b64decode(value))
+
+        def _deserialize_bs(self, value: list[str]) -> object:
+            return super()._deserialize_bs([base64.b64decode(v) for v in value])
+
+    def default(value: object) -> object:
+        if isinstance(value, Binary):
+            return base64.b64encode(value.value).decode("ascii")
+        if isinstance(value, set):
+            return list(value)
+        return str(value)  # Decimal: a quoted string
+
+    deserialize = Deserializer().deserialize
+    count = 0
+    with open(out, "w", encoding="utf-8") as handle:
+        for key in keys:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
+            for line in gzip.decompress(body).splitlines():
+                if line:
+                    item = json.loads(line)["Item"]
+                    python = {name: deserialize(value) for name, value in item.items()}
+                    handle.write(json.dumps(python, ensure_ascii=False, default=default) + "\n")
+                    count += 1
+    return count
+
+
 def measure(label: str, run: object, items: int, baseline: float | None) -> float:
     before = reset_peak_rss()
     started = time.perf_counter()
@@ -122,6 +161,12 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         baseline = measure(
             "bare gzip + json.loads", lambda: bare(s3, bucket, keys), args.items, None
+        )
+        measure(
+            "bare convert (boto3, lossy)",
+            lambda: bare_convert(s3, bucket, keys, Path(tmp) / "bare.jsonl"),
+            args.items,
+            baseline,
         )
         profile = Profile(name="bench", region="us-east-1", endpoint_url=server.url)
 

@@ -7,6 +7,7 @@ mode, indexes, encryption) are the embedded moto's stand-ins (ddbconsole/demo/st
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
@@ -177,6 +178,61 @@ async def test_pitr_window_and_restore_to_latest(
     await services.backups.wait_active(f"{table}-pitr")
     assert all_items(ddb, f"{table}-pitr") == before
     assert len(before) == len(items)
+
+
+async def test_pitr_window_ends_now_so_a_later_time_can_be_chosen(
+    services: Services, ddb: Any, tables: list[str]
+) -> None:
+    """Stand-in (demo/standins.py): moto froze LatestRestorableDateTime when PITR was turned on,
+    so the console refused every later time; the stand-in's window ends now, as its restore
+    copies the items the table holds now."""
+    table, _ = fill(ddb, tables)
+    await services.execute(await services.admin.plan_pitr(table, True))
+    first = await services.backups.pitr(table)
+    await asyncio.sleep(1.2)
+    second = await services.backups.pitr(table)
+    assert first.latest is not None and second.latest is not None and second.earliest is not None
+    assert second.earliest == first.earliest and second.latest > first.latest
+    assert second.latest <= datetime.now(UTC) + timedelta(seconds=1)
+    later = second.earliest + timedelta(seconds=1)  # after PITR was turned on
+    plan = await services.backups.plan_restore_pitr(table, f"{table}-t", when=later)
+    assert plan.requests[0].params["RestoreDateTime"] == later
+
+
+def change_items(ddb: Any, table: str) -> None:
+    """An update (in place), a put over an item, a delete and a new item."""
+    ddb.update_item(TableName=table, Key={"pk": {"S": "k1"}}, UpdateExpression="SET n = :n",
+                    ExpressionAttributeValues={":n": {"N": "99"}})  # fmt: skip
+    ddb.put_item(TableName=table, Item={"pk": {"S": "k2"}, "tags": {"SS": ["x"]}})
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "k3"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "new"}, "b": {"B": b"\x00"}})
+
+
+async def test_pitr_restore_to_an_earlier_time_has_the_items_of_that_time(
+    services: Services, ddb: Any, tables: list[str]
+) -> None:
+    """Stand-in (demo/history.py): the history recorded while PITR is on puts back the items
+    as they were at the chosen time; the latest time gives today's items; the on-demand source's
+    billing mode is kept (moto dropped it)."""
+    table, _ = fill(ddb, tables)
+    await services.execute(await services.admin.plan_pitr(table, True))
+    ddb.put_item(TableName=table, Item={"pk": {"S": "k0"}, "n": {"N": "1E-130"}})
+    await asyncio.sleep(1.1)  # request times may be whole seconds
+    then, before = datetime.now(UTC), all_items(ddb, table)
+    await asyncio.sleep(1.1)
+    change_items(ddb, table)
+    assert all_items(ddb, table) != before
+    services.admin.poll_interval = 0.02
+    for target, when, expected in (
+        (f"{table}-then", then, before),
+        (f"{table}-now", None, all_items(ddb, table)),
+    ):
+        tables.append(target)
+        await services.execute(await services.backups.plan_restore_pitr(table, target, when=when))
+        await services.backups.wait_active(target)
+        assert all_items(ddb, target) == expected, target
+        described = ddb.describe_table(TableName=target)["Table"]
+        assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"  # the source's
 
 
 async def test_restore_overrides_keep_chosen_indexes_with_capacity(

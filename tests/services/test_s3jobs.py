@@ -8,11 +8,13 @@ documents, not only on the stand-in's."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,53 @@ async def test_ion_export_downloads_to_identical_items(
     result = await services.s3jobs.download(done.arn, out, fmt="jsonl")
     assert result.items == len(items)
     assert file_items(out, "jsonl") == all_items(ddb, table)
+
+
+async def test_full_export_at_an_earlier_time_and_an_incremental_export(
+    services: Services, ddb: Any, s3: Any, bucket: str, tables: list[str], tmp_path: Path
+) -> None:
+    """Stand-in (demo/history.py): a full export holds the items of its ExportTime; an
+    incremental export writes each item changed in the window (NewImage, OldImage as it was
+    before, no NewImage for a delete), which the reader turns into the new images and a count
+    of deletes."""
+    from tests.services.test_backups import change_items
+
+    table, _ = new_table(ddb, tables)
+    await asyncio.sleep(1.1)
+    then, before = datetime.now(UTC), all_items(ddb, table)
+    await asyncio.sleep(1.1)
+    change_items(ddb, table)
+    services.s3jobs.poll_interval = 0.05
+
+    async def exported(**options: Any) -> Any:
+        plan = await services.s3jobs.plan_export(
+            table, bucket, f"at-{uuid.uuid4().hex[:6]}", **options
+        )
+        done = await services.s3jobs.wait_export((await services.execute(plan)).arn)
+        assert done.status == "COMPLETED", done.failure
+        return done
+
+    full = await exported(export_time=then)
+    out = tmp_path / "then.jsonl"
+    await services.s3jobs.download(full.arn, out, fmt="jsonl")
+    assert file_items(out, "jsonl") == before
+
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    incremental = await exported(incremental=(end - timedelta(minutes=20), end))
+    out = tmp_path / "changes.jsonl"
+    result = await services.s3jobs.download(incremental.arn, out, fmt="jsonl")
+    assert (result.items, result.deleted) == (3, 1)  # k1, k2, new written; k3 deleted
+    changed = {"k1", "k2", "new"}
+    now = [i for i in all_items(ddb, table) if dict(i[1])["pk"] in (("S", k) for k in changed)]
+    assert file_items(out, "jsonl") == now
+    data = incremental.manifest.rsplit("/", 1)[0] + "/data/"
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=data)["Contents"]]
+    rows = {json.loads(r)["Keys"]["pk"]["S"]: json.loads(r) for r in
+            gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines()}  # fmt: skip
+    assert rows["k1"]["OldImage"]["n"] == {"N": "1.50"} and rows["k1"]["NewImage"]["n"] == {
+        "N": "99"
+    }
+    assert "OldImage" not in rows["new"] and "NewImage" not in rows["k3"]
 
 
 async def test_export_refusals_before_sending(
@@ -277,19 +326,98 @@ async def test_local_export_uploaded_to_s3_imports_as_it_is(
     assert started.arn in [i.arn for i in listed]
 
 
+def canonical(items: list[dict[str, Any]]) -> list[Any]:
+    return sorted((codec.canonical({"M": i}) for i in items), key=repr)
+
+
+async def imported(services: Services, tables: list[str], plan_for: Any) -> Any:
+    name = f"s3-imp-{uuid.uuid4().hex[:8]}"
+    tables.append(name)
+    services.s3jobs.poll_interval = 0.05
+    plan = await plan_for(name)
+    return name, plan, await services.s3jobs.wait_import((await services.execute(plan)).arn)
+
+
+async def test_csv_import_types_keys_and_reads_the_rest_as_strings(
+    services: Services, ddb: Any, s3: Any, bucket: str, tables: list[str]
+) -> None:
+    """Stand-in behaviour (demo/import_formats.py), as AWS documents CSV imports: key attributes
+    typed from the AttributeDefinitions, every other value a string; HeaderList makes the first
+    line data; the delimiter is the request's."""
+    s3.put_object(Bucket=bucket, Key="csv1/a.csv", Body=b"1;Ada;36\n2;Bob;\n")
+    s3.put_object(Bucket=bucket, Key="csv1/b.csv", Body=b'3;"x;y";1.50\n')
+
+    def plan_for(name: str) -> Any:
+        spec = TableSpec(name, KeySpec("id", "N"))
+        return services.s3jobs.plan_import(bucket, "csv1/", spec, input_format="CSV",
+                                           csv_delimiter=";", csv_header=("id", "name", "age"))  # fmt: skip
+
+    name, plan, done = await imported(services, tables, plan_for)
+    assert plan.requests[0].params["InputFormatOptions"] == {
+        "Csv": {"Delimiter": ";", "HeaderList": ["id", "name", "age"]}
+    }
+    assert done.status == "COMPLETED", done.failure
+    assert (done.processed, done.imported, done.errors) == (3, 3, 0)
+    assert all_items(ddb, name) == canonical(
+        [{"id": {"N": "1"}, "name": {"S": "Ada"}, "age": {"S": "36"}},
+         {"id": {"N": "2"}, "name": {"S": "Bob"}},
+         {"id": {"N": "3"}, "name": {"S": "x;y"}, "age": {"S": "1.50"}}]
+    )  # fmt: skip
+
+
+async def test_csv_import_reads_its_header_from_the_first_line_and_counts_bad_rows(
+    services: Services, ddb: Any, s3: Any, bucket: str, tables: list[str]
+) -> None:
+    s3.put_object(Bucket=bucket, Key="csv2/a.csv.gz",
+                  Body=gzip.compress(b"pk,note\na,hello\nb,x,too many\n"))  # fmt: skip
+
+    def plan_for(name: str) -> Any:
+        spec = TableSpec(name, KeySpec("pk"))
+        return services.s3jobs.plan_import(
+            bucket, "csv2/", spec, input_format="CSV", compression="GZIP"
+        )
+
+    name, _, done = await imported(services, tables, plan_for)
+    assert (done.processed, done.imported, done.errors) == (2, 1, 1)
+    assert done.status == "FAILED" and "3 values for 2 columns" in done.failure
+    assert all_items(ddb, name) == canonical([{"pk": {"S": "a"}, "note": {"S": "hello"}}])
+
+
+async def test_ion_export_imports_to_identical_items(
+    services: Services, ddb: Any, bucket: str, tables: list[str]
+) -> None:
+    """An ION export's data files (gzip Ion text), imported with InputFormat ION: the new table
+    holds the same items, tricky values included (the stand-in reads Ion with the console's
+    reader of DynamoDB's subset)."""
+    table, _ = new_table(ddb, tables)
+    services.s3jobs.poll_interval = 0.05
+    plan = await services.s3jobs.plan_export(table, bucket, "ionrt", export_format="ION")
+    export = await services.s3jobs.wait_export((await services.execute(plan)).arn)
+    data = export.manifest.rsplit("/", 1)[0] + "/data/"
+
+    def plan_for(name: str) -> Any:
+        spec = TableSpec(name, KeySpec("pk"))
+        return services.s3jobs.plan_import(
+            bucket, data, spec, input_format="ION", compression="GZIP"
+        )
+
+    name, _, done = await imported(services, tables, plan_for)
+    assert done.status == "COMPLETED", done.failure
+    assert all_items(ddb, name) == all_items(ddb, table)
+
+
 async def test_stand_in_import_says_what_it_does_not_simulate(
     services: Services, s3: Any, bucket: str, tables: list[str]
 ) -> None:
-    s3.put_object(Bucket=bucket, Key="z/a.csv", Body=b"pk\na\n")
-    services.s3jobs.poll_interval = 0.05
-    name = f"s3-csv-{uuid.uuid4().hex[:8]}"
-    tables.append(name)
-    plan = await services.s3jobs.plan_import(
-        bucket, "z/", TableSpec(name, KeySpec("pk")), input_format="CSV", csv_header=("pk",)
-    )
-    assert plan.requests[0].params["InputFormatOptions"] == {"Csv": {"HeaderList": ["pk"]}}
-    done = await services.s3jobs.wait_import((await services.execute(plan)).arn)
-    assert done.status == "FAILED" and "DYNAMODB_JSON only" in done.failure
+    s3.put_object(Bucket=bucket, Key="z/a.json.zst", Body=b"(zstd bytes)")
+
+    def plan_for(name: str) -> Any:
+        return services.s3jobs.plan_import(
+            bucket, "z/", TableSpec(name, KeySpec("pk")), compression="ZSTD"
+        )
+
+    _, _, done = await imported(services, tables, plan_for)
+    assert done.status == "FAILED" and "does not decompress ZSTD" in done.failure
 
 
 async def test_import_refusals_before_sending(

@@ -29,20 +29,13 @@ BIG = "12345678901234567890123456789012345678"
 SMALL = "0.12345678901234567890123456789012345678"
 
 
-# The console script imports the installed package; this checkout goes first on the path, so the
-# code under test is this one (an editable install may point at another checkout).
-CHECKOUT = str(Path(__file__).parents[2])
-
-
 def ddb(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    path = os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.run(
         ["ddbconsole", "--endpoint-url", url, "--region", "us-east-1", *args],
         capture_output=True,
         text=True,
         timeout=60,
         input=stdin if stdin is not None else "",
-        env={**os.environ, "PYTHONPATH": path},
     )
 
 

@@ -36,13 +36,13 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
-from ddbconsole import codec
+from ddbconsole import codec, codec_writer
 from ddbconsole.codec import AttributeValue, CodecError, Item
 from ddbconsole.errors import DdbConsoleError, UserInputError
 
@@ -60,21 +60,42 @@ def check_format(fmt: str) -> None:
 # --- writing --------------------------------------------------------------------------------------
 
 
-def _csv_cell(value: AttributeValue) -> str:
-    kind = codec.type_of(value)
-    raw = value[kind]
-    if kind == "S":
-        text = str(raw)
-        return "\\" + text if text == "" or text.startswith("\\") else text
-    if kind == "N":
-        return str(raw)
-    if kind == "B":
-        return base64.b64encode(raw).decode("ascii") or "\\"  # empty: "\\", not absent
-    if kind == "BOOL":
-        return "true" if raw else "false"
-    if kind == "NULL":
-        return "null"
-    return codec.dumps_value(value)
+def _cell_writer(
+    b64: Callable[[Any], str], value_text: codec_writer.ValueWriter
+) -> Callable[[AttributeValue], str]:
+    """A CSV cell's text for a value whose binary is encoded by `b64` (bytes in an item, base64
+    text in DynamoDB JSON as json.loads parses it: the same cell either way)."""
+
+    def cell(value: AttributeValue) -> str:
+        if len(value) != 1:
+            raise ValueError(f"not a DynamoDB attribute value: {value!r}")
+        for kind, raw in value.items():
+            if kind == "S":
+                if type(raw) is not str:
+                    raise TypeError("S values are strings")
+                return "\\" + raw if raw == "" or raw[0] == "\\" else raw
+            if kind == "N":
+                if type(raw) is not str:
+                    raise TypeError("N values are strings")
+                return raw
+            if kind == "B":
+                return b64(raw) or "\\"  # empty: "\\", not absent
+            if kind == "BOOL":
+                if type(raw) is not bool:
+                    raise ValueError("BOOL takes true or false")
+                return "true" if raw else "false"
+            if kind == "NULL":
+                if raw is not True:
+                    raise ValueError("NULL must be true")
+                return "null"
+        return value_text(value, None, "")
+
+    return cell
+
+
+# Items (binary as bytes), and DynamoDB JSON as json.loads parses it (binary as base64 text).
+csv_cell = _cell_writer(codec_writer.base64_of_bytes, codec_writer.value_text)
+json_csv_cell = _cell_writer(codec_writer.base64_of_text, codec_writer.json_value_text)
 
 
 class Formatter:
@@ -84,7 +105,7 @@ class Formatter:
         self.fmt = fmt
         self.columns: dict[tuple[str, str], int] = {}
 
-    def lines(self, items: list[Item]) -> str:
+    def lines(self, items: Iterable[Item]) -> str:
         if self.fmt == "jsonl":
             return "".join(codec.dumps(i, "plain", indent=None) + "\n" for i in items)
         if self.fmt == "dynamodb-jsonl":
@@ -96,14 +117,24 @@ class Formatter:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for item in items:
-            cells: dict[int, str] = {}
-            for name, value in item.items():
-                column = (name, codec.type_of(value))
-                index = self.columns.setdefault(column, len(self.columns))
-                cells[index] = _csv_cell(value)
-            width = max(cells) + 1 if cells else 0
-            writer.writerow([cells.get(i, "") for i in range(width)])
+            writer.writerow(self.row(item))
         return out.getvalue()
+
+    def row(self, item: Item, cell: Callable[[AttributeValue], str] = csv_cell) -> list[str]:
+        """An item's CSV cells, in the columns so far (new names or types add columns). The
+        cells are computed before any column is added, so a value that fails adds none."""
+        cells = [((name, next(iter(value))), cell(value)) for name, value in item.items()]
+        columns = self.columns
+        indexes = []
+        for column, _ in cells:
+            index = columns.get(column)
+            if index is None:
+                index = columns[column] = len(columns)
+            indexes.append(index)
+        row = [""] * (max(indexes) + 1 if indexes else 0)
+        for index, (_, text) in zip(indexes, cells, strict=True):
+            row[index] = text
+        return row
 
     def header(self) -> str:
         out = io.StringIO()

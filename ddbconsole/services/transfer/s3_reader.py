@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import csv
 import json
 import zlib
 from collections.abc import Callable
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ddbconsole.codec import AttributeValue, Item
+from ddbconsole import codec
+from ddbconsole.codec import AttributeValue, CodecError, Item
+from ddbconsole.codec_writer import json_item_line
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.transfer import ion as ion_reader
 from ddbconsole.services.transfer.formats import (
@@ -35,6 +39,7 @@ from ddbconsole.services.transfer.formats import (
     Format,
     Formatter,
     check_format,
+    json_csv_cell,
     unwrap_item,
 )
 from ddbconsole.services.transfer.progress import ProgressFn, TransferProgress
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
     from ddbconsole.services.session import AwsSession
 
 CHUNK = 256 << 10  # bytes read from S3 per step
+AHEAD = 16  # chunks read ahead of the conversion at most (4 MiB)
 OUT_STEP = 1 << 20  # decompressed bytes per step at most: memory stays flat (a few MB of items)
 
 
@@ -132,10 +138,65 @@ async def read_manifest(session: AwsSession, bucket: str, summary_key: str) -> E
     return manifest
 
 
+def _full_codec(line: str, incremental: bool) -> Item | None:
+    """A line through the codec's own parser (codec.loads): for what the fast path does not
+    take, it gives the same item, or says what is wrong and where (CodecError)."""
+    if not incremental:
+        return codec.loads(unwrap_item(line), "dynamodb")
+    image = json.loads(line).get("NewImage")
+    return None if image is None else codec.loads(json.dumps(image), "dynamodb")
+
+
+def convert_lines(
+    lines: list[str], fmt: Format, formatter: Formatter, incremental: bool
+) -> tuple[str, int, int]:
+    """DynamoDB JSON lines -> (text in `fmt`, items, deletes).
+
+    Each line is parsed by json.loads (every number is a string in DynamoDB JSON, so none goes
+    through float) and written at once by the codec's writer for DynamoDB JSON
+    (codec_writer.json_item_line, formats.json_csv_cell): no item is kept, so the cyclic garbage
+    collector has little to walk. A line the writer refuses goes through the full codec instead
+    (`_full_codec`), which gives the same text or a clear error; tests/unit/test_s3_convert.py
+    checks that both give the same text.
+    """
+    loads, image_key = json.loads, ("NewImage" if incremental else "Item")
+    out: list[str] = []
+    rows = csv.writer(_Appender(out), lineterminator="\n") if fmt == "csv" else None
+    items = deleted = 0
+    for line in lines:
+        try:
+            image = loads(line).get(image_key)
+            if image is not None:
+                if rows is not None:
+                    rows.writerow(formatter.row(image, json_csv_cell))
+                else:
+                    out.append(json_item_line(image) + "\n")
+        except Exception:  # the full codec decides, and explains
+            image = _full_codec(line, incremental)
+            if image is not None:
+                if rows is not None:
+                    rows.writerow(formatter.row(image))
+                else:
+                    out.append(codec.dumps(image, indent=None) + "\n")
+        if image is None:
+            deleted += 1
+        else:
+            items += 1
+    return "".join(out), items, deleted
+
+
+class _Appender:
+    """csv.writer's file: appends each row's text to a list."""
+
+    def __init__(self, parts: list[str]) -> None:
+        self.write = parts.append
+
+
 def _converter(
     fmt: Format, incremental: bool, ion: bool = False
 ) -> tuple[Callable[[list[str]], Any], bool]:
-    """(lines -> text or items, whether the result is text) for the output format."""
+    """(lines -> text or items, whether the result is text) for ION and the pass-through formats
+    (the others: convert_lines)."""
     if ion:
 
         def from_ion(lines: list[str]) -> list[Item | None]:
@@ -178,6 +239,41 @@ class _Lines:
         return [rest] if rest else []
 
 
+class _ReadAhead:
+    """The data files' bytes, read by a task up to AHEAD chunks ahead of the conversion, so the
+    download (S3's time and the network's) overlaps the conversion (this process's time) with
+    memory still bounded. `next()` gives the next chunk of the current file, b"" at its end."""
+
+    def __init__(self, session: AwsSession, bucket: str, keys: list[str]) -> None:
+        self.queue: asyncio.Queue[bytes | BaseException] = asyncio.Queue(AHEAD)
+        self.task = asyncio.ensure_future(self._fill(session, bucket, keys))
+
+    async def _fill(self, session: AwsSession, bucket: str, keys: list[str]) -> None:
+        try:
+            for key in keys:
+                resp = await session.call("s3", "get_object", Bucket=bucket, Key=key)
+                async with resp["Body"] as body:
+                    while chunk := await body.read(CHUNK):
+                        await self.queue.put(chunk)
+                await self.queue.put(b"")
+        except Exception as exc:  # handed to the reader, raised there
+            await self.queue.put(exc)
+
+    async def next(self) -> bytes:
+        got = await self.queue.get()
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+    async def __aenter__(self) -> _ReadAhead:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
 async def download_export(
     session: AwsSession,
     manifest: ExportManifest,
@@ -198,8 +294,14 @@ async def download_export(
         raise UserInputError(f"Cannot write {path}", exc.strerror or str(exc)) from None
     deleted = compressed = 0
 
+    direct = manifest.output_format != "ION" and fmt in ("jsonl", "csv")
+
     def write(lines: list[str]) -> tuple[int, int, int]:
         """Convert and write; (items, deletes, bytes written)."""
+        if direct:
+            text, count, gone = convert_lines(lines, fmt, formatter, incremental)
+            out.rows.write(text)
+            return count, gone, len(text)
         if as_text:
             text = convert(lines)
             out.rows.write(text)
@@ -216,10 +318,9 @@ async def download_export(
             return
         try:
             items, gone, size = await asyncio.to_thread(write, lines)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ExportUnreadable(
-                "A data file holds a line that is not an item", str(exc)
-            ) from None
+        except (ValueError, KeyError, TypeError, CodecError) as exc:
+            what = exc.message if isinstance(exc, CodecError) else str(exc)
+            raise ExportUnreadable("A data file holds a line that is not an item", what) from None
         state.items += items
         state.bytes += size
         deleted += gone
@@ -227,14 +328,13 @@ async def download_export(
             progress(state)
 
     try:
-        for entry in manifest.files:
-            key = str(entry["dataFileS3Key"])
-            resp = await session.call("s3", "get_object", Bucket=manifest.bucket, Key=key)
-            gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            lines = _Lines()
-            read = 0
-            async with resp["Body"] as body:
-                while chunk := await body.read(CHUNK):
+        keys = [str(entry["dataFileS3Key"]) for entry in manifest.files]
+        async with _ReadAhead(session, manifest.bucket, keys) as chunks:
+            for key in keys:
+                gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                lines = _Lines()
+                read = 0
+                while chunk := await chunks.next():
                     read += len(chunk)
                     compressed += len(chunk)
                     data = chunk
@@ -243,11 +343,11 @@ async def download_export(
                             gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
                         await flush(lines.feed(gunzip.decompress(data, OUT_STEP)))
                         data = gunzip.unused_data if gunzip.eof else gunzip.unconsumed_tail
-            if read == 0:
-                continue  # an empty partition's file: AWS writes one per partition, even empty
-            if not gunzip.eof:
-                raise ExportUnreadable(f"{key} ends before its gzip stream does", "truncated?")
-            await flush(lines.feed(gunzip.flush()) + lines.end())
+                if read == 0:
+                    continue  # an empty partition's file: AWS writes one per partition, even empty
+                if not gunzip.eof:
+                    raise ExportUnreadable(f"{key} ends before its gzip stream does", "truncated?")
+                await flush(lines.feed(gunzip.flush()) + lines.end())
         expected = sum(int(f.get("itemCount", 0)) for f in manifest.files)
         if expected and state.items + deleted != expected:
             raise ExportUnreadable(

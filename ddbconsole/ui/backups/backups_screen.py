@@ -39,6 +39,10 @@ def age(moment: datetime | None) -> str:
     return f"{max(seconds, 0):.0f} s"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def size(value: int | None) -> str:
     if value is None:
         return "?"
@@ -117,7 +121,10 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
             table.add_row(b.name, b.type, b.status, made, age(b.created), size(b.size_bytes),
                           items, key=b.arn)  # fmt: skip
         more = " (m: more)" if self.next_start else ""
-        self.status(f"{len(self.backups)} backups{more}" if self.backups else "No backups yet (n)")
+        if self.backups:
+            self.status(f"{plural(len(self.backups), 'backup')}{more}")
+        else:  # the hint only where the key works (read-only mode hides it)
+            self.status("No backups yet" + ("" if self.ctx.read_only else " (n: back up now)"))
 
     def selected(self) -> BackupInfo | None:
         table = self.query_one(DataTable)

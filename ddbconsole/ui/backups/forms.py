@@ -90,8 +90,8 @@ class RestoreForm(JobForm):
         yield row(
             "Billing mode",
             Select(billing, value=KEEP, allow_blank=False, id="billing"),
-            Input(placeholder="read", id="read", classes="narrow"),
-            Input(placeholder="write", id="write", classes="narrow"),
+            Input(placeholder="RCU", id="read", classes="narrow"),
+            Input(placeholder="WCU", id="write", classes="narrow"),
             hint="units: provisioned only",
         )
         yield row("GSIs to keep", Input(id="gsis"), hint="comma list; blank all, - none")
@@ -180,7 +180,13 @@ class ImportForm(JobForm):
             Select(formats, value="DYNAMODB_JSON", allow_blank=False, id="format"),
             Select(compressions, value="NONE", allow_blank=False, id="compression"),
         )
-        yield row("CSV header", Input(id="header", classes="wide"), hint="comma list (CSV only)")
+        delimiters = [(",", ","), (";", ";"), ("tab", "\t"), (":", ":"), ("|", "|"), ("space", " ")]
+        yield row(
+            "CSV header",
+            Input(placeholder="blank: each file's first line", id="header"),
+            Select(delimiters, value=",", allow_blank=False, id="delimiter", classes="type"),
+            hint="CSV only: header, delimiter",
+        )
         yield row("New table", Input(id="table", classes="wide"))
         types = [("S", "S"), ("N", "N"), ("B", "B")]
         yield row(
@@ -197,8 +203,8 @@ class ImportForm(JobForm):
         yield row(
             "Billing mode",
             Select(billing, value="PAY_PER_REQUEST", allow_blank=False, id="billing"),
-            Input(placeholder="read", id="read", classes="narrow"),
-            Input(placeholder="write", id="write", classes="narrow"),
+            Input(placeholder="RCU", id="read", classes="narrow"),
+            Input(placeholder="WCU", id="write", classes="narrow"),
         )
 
     def read_values(self) -> dict[str, Any]:
@@ -229,4 +235,5 @@ class ImportForm(JobForm):
             "input_format": self.select("format"),
             "compression": self.select("compression"),
             "csv_header": header,
+            "csv_delimiter": None if self.select("delimiter") == "," else self.select("delimiter"),
         }

@@ -22,13 +22,21 @@ from ddbconsole.errors import DdbConsoleError
 from ddbconsole.models import ExportInfo, ImportInfo
 from ddbconsole.services.plans import Plan
 from ddbconsole.services.transfer import TransferProgress
-from ddbconsole.ui.backups.backups_screen import size
+from ddbconsole.ui.backups.backups_screen import plural, size
 from ddbconsole.ui.backups.forms import ImportForm
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
 from ddbconsole.ui.common.plan_form import confirm_and_send, sent_title
-from ddbconsole.ui.keys import JOB_ACTIONS
+from ddbconsole.ui.keys import JOB_ACTIONS, keys_of
 
+RUNNING = ("IN_PROGRESS", "CANCELLING")
+EXTENSIONS = {
+    "jsonl": "jsonl",
+    "dynamodb-jsonl": "ddb.jsonl",
+    "dynamodb-json": "json",
+    "csv": "csv",
+}
+JOB_MORE = next(a for a in JOB_ACTIONS if a.id == "jobs_more")
 FORMATS = [
     ("JSON lines (plain)", "jsonl"),
     ("DynamoDB JSON lines", "dynamodb-jsonl"),
@@ -46,7 +54,7 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     DEFAULT_CSS = """
     DownloadScreen { align: center middle; }
-    DownloadScreen > Vertical { width: 90; height: auto; border: thick $accent;
+    DownloadScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $accent;
         background: $surface; padding: 1 2; }
     DownloadScreen Input, DownloadScreen Select { margin-bottom: 1; }
     DownloadScreen Horizontal { height: auto; }
@@ -65,7 +73,9 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
                 f"{self.export.item_count or 0:,} items from s3://{self.export.bucket}/"
                 f"{self.export.prefix}: read from S3 only, no table capacity."
             )
-            yield Input(f"{self.export.table}-export.jsonl", id="download-path")
+            yield Label("Local file")
+            yield Input(self.default_path("jsonl"), id="download-path")
+            yield Label("Format")
             yield Select(FORMATS, value="jsonl", allow_blank=False, id="download-format")
             with Horizontal():
                 yield Button("Download", variant="primary", id="download-start")
@@ -73,6 +83,16 @@ class DownloadScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#download-path", Input).focus()
+
+    def default_path(self, fmt: str) -> str:
+        return f"{self.export.table}-export.{EXTENSIONS[fmt]}"
+
+    @on(Select.Changed, "#download-format")
+    def format_changed(self, event: Select.Changed) -> None:
+        """The suggested file name follows the format, until the operator types their own."""
+        path = self.query_one("#download-path", Input)
+        if path.value in {self.default_path(f) for f in EXTENSIONS}:
+            path.value = self.default_path(str(event.value))
 
     @on(Button.Pressed, "#download-start")
     @on(Input.Submitted)
@@ -100,6 +120,8 @@ class JobsScreen(ConsoleBase, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.jobs: list[ExportInfo | ImportInfo] = []
+        # ListExports' and ListImports' next pages (None: no more); read on demand ("Paging")
+        self.tokens: dict[str, str | None] = {"export": None, "import": None}
         self.downloaded: str = ""  # the last download's result line (tests read it)
 
     def compose(self) -> ComposeResult:
@@ -122,21 +144,69 @@ class JobsScreen(ConsoleBase, Screen[None]):
     def status(self, text: Text | str) -> None:
         self.query_one("#jobs-status", Static).update(text)
 
+    @property
+    def more(self) -> bool:
+        """Whether ListExports or ListImports has pages not read yet."""
+        return any(self.tokens.values())
+
     @work(exclusive=True, exit_on_error=False, group="jobs-load")
-    async def load(self) -> None:
+    async def load(self, *, poll: bool = False) -> None:
+        """The first page of each list. A refresh starts again from them; a poll (while a job
+        runs) keeps the pages read so far, updates what changed and re-describes the running
+        jobs beyond the first pages."""
         s3jobs = self.ctx.services.s3jobs
-        exports, _ = await s3jobs.list_exports()
-        imports, _ = await s3jobs.list_imports()
-        jobs: list[ExportInfo | ImportInfo] = [*exports, *imports]
+        exports, export_token = await s3jobs.list_exports()
+        imports, import_token = await s3jobs.list_imports()
+        fresh: list[ExportInfo | ImportInfo] = [*exports, *imports]
+        if poll:
+            seen = {j.arn for j in fresh}
+            for job in self.jobs:
+                if job.arn not in seen and job.status in RUNNING:
+                    fresh.append(
+                        await s3jobs.describe_export(job.arn)
+                        if isinstance(job, ExportInfo)
+                        else await s3jobs.describe_import(job.arn)
+                    )
+            self.merge(fresh, replace=False)
+        else:
+            self.tokens = {"export": export_token, "import": import_token}
+            self.merge(fresh, replace=True)
+        if any(j.status in RUNNING for j in self.jobs):
+            self.set_timer(self.POLL_SECONDS, lambda: self.load(poll=True))  # after this poll
+
+    def action_more(self) -> None:
+        if self.more:
+            self.load_more()
+        else:
+            self.status(f"{plural(len(self.jobs), 'job')}: all shown")
+
+    @work(exclusive=True, exit_on_error=False, group="jobs-more")
+    async def load_more(self) -> None:
+        """The next page of exports and of imports (whichever has one), added to the list."""
+        s3jobs = self.ctx.services.s3jobs
+        self.status(Text(f"{len(self.jobs)} jobs; loading more…", style="dim"))
+        found: list[ExportInfo | ImportInfo] = []
+        if token := self.tokens["export"]:
+            exports, self.tokens["export"] = await s3jobs.list_exports(token=token)
+            found.extend(exports)
+        if token := self.tokens["import"]:
+            imports, self.tokens["import"] = await s3jobs.list_imports(token=token)
+            found.extend(imports)
+        self.merge(found, replace=False)
+
+    def merge(self, found: list[ExportInfo | ImportInfo], *, replace: bool) -> None:
+        """Show `found` (replacing the list, or updating and adding to it), newest first, the
+        cursor kept on the job it was on."""
+        jobs = {} if replace else {j.arn: j for j in self.jobs}
+        jobs.update((j.arn, j) for j in found)
         far = datetime.min.replace(tzinfo=UTC)
-        jobs.sort(key=lambda j: j.started or far, reverse=True)
-        self.jobs = jobs
+        self.jobs = sorted(jobs.values(), key=lambda j: j.started or far, reverse=True)
         self.show_rows()
-        if any(j.status in ("IN_PROGRESS", "CANCELLING") for j in jobs):
-            self.set_timer(self.POLL_SECONDS, self.load)  # re-armed only after this poll
 
     def show_rows(self) -> None:
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        current = self.jobs_arn(row)
         table.clear()
         for job in self.jobs:
             if isinstance(job, ExportInfo):
@@ -151,7 +221,29 @@ class JobsScreen(ConsoleBase, Screen[None]):
             table.add_row(kind, job.table, Text(job.status, style=style),
                           "" if items is None else f"{items:,}", size(size_),
                           when(job.started), when(job.ended), detail, key=job.arn)  # fmt: skip
-        self.status(f"{len(self.jobs)} jobs" if self.jobs else "No exports or imports yet")
+        arns = [j.arn for j in self.jobs]
+        if current in arns:
+            table.move_cursor(row=arns.index(current))
+        elif self.jobs:
+            table.move_cursor(row=max(0, min(row, len(self.jobs) - 1)))
+        self.show_count()
+
+    def jobs_arn(self, row: int) -> str | None:
+        return self.jobs[row].arn if 0 <= row < len(self.jobs) else None
+
+    def show_count(self) -> None:
+        if not self.jobs:
+            self.status("No exports or imports yet")
+            return
+        key = keys_of(JOB_MORE, self.ctx.settings.keys)[0]
+        more = f"; more: press {key} or move to the end" if self.more else ""
+        self.status(f"{plural(len(self.jobs), 'job')}{more}")
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def at_the_end(self, event: DataTable.RowHighlighted) -> None:
+        """Reaching the last row reads the next pages, as scrolling a long list would."""
+        if self.more and event.cursor_row >= len(self.jobs) - 1:
+            self.load_more()
 
     def action_refresh(self) -> None:
         self.load()
@@ -182,8 +274,8 @@ class JobsScreen(ConsoleBase, Screen[None]):
             export.arn, Path(path).expanduser(), fmt=cast("Any", fmt), progress=progress
         )
         self.downloaded = (
-            f"Downloaded {result.items:,} items from {result.files} files to {result.path} "
-            f"in {result.elapsed:.1f} s"
+            f"Downloaded {plural(result.items, 'item')} from {plural(result.files, 'file')} "
+            f"to {result.path} in {result.elapsed:.1f} s"
         )
         self.status(Text(f"✓ {self.downloaded}", style="green"))
 

@@ -20,8 +20,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 100; height: auto; max-height: 90%; border: thick $error;
+    ConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $error;
         background: $surface; padding: 1 2; }
+    ConfirmScreen > Vertical > Label { width: 100%; }
     ConfirmScreen VerticalScroll { height: auto; max-height: 30; }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; }
     ConfirmScreen Button { margin-right: 2; }
@@ -69,6 +71,23 @@ class ConfirmScreen(ModalScreen[bool]):
             self.query_one("#confirm-text", Input).focus()
         else:
             self.query_one("#no", Button).focus()
+        self.call_after_refresh(self.fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit)
+
+    def fit(self) -> None:
+        """Keep the buttons on screen (80x24 included): the requests scroll in what is left."""
+        box = self.query_one("ConfirmScreen > Vertical", Vertical)
+        scroll = box.query_one(VerticalScroll)
+        chrome = box.styles.gutter.height  # border and padding
+        others = sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in box.children
+            if child is not scroll
+        )
+        room = int(self.size.height * 0.9) - chrome - others
+        scroll.styles.max_height = max(3, min(30, room))
 
     def _typed_ok(self) -> bool:
         return (

@@ -70,6 +70,7 @@ FORM_CSS = """
     {name} IndexRow .field {{ margin-bottom: 0; }}
     {name} .note {{ color: $text-muted; width: auto; margin-right: 1; }}
     {name} #indexes {{ height: auto; }}
+    {name} #fields {{ height: auto; }}
     {name} #form-error {{ color: $error; height: auto; margin-top: 1; display: none; }}
     {name} #form-status {{ color: $text-muted; height: auto; margin-top: 1; display: none; }}
     {name} .buttons {{ height: auto; margin-top: 1; }}
