@@ -2,4 +2,6 @@
 
 from ddbconsole.cli import main
 
-raise SystemExit(main())
+# Guarded so that importing this module (a spawned worker process does) never starts the console.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -92,6 +92,9 @@ def _fail(exc: DdbConsoleError) -> int:
 
 
 def _demo_settings(settings: Settings, server: MotoProcess) -> Settings:
+    from dataclasses import replace
+
+    from ddbconsole.demo.seed import DEMO_BUCKET
     from ddbconsole.demo.server import DEMO_CREDENTIALS, DEMO_REGION
 
     # Only this process talks to the embedded moto: give botocore the demo's dummy keys.
@@ -99,7 +102,8 @@ def _demo_settings(settings: Settings, server: MotoProcess) -> Settings:
         os.environ.pop(var, None)
     os.environ.update(DEMO_CREDENTIALS)
     profile = Profile(name="demo", region=DEMO_REGION, endpoint_url=server.url)
-    return settings.with_profile(profile)
+    # The S3 forms start with the demo's bucket, which a newcomer could not know.
+    return replace(settings.with_profile(profile), s3_bucket=settings.s3_bucket or DEMO_BUCKET)
 
 
 async def _run_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -56,6 +56,8 @@ class Settings:
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     # Above this table size a local export points to DynamoDB's export to S3 instead.
     s3_export_threshold_gb: float = 5.0
+    # The bucket the S3 export and import forms start with ("" leaves the field empty).
+    s3_bucket: str = ""
     # The stream view keeps the newest this many records (memory stays bounded).
     stream_records: int = 10_000
     # The undo journal holds item contents: kept in memory unless this asks for a file (0600).
@@ -88,6 +90,7 @@ _TOP_KEYS: dict[str, tuple[type, ...]] = {
     "read_only": (bool,),
     "prices": (dict, type(None)),
     "s3_export_threshold_gb": (int, float),
+    "s3_bucket": (str,),
     "stream_records": (int,),
     "undo_journal_file": (bool,),
 }

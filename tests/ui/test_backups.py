@@ -150,7 +150,7 @@ async def test_export_to_s3_then_download(
     boto3.client("s3", endpoint_url=moto_server.url, region_name="us-east-1").create_bucket(
         Bucket=bucket
     )
-    app = fast(app_for())
+    app = fast(app_for(s3_bucket=bucket))  # the form starts with the configured bucket
     async with app.run_test(size=SIZE) as pilot:
         await open_backups(pilot, app, table)
         moto_server.reset_requests()
@@ -159,7 +159,7 @@ async def test_export_to_s3_then_download(
         body = await shown_and_confirmed(pilot, app)
         assert "needs point-in-time recovery" in body and "UpdateContinuousBackups" in body
         await wait_for(pilot, lambda: isinstance(app.screen, ExportForm))
-        app.screen.query_one("#bucket", Input).value = bucket
+        assert app.screen.query_one("#bucket", Input).value == bucket
         await pilot.press("ctrl+s")
         body = await shown_and_confirmed(pilot, app)
         assert f'"S3Bucket": "{bucket}"' in body

@@ -34,11 +34,10 @@ def list_operations(server: MotoProcess) -> list[str]:
     return [r["operation"] for r in server.requests() if r["operation"] in ops]
 
 
-async def test_jobs_beyond_the_first_page_load_on_demand(
-    app_for: Callable[..., DdbConsoleApp], moto_server: MotoProcess
-) -> None:
-    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
-    s3 = boto3.client("s3", endpoint_url=moto_server.url, region_name="us-east-1")
+def many_exports(url: str, count: int) -> list[str]:
+    """`count` exports of a new table (PITR on), in the order started; their ARNs."""
+    ddb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
     table = f"uijobs-{uuid.uuid4().hex[:8]}"
     create_pk_table(ddb, table)
     ddb.put_item(TableName=table, Item={"pk": {"S": "k"}})
@@ -48,8 +47,37 @@ async def test_jobs_beyond_the_first_page_load_on_demand(
     bucket = f"uijobs-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
-    for n in range(30):
-        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, S3Prefix=f"p{n}")
+    return [
+        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, S3Prefix=f"p{n}")[
+            "ExportDescription"
+        ]["ExportArn"]
+        for n in range(count)
+    ]
+
+
+async def test_a_job_just_started_shows_even_beyond_the_first_page(
+    app_for: Callable[..., DdbConsoleApp], moto_server: MotoProcess
+) -> None:
+    """The stand-in lists the oldest first: the newest export is on the last page, yet the
+    screen opened for it (as the export form opens it) shows it, selected."""
+    *_, newest = many_exports(moto_server.url, 27)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: main(app).is_mounted)
+        await app.push_screen(JobsScreen(started=ExportInfo(arn=newest, status="IN_PROGRESS")))
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        await wait_for(pilot, lambda: any(j.arn == newest for j in jobs.jobs))
+        assert jobs.more  # it was not on the first page
+        row = jobs.query_one("#jobs").cursor_row  # type: ignore[attr-defined]
+        assert jobs.jobs[row].arn == newest
+
+
+async def test_jobs_beyond_the_first_page_load_on_demand(
+    app_for: Callable[..., DdbConsoleApp], moto_server: MotoProcess
+) -> None:
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
+    many_exports(moto_server.url, 30)
     expected = all_export_arns(ddb)
     assert len(expected) >= 30
 

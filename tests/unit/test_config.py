@@ -385,12 +385,14 @@ def test_endpoint_urls_that_are_accepted() -> None:
 def test_stream_and_undo_journal_settings(tmp_path: Path) -> None:
     defaults = load_settings(environ={})
     assert defaults.stream_records == 10_000 and defaults.undo_journal_file is False
-    path = write(tmp_path, "stream_records: 500\nundo_journal_file: true\n")
+    assert defaults.s3_bucket == ""
+    path = write(tmp_path, "stream_records: 500\nundo_journal_file: true\ns3_bucket: exports\n")
     s = load_settings(Flags(config=str(path)), environ={})
-    assert s.stream_records == 500 and s.undo_journal_file is True
+    assert s.stream_records == 500 and s.undo_journal_file is True and s.s3_bucket == "exports"
     for text, word in [
         ("stream_records: 5\n", "between 100 and 1000000"),
         ("undo_journal_file: yes please\n", "'undo_journal_file' must be true or false"),
+        ("s3_bucket: 12\n", "'s3_bucket' must be a string"),
     ]:
         with pytest.raises(ConfigError) as err:
             load_settings(Flags(config=str(write(tmp_path, text))), environ={})

@@ -254,14 +254,22 @@ class BackupsScreen(ConsoleBase, Screen[str | None]):
             "DynamoDB writes the table's PITR data to S3 in the background: no read capacity is "
             "used, and the job shows in S3 jobs (j), where a finished export can be downloaded."
         )
-        form = ExportForm(f"Export {self.table} to S3", intro, build, prefix=self.table)
+        form = ExportForm(
+            f"Export {self.table} to S3",
+            intro,
+            build,
+            prefix=self.table,
+            bucket=self.ctx.settings.s3_bucket,
+        )
         plan = await self.app.push_screen_wait(form)
         if plan is None:
             return
         sent, started = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"Export {started.arn.rsplit('/', 1)[-1]} started", title="S3 export")
-            self.action_open_jobs()
+            from ddbconsole.ui.backups.jobs_screen import JobsScreen
+
+            self.app.push_screen(JobsScreen(started=started))
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:
         if isinstance(error, DdbConsoleError):

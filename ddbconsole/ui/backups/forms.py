@@ -171,7 +171,7 @@ class ExportForm(JobForm):
 
 class ImportForm(JobForm):
     def compose_fields(self) -> Iterable[Widget]:
-        yield row("Bucket", Input(id="bucket", classes="wide"))
+        yield row("Bucket", Input(self.defaults.get("bucket", ""), id="bucket", classes="wide"))
         yield row("Key prefix", Input(id="prefix", classes="wide"))
         formats = [("DynamoDB JSON", "DYNAMODB_JSON"), ("CSV", "CSV"), ("Amazon Ion", "ION")]
         compressions = [("none", "NONE"), ("gzip", "GZIP"), ("zstd", "ZSTD")]

@@ -117,8 +117,10 @@ class JobsScreen(ConsoleBase, Screen[None]):
     PALETTE_ACTIONS = JOB_ACTIONS
     POLL_SECONDS = 5.0
 
-    def __init__(self) -> None:
+    def __init__(self, started: ExportInfo | ImportInfo | None = None) -> None:
         super().__init__()
+        # A job just started here: shown and selected even when it is not on the first pages
+        self.started = started
         self.jobs: list[ExportInfo | ImportInfo] = []
         # ListExports' and ListImports' next pages (None: no more); read on demand ("Paging")
         self.tokens: dict[str, str | None] = {"export": None, "import": None}
@@ -151,26 +153,32 @@ class JobsScreen(ConsoleBase, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="jobs-load")
     async def load(self, *, poll: bool = False) -> None:
-        """The first page of each list. A refresh starts again from them; a poll (while a job
-        runs) keeps the pages read so far, updates what changed and re-describes the running
-        jobs beyond the first pages."""
+        """The first page of each list, merged into what is shown (jobs read from later pages
+        stay; the running ones among them are described again). A refresh (not a poll) also
+        starts the next pages again from the first ones. A job just started is described
+        and selected even when it is not on the first pages."""
         s3jobs = self.ctx.services.s3jobs
         exports, export_token = await s3jobs.list_exports()
         imports, import_token = await s3jobs.list_imports()
         fresh: list[ExportInfo | ImportInfo] = [*exports, *imports]
-        if poll:
-            seen = {j.arn for j in fresh}
-            for job in self.jobs:
-                if job.arn not in seen and job.status in RUNNING:
-                    fresh.append(
-                        await s3jobs.describe_export(job.arn)
-                        if isinstance(job, ExportInfo)
-                        else await s3jobs.describe_import(job.arn)
-                    )
-            self.merge(fresh, replace=False)
-        else:
+        seen = {j.arn for j in fresh}
+        started, self.started = self.started, None
+        again = [j for j in self.jobs if j.arn not in seen and j.status in RUNNING]
+        if started is not None and started.arn not in seen:
+            again.append(started)
+        for job in again:
+            fresh.append(
+                await s3jobs.describe_export(job.arn)
+                if isinstance(job, ExportInfo)
+                else await s3jobs.describe_import(job.arn)
+            )
+        if not poll:
             self.tokens = {"export": export_token, "import": import_token}
-            self.merge(fresh, replace=True)
+        self.merge(fresh)
+        if started is not None:
+            arns = [j.arn for j in self.jobs]
+            if started.arn in arns:
+                self.query_one(DataTable).move_cursor(row=arns.index(started.arn))
         if any(j.status in RUNNING for j in self.jobs):
             self.set_timer(self.POLL_SECONDS, lambda: self.load(poll=True))  # after this poll
 
@@ -192,12 +200,12 @@ class JobsScreen(ConsoleBase, Screen[None]):
         if token := self.tokens["import"]:
             imports, self.tokens["import"] = await s3jobs.list_imports(token=token)
             found.extend(imports)
-        self.merge(found, replace=False)
+        self.merge(found)
 
-    def merge(self, found: list[ExportInfo | ImportInfo], *, replace: bool) -> None:
-        """Show `found` (replacing the list, or updating and adding to it), newest first, the
-        cursor kept on the job it was on."""
-        jobs = {} if replace else {j.arn: j for j in self.jobs}
+    def merge(self, found: list[ExportInfo | ImportInfo]) -> None:
+        """Show `found` (updating the jobs shown, adding new ones), newest first, the cursor kept
+        on the job it was on."""
+        jobs = {j.arn: j for j in self.jobs}
         jobs.update((j.arn, j) for j in found)
         far = datetime.min.replace(tzinfo=UTC)
         self.jobs = sorted(jobs.values(), key=lambda j: j.started or far, reverse=True)
@@ -294,12 +302,15 @@ class JobsScreen(ConsoleBase, Screen[None]):
             "(CSV, DynamoDB JSON or Ion), using no write capacity. `ddbconsole export --format "
             "dynamodb-json` files can be uploaded and imported as they are."
         )
-        plan = await self.app.push_screen_wait(ImportForm("Import from S3", intro, build))
+        plan = await self.app.push_screen_wait(
+            ImportForm("Import from S3", intro, build, bucket=self.ctx.settings.s3_bucket)
+        )
         if plan is None:
             return
         sent, started = await confirm_and_send(self, plan)
         if sent:
             self.notify(f"Import into {started.table} started", title=sent_title(plan))
+            self.started = started
             self.load()
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:
