@@ -11,8 +11,15 @@ moto answers GetRecords at a few hundred records a second (it serialises every r
 service model), so it, not the client, sets the pace. `--replay` measures the clients instead: the
 GetRecords pages moto sent are captured once, then served again from memory (a before-send hook, as
 the tests inject faults) to every reader alike, cycling until `--records` went by; `--rate R`
-makes them available at R a second to the Stream tab (a table written at that rate).
-BENCH_GC_FREEZE=1 calls gc.freeze() once the app is up (see RESULTS.md).
+makes them available at R a second to the Stream tab (a table written at that rate), and
+`--latency MS` answers each replayed GetRecords MS later (a network round trip: the blocking bare
+loop waits it out, the asynchronous tail's event loop is free meanwhile).
+
+The reference is a bare loop that keeps DynamoDB Streams' limit of 5 GetRecords calls per second
+per shard, as the tail does; the unpaced loop (over the limit: DynamoDB would throttle it) is
+printed too. Stream tab: `BENCH_GC_FREEZE=1` adds a gc.freeze() once the app is up,
+`BENCH_GC_THRESHOLD=a,b,c` other thresholds (the app sets its own: ddbconsole/ui/memory.py), and
+`BENCH_GC_CENSUS=1` prints the tracked objects by type at the end (see RESULTS.md).
 """
 
 from __future__ import annotations
@@ -79,10 +86,17 @@ class Replay:
     become available at that many a second, as a table written at that rate would make them."""
 
     def __init__(
-        self, records: list[bytes], total: int, *, armed: bool = True, rate: float = 0.0
+        self,
+        records: list[bytes],
+        total: int,
+        *,
+        armed: bool = True,
+        rate: float = 0.0,
+        latency: float = 0.0,
     ) -> None:
         self.records = records  # each record's JSON
         self.total = total
+        self.latency = latency  # a network round trip: the answer comes this many seconds later
         self.armed = armed  # until armed, every read is empty (the Stream tab's LATEST start)
         self.rate = rate
         self.since = time.perf_counter()
@@ -117,6 +131,8 @@ class Replay:
             def stream(self, **_: Any) -> Any:
                 yield self.data
 
+        if self.latency:
+            time.sleep(self.latency)  # a blocking client waits for the network
         headers = {"Content-Type": "application/x-amz-json-1.0"}
         return AWSResponse(request.url, 200, headers, Raw(payload))
 
@@ -125,11 +141,15 @@ class AioReplay(Replay):
     def response(self, request: Any, payload: bytes) -> Any:
         from aiobotocore.awsrequest import AioAWSResponse
 
+        latency = self.latency
+
         class Raw:
             def __init__(self, data: bytes) -> None:
                 self.data = data
 
             async def read(self) -> bytes:
+                if latency:
+                    await asyncio.sleep(latency)  # the event loop is free meanwhile
                 return self.data
 
         headers = {"Content-Type": "application/x-amz-json-1.0"}
@@ -155,9 +175,12 @@ def bare_loop(
     hooks: list[tuple[str, Any]] = (),  # type: ignore[assignment]
     *,
     lines: bool = False,
+    paced: bool = False,
 ) -> tuple[int, float]:
     """The reference: boto3, TRIM_HORIZON, GetRecords (Limit 1000) until an empty read; with
-    `lines`, each record also as `json.dumps(record, default=str)` (a lossy bare tail)."""
+    `lines`, each record also as `json.dumps(record, default=str)` (a lossy bare tail); with
+    `paced`, calls start at least 0.2 s apart (DynamoDB Streams' 5 calls per second per shard,
+    which the tail keeps: the honest reference)."""
     import json
 
     import boto3
@@ -173,7 +196,11 @@ def bare_loop(
         StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
     )["ShardIterator"]
     count = 0
+    last = -1.0
     while iterator:
+        if paced and (wait := last + 0.2 - time.perf_counter()) > 0:
+            time.sleep(wait)
+        last = time.perf_counter()
         resp = streams.get_records(ShardIterator=iterator, Limit=1000)
         if not resp["Records"]:
             break
@@ -345,6 +372,13 @@ def main() -> int:
     parser.add_argument(
         "--replay", type=int, metavar="RECORDS", help="load RECORDS, then replay them (see above)"
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="with --replay: each GetRecords answer comes MS later (a network round trip)",
+    )
     add_endpoint_arguments(parser)
     args = parser.parse_args()
     with bench_endpoint(args) as server:
@@ -356,7 +390,9 @@ def main() -> int:
         replay = aio_replay = None
         if args.replay:
             captured = capture(server.url, table)
-            replay, aio_replay = Replay(captured, args.records), AioReplay(captured, args.records)
+            latency = args.latency / 1000
+            replay = Replay(captured, args.records, latency=latency)
+            aio_replay = AioReplay(captured, args.records, latency=latency)
             print(f"replaying {len(captured):,} captured records until {args.records:,} went by")
 
         def best(run: Any) -> tuple[int, float, Any]:
@@ -366,15 +402,30 @@ def main() -> int:
             return min(runs, key=lambda r: r[1])
 
         count, secs, _ = best(lambda: (*bare_loop(server.url, table, _hooks(replay)), None))
+        unpaced = count / secs
+        print(
+            f"bare boto3 GetRecords loop, unpaced (over DynamoDB's limit): {count:,} records in "
+            f"{secs:.2f} s = {unpaced:,.0f} rec/s"
+        )
+        count, secs, _ = best(
+            lambda: (*bare_loop(server.url, table, _hooks(replay), paced=True), None)
+        )
         bare = count / secs
-        print(f"bare boto3 GetRecords loop: {count:,} records in {secs:.2f} s = {bare:,.0f} rec/s")
+        print(
+            f"bare loop, 5 calls/s (the reference): {count:,} records in {secs:.2f} s = "
+            f"{bare:,.0f} rec/s"
+        )
         if not args.only_tui:
             count, secs, _ = best(
-                lambda: (*bare_loop(server.url, table, _hooks(replay), lines=True), None)
+                lambda: (
+                    *bare_loop(server.url, table, _hooks(replay), lines=True, paced=True),
+                    None,
+                )
             )
             bare_lines = count / secs
             print(
-                f"bare loop + json.dumps per record: {count:,} in {secs:.2f} s = {bare_lines:,.0f} rec/s"
+                f"bare loop, 5 calls/s, + json.dumps per record: {count:,} in {secs:.2f} s = "
+                f"{bare_lines:,.0f} rec/s"
             )
             count, secs, rss = best(
                 lambda: asyncio.run(
@@ -383,14 +434,15 @@ def main() -> int:
             )
             print(
                 f"ddbconsole tail (service: records decoded, no output): {count:,} in {secs:.2f} s = "
-                f"{count / secs:,.0f} rec/s ({count / secs / bare:.2f}x bare); RSS MiB at {'; '.join(rss)}"
+                f"{count / secs:,.0f} rec/s ({count / secs / bare:.2f}x paced bare, "
+                f"{count / secs / unpaced:.2f}x unpaced); RSS MiB at {'; '.join(rss)}"
             )
             count, secs, rss = best(
                 lambda: asyncio.run(service_tail(server.url, table, args.records, aio_replay))
             )
             print(
                 f"ddbconsole tail (service + lossless JSON lines): {count:,} in {secs:.2f} s = "
-                f"{count / secs:,.0f} rec/s ({count / secs / bare_lines:.2f}x bare + json.dumps)"
+                f"{count / secs:,.0f} rec/s ({count / secs / bare_lines:.2f}x paced bare + json.dumps)"
             )
             if not args.replay:  # (the command runs in its own process: no hook to replay with)
                 lines, secs = cli_tail(server.url, table)

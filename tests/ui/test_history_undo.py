@@ -209,3 +209,36 @@ async def test_history_and_undo_are_in_the_footer_help_and_palette(
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = static_text(app.screen.query_one("#help-table", Static))
         assert "Item history" in text and "Undo last change" in text
+
+
+async def test_undo_of_an_import_from_the_items_tab_says_what_it_left(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str, tmp_path: Any
+) -> None:
+    from ddbconsole import codec
+
+    table = stream_table(moto_url)
+    ddb = client("dynamodb", moto_url)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "old"}, "v": {"S": "before"}})
+    rows = [{"pk": {"S": "old"}, "v": {"S": "imported"}}, {"pk": {"S": "new"}, "v": {"N": BIG}}]
+    rows.append({"pk": {"S": "theirs"}, "v": {"S": "imported"}})
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(codec.dumps(r, indent=None) + "\n" for r in rows))
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await _items(app, pilot, table)
+        info = await app.services.tables.describe(table)
+        plan = await app.services.transfer.plan_import(info, source, undo=True)
+        await app.services.execute(plan)  # as the import form sends it once confirmed
+        ddb.put_item(TableName=table, Item={"pk": {"S": "theirs"}, "v": {"S": "changed"}})
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = static_text(app.screen.query_one("#confirm-body"))
+        assert "Undo of: Import in.jsonl" in body and "3 items" in body
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: any("1 changed since the import" in n.message for n in app._notifications),
+        )
+        assert _get(moto_url, table, "old") == {"pk": {"S": "old"}, "v": {"S": "before"}}
+        assert _get(moto_url, table, "new") is None
+        assert _get(moto_url, table, "theirs") == {"pk": {"S": "theirs"}, "v": {"S": "changed"}}
