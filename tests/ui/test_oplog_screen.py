@@ -24,6 +24,10 @@ async def test_operation_log_lists_calls_live_with_cli(
         main = app.screen
         assert isinstance(main, MainScreen)
         await wait_for(pilot, lambda: "Orders" in main.query_one(TableList).names)
+        # The first table's description is read once it is highlighted: let those calls land
+        # first, or the log (following new calls) moves the cursor off the call checked below.
+        await wait_for(pilot, lambda: main.table_info is not None)
+        await pilot.pause(0.3)
         await pilot.press("L")
         screen = app.screen
         assert isinstance(screen, OperationLogScreen)
