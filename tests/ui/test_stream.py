@@ -38,6 +38,8 @@ async def test_live_records_filter_pause_and_detail(
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_stream(app, pilot, table)
         assert "NEW_AND_OLD_IMAGES" in static_text(pane.query_one("#stream-info"))
+        # the filter's key example is in this table's partition key, not another table's
+        assert 'key:{"pk": "a"}' in pane.query_one("#stream-filter", Input).placeholder
         await asyncio.sleep(0.5)  # the tail has its LATEST iterator
         ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
         ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"N": "2"}, "w": {"S": "x"}})

@@ -12,6 +12,7 @@ docs/ARCHITECTURE.md, Streams and undo.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
 from typing import Any
@@ -38,6 +39,12 @@ SHOWN = 500  # rows in the grid, up to twice this between redraws (the ring keep
 BURST = 250  # rows one redraw adds at most (1,000 records/s at 4 redraws/s); pause shows all
 READ_LIMIT = 500  # records per GetRecords: parsing a page holds the event loop (~50 ms)
 NEW_VIEW = "NEW_AND_OLD_IMAGES"
+
+
+def filter_hint(partition_key: str) -> str:
+    """The filter's placeholder, its key example in the table's own partition key."""
+    example = json.dumps({partition_key: "a"}, ensure_ascii=False)
+    return f"filter: INSERT MODIFY REMOVE EXPIRED  key:{example}  prefix:TEXT  attr:NAME"
 
 
 class StreamPane(ConsoleBase, Vertical):
@@ -87,11 +94,7 @@ class StreamPane(ConsoleBase, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Select a table.", id="stream-info")
-        yield Input(
-            placeholder='filter: INSERT MODIFY REMOVE EXPIRED  key:{"PK": "a"}  prefix:TEXT  attr:NAME',
-            id="stream-filter",
-            compact=True,
-        )
+        yield Input(placeholder=filter_hint("PK"), id="stream-filter", compact=True)
         yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
         yield Static("", id="stream-status")
 
@@ -137,6 +140,9 @@ class StreamPane(ConsoleBase, Vertical):
         changed = self.table is None or self.table.name != info.name
         self.table = info
         if changed:
+            self.query_one("#stream-filter", Input).placeholder = filter_hint(
+                info.partition_key.name
+            )
             self.workers.cancel_group(self, "stream-tail")
             self.loaded_for = None
             self.stream = None
