@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from ddbconsole.ui.tables.status_bar import status_text
 from tests.conftest import make_settings
 
@@ -50,7 +52,8 @@ def test_chart_titles_fit_narrow_charts() -> None:
     assert short.startswith("Throttles") and len(short) <= 12 and short.endswith("…")
 
 
-def test_help_ids_are_not_cut_at_80_columns() -> None:
+@pytest.mark.parametrize("width", [None, 80])
+def test_help_ids_are_not_cut_at_80_columns(width: int | None) -> None:
     import io
 
     from rich.console import Console
@@ -59,12 +62,16 @@ def test_help_ids_are_not_cut_at_80_columns() -> None:
     from ddbconsole.ui.keys import ALL_ACTIONS
 
     console = Console(width=72, file=io.StringIO(), color_system=None, record=True)
-    console.print(help_table({}, read_only=False))
+    console.print(help_table({}, read_only=False, width=width))
     text = console.export_text()
     lines = text.splitlines()
     for action in ALL_ACTIONS:
         assert any(line.rstrip().endswith(action.id) for line in lines), action.id
     assert "question_mark" not in text and "?" in text
+    if width is not None:
+        # narrow: a description wraps at the terminal's width, not at a fifth of it
+        desc = next(a for a in ALL_ACTIONS if a.id == "help").help
+        assert any(desc in line for line in lines), desc
 
 
 def test_chart_lines_are_cut_at_gaps() -> None:

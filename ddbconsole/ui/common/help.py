@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
+from rich.markup import escape
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -61,14 +62,35 @@ DIALOGS: tuple[tuple[str, str, str, bool], ...] = (
 WRITE_BINDINGS = frozenset({"editor_edit", "editor_save"})
 
 
-def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
+NARROW = 100  # below this many columns the id goes under its command instead of in a column
+
+
+def help_table(keymap: Mapping[str, str], read_only: bool, width: int | None = None) -> Table:
     # Section titles sit in the Command column: the Key column stays as narrow as the keys, and
-    # ids are never cut (the descriptions wrap instead).
+    # ids are never cut (the descriptions wrap instead). On a narrow terminal (80x24) a fourth
+    # column would squeeze the descriptions to a few words a line: each command then takes two
+    # lines, "title  what it does" and its id.
+    narrow = width is not None and width < NARROW
     table = Table(expand=True, box=None, padding=(0, 1))
     table.add_column("Key", style="bold cyan", no_wrap=True, max_width=14)
-    table.add_column("Command", ratio=2)
-    table.add_column("What it does", style="dim", ratio=3)
-    table.add_column("Id", style="dim", no_wrap=True)
+    if narrow:
+        table.add_column("Command, what it does, id")
+    else:
+        table.add_column("Command", ratio=2)
+        table.add_column("What it does", style="dim", ratio=3)
+        table.add_column("Id", style="dim", no_wrap=True)
+
+    def section(title: str) -> None:
+        cells = ("", f"[b]{title}[/b]") if narrow else ("", f"[b]{title}[/b]", "", "")
+        table.add_row(*cells)
+
+    def entry(key: str, title: str, what: str, ident: str) -> None:
+        if not narrow:
+            table.add_row(_key_display(key), title, what, ident)
+            return
+        text = escape(title) + (f"  [dim]{escape(what)}[/dim]" if what else "")
+        table.add_row(_key_display(key), text + (f"\n[dim]{ident}[/dim]" if ident else ""))
+
     sections: list[tuple[str, tuple[Action, ...]]] = [
         ("Anywhere", APP_ACTIONS),
         ("Main screen", MAIN_ACTIONS),
@@ -82,26 +104,21 @@ def help_table(keymap: Mapping[str, str], read_only: bool) -> Table:
         ("Diagnose", DIAGNOSE_ACTIONS),
     ]
     for title, actions in sections:
-        table.add_row("", f"[b]{title}[/b]", "", "")
+        section(title)
         for action in actions:
             if read_only and action.write:
                 continue
-            table.add_row(
-                _key_display(keymap.get(action.id, action.key)),
-                action.title,
-                action.help,
-                action.id,
-            )
+            entry(keymap.get(action.id, action.key), action.title, action.help, action.id)
     for title, module, name, writes in DIALOGS:
         if read_only and writes:
             continue  # dialogs only writes reach
-        table.add_row("", f"[b]{title}[/b]", "", "")
+        section(title)
         screen = getattr(importlib.import_module(f"ddbconsole.ui.{module}"), name)
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or (read_only and binding.id in WRITE_BINDINGS):
                 continue
             key = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            table.add_row(_key_display(key), binding.description, "", binding.id or "")
+            entry(key, binding.description, "", binding.id or "")
     return table
 
 
@@ -122,7 +139,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("[b]ddbconsole keys[/b]  (remap by id under keys: in the config)\n")
-            yield Static(help_table(self.keymap, self.read_only), id="help-table")
+            table = help_table(self.keymap, self.read_only, width=self.app.size.width)
+            yield Static(table, id="help-table")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
