@@ -285,7 +285,7 @@ async def test_slow_and_failing_cloudwatch_show_a_notice_and_recover(
             await wait_for(pilot, lambda: "slow" in pane.notice, timeout=10)
             await pilot.press("4")
             await pilot.press("3")
-            assert pane.shown
+            assert pane.tab_active
             await wait_for(pilot, lambda: pane.notice == "" and plan["slow"] == 0, timeout=10)
             # Failing: a clear notice (the last good data stays), reported once, then recovery.
             errors = len(reported(app))

@@ -29,6 +29,7 @@ from ddbconsole.models import AlarmInfo, MetricsSnapshot, TableInfo
 from ddbconsole.services.metrics import RANGES
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.grid import fit_columns
+from ddbconsole.ui.common.on_screen import OnScreen
 from ddbconsole.ui.keys import METRICS_ACTIONS
 from ddbconsole.ui.metrics.alarm_actions import AlarmActions
 from ddbconsole.ui.metrics.chart_plot import ChartPlot, Drawing, Key, build
@@ -49,7 +50,7 @@ def _clock(ts: datetime | None = None) -> str:
     return (ts or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%S")
 
 
-class MetricsPane(AlarmActions, Vertical):
+class MetricsPane(AlarmActions, OnScreen, Vertical):
     WRITE_ACTIONS = write_actions(METRICS_ACTIONS)
     DEFAULT_CSS = """
     MetricsPane { height: 1fr; }
@@ -86,8 +87,6 @@ class MetricsPane(AlarmActions, Vertical):
         self.period: int | None = None  # None: the service picks (<= 360 points)
         self.scope: str | None = None  # None: the table; else a GSI name
         self.paused = False
-        self.shown = False  # the Metrics tab is the active tab (set by MainScreen)
-        self.app_suspended = False
         self.polling = False  # a poll is in flight
         self.failures = 0  # consecutive failed polls
         self.last_error: DdbConsoleError | None = None
@@ -129,8 +128,7 @@ class MetricsPane(AlarmActions, Vertical):
         for label, key in (("State", "state"), ("Alarm", "name"), ("Watches", "what"),
                            ("Reason", "reason"), ("Since", "since")):  # fmt: skip
             alarms.add_column(label, key=key)
-        self.app.app_suspend_signal.subscribe(self, self._on_app_suspend)
-        self.app.app_resume_signal.subscribe(self, self._on_app_resume)
+        self.follow_app_suspension()
 
     # --- the table and visibility -------------------------------------------------------------
 
@@ -179,18 +177,9 @@ class MetricsPane(AlarmActions, Vertical):
         self._show_snapshot()
         self._update_status()
 
-    def set_shown(self, shown: bool) -> None:
-        """The Metrics tab became active (True) or another tab did (False)."""
-        self.shown = shown
-        self.visibility_changed()
-
     def is_visible_now(self) -> bool:
-        """Whether polling should run: tab active, its screen on top, the app not suspended."""
-        try:
-            on_top = self.app.screen is self.screen
-        except Exception:
-            return False
-        return self.shown and on_top and not self.app_suspended and self.table is not None
+        """Whether polling should run: on screen (ui/common/on_screen.py), with a table."""
+        return self.on_screen() and self.table is not None
 
     def visibility_changed(self, force: bool = False) -> None:
         """Start, resume or stop polling to match what is on screen (cheap; call freely)."""
@@ -216,14 +205,6 @@ class MetricsPane(AlarmActions, Vertical):
             age = (datetime.now(UTC) - self.updated_at).total_seconds()
             self._arm(max(0.1, self.interval - age))
         self._update_status()
-
-    def _on_app_suspend(self, _app: object) -> None:
-        self.app_suspended = True
-        self.visibility_changed()
-
-    def _on_app_resume(self, _app: object) -> None:
-        self.app_suspended = False
-        self.visibility_changed()
 
     # --- polling ------------------------------------------------------------------------------
 
@@ -388,11 +369,7 @@ class MetricsPane(AlarmActions, Vertical):
 
     def draw_charts(self) -> None:
         """Build the texts of the charts that changed, if the tab is shown."""
-        try:
-            on_top = self.app.screen is self.screen
-        except Exception:
-            return
-        if not (self.shown and on_top):
+        if not (self.tab_active and self.on_top()):
             return  # drawn when shown again
         if self._drawing:
             self._draw_again = True

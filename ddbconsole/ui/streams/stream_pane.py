@@ -30,6 +30,7 @@ from ddbconsole.models.streams import StreamInfo, StreamRecord
 from ddbconsole.services.stream_records import RecordFilter, RecordRing, parse_view_filter
 from ddbconsole.ui.bindings import make_binding, write_actions
 from ddbconsole.ui.common.base import ConsoleBase
+from ddbconsole.ui.common.on_screen import OnScreen
 from ddbconsole.ui.common.plan_form import confirm_and_send
 from ddbconsole.ui.keys import STREAM_ACTIONS
 from ddbconsole.ui.streams.rows import COLUMNS, row
@@ -47,7 +48,7 @@ def filter_hint(partition_key: str) -> str:
     return f"filter: INSERT MODIFY REMOVE EXPIRED  key:{example}  prefix:TEXT  attr:NAME"
 
 
-class StreamPane(ConsoleBase, Vertical):
+class StreamPane(ConsoleBase, OnScreen, Vertical):
     DEFAULT_CSS = """
     StreamPane #stream-info { height: auto; padding: 0 1; }
     StreamPane #stream-filter { margin: 0 1; }
@@ -88,8 +89,6 @@ class StreamPane(ConsoleBase, Vertical):
         self.skipped = 0  # records a burst kept out of the live grid (still in the ring)
         self.flushes = 0  # redraws that changed the grid (the benchmark reads it)
         self.flush_seconds: deque[float] = deque(maxlen=1000)  # how long each redraw took
-        self.shown_tab = False  # the Stream tab is the active one (MainScreen says)
-        self.app_suspended = False
         self.gate = asyncio.Event()  # the tail waits on it: set while the tab is on screen
 
     def compose(self) -> ComposeResult:
@@ -102,37 +101,16 @@ class StreamPane(ConsoleBase, Vertical):
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.ring = RecordRing(self.ctx.settings.stream_records)
         self.set_interval(FLUSH, self.flush)
-        self.app.app_suspend_signal.subscribe(self, self._on_app_suspend)
-        self.app.app_resume_signal.subscribe(self, self._on_app_resume)
+        self.follow_app_suspension()
 
     # --- shown or not: the tail reads only while the tab is on screen -------------------------
 
-    def set_shown(self, shown: bool) -> None:
-        """The Stream tab became the active tab (True) or another tab did (False)."""
-        self.shown_tab = shown
-        self.visibility_changed()
-
-    def is_visible_now(self) -> bool:
-        try:
-            on_top = self.app.screen is self.screen
-        except Exception:
-            return False
-        return self.shown_tab and on_top and not self.app_suspended
-
     def visibility_changed(self) -> None:
         """Let the tail through, or hold it before its next request (cheap; call freely)."""
-        if self.is_visible_now():
+        if self.on_screen():
             self.gate.set()
         else:
             self.gate.clear()
-
-    def _on_app_suspend(self, _app: object) -> None:
-        self.app_suspended = True
-        self.visibility_changed()
-
-    def _on_app_resume(self, _app: object) -> None:
-        self.app_suspended = False
-        self.visibility_changed()
 
     # --- the table and its stream ---------------------------------------------------------------
 
