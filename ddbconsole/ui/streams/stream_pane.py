@@ -38,7 +38,6 @@ from ddbconsole.ui.streams.rows import COLUMNS, row
 FLUSH = 0.25  # seconds between redraws
 SHOWN = 500  # rows in the grid, up to twice this between redraws (the ring keeps more)
 BURST = 250  # rows one redraw adds at most (1,000 records/s at 4 redraws/s); pause shows all
-READ_LIMIT = 500  # records per GetRecords: parsing a page holds the event loop (~50 ms)
 NEW_VIEW = "NEW_AND_OLD_IMAGES"
 
 
@@ -157,9 +156,10 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
         self.post_message(self.Found(table, stream))
         if stream is None:
             return
-        tail = streams.tail(
-            stream, from_start=from_start, follow=True, limit=READ_LIMIT, gate=self.gate.wait
-        )
+        # GetRecords' full Limit (1,000): a page of 500 halved the tab's rate catching up a backlog
+        # (5 calls a second per shard), and live pages are small whatever the Limit
+        # (tests/bench/RESULTS.md, bench_stream.py).
+        tail = streams.tail(stream, from_start=from_start, follow=True, gate=self.gate.wait)
         async for batch in tail.batches():
             self.collect(batch.records)
             self.notices.extend(batch.notices)
