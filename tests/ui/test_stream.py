@@ -170,3 +170,49 @@ async def test_the_tail_sends_nothing_while_the_tab_is_hidden_and_misses_nothing
         await pilot.press("escape")
         await wait_for(pilot, lambda: grid.row_count == 3, timeout=10)
         assert pane.shown[-1].keys == {"pk": {"S": "while-help"}}
+
+
+async def test_a_backlog_is_drawn_from_the_ring_once_a_second_and_says_what_went_by(
+    app_for: Callable[..., DdbConsoleApp], moto_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from ddbconsole.models.streams import StreamRecord
+    from ddbconsole.ui.streams import stream_pane
+
+    def records(start: int, count: int) -> list[StreamRecord]:
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        return [
+            StreamRecord(str(n), "s", "INSERT", when, {"pk": {"S": f"k{n}"}}, None, {})
+            for n in range(start, start + count)
+        ]
+
+    table = stream_table(moto_url)
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_stream(app, pilot, table)
+        grid = pane.query_one("#records", DataTable)
+        # Fewer than a redraw adds: appended at the next redraw, none left out.
+        pane.collect(records(0, 10))
+        await wait_for(pilot, lambda: grid.row_count == 10)
+        # More than a redraw adds (a backlog): the newest SHOWN from the ring, the rest counted.
+        pane.collect(records(10, 3 * stream_pane.SHOWN))
+        await wait_for(
+            pilot, lambda: pane.shown[-1].sequence == str(10 + 3 * stream_pane.SHOWN - 1)
+        )
+        assert grid.row_count == stream_pane.SHOWN
+        assert (
+            pane.backlog is False
+            and pane.skipped == 10 + 3 * stream_pane.SHOWN - 10 - stream_pane.SHOWN
+        )
+        drawn = pane.flushes
+        # Still behind within BACKLOG_FLUSH: counts go on, the grid waits, then shows the newest.
+        pane.collect(records(10_000, stream_pane.BURST + 1))
+        pane.flush()
+        assert pane.flushes == drawn and pane.backlog is True
+        assert f"{pane.ring.total:,} records" in static_text(pane.query_one("#stream-status"))
+        await wait_for(pilot, lambda: pane.shown[-1].sequence == str(10_000 + stream_pane.BURST))
+        assert "passed too fast to draw" in static_text(pane.query_one("#stream-status"))
+        # Pausing draws at once, every record within reach again.
+        await pilot.press("s")
+        assert pane.skipped == 0 and pane.paused

@@ -36,6 +36,10 @@ from ddbconsole.ui.keys import STREAM_ACTIONS
 from ddbconsole.ui.streams.rows import COLUMNS, row
 
 FLUSH = 0.25  # seconds between redraws
+# Reading a backlog (more arrives between redraws than one adds, BURST), the grid is redrawn from
+# the ring with the newest SHOWN at most this often: Textual measures every new cell, and redrawing
+# four times a second took a fifth of the event loop from reading (tests/bench/RESULTS.md).
+BACKLOG_FLUSH = 1.0
 SHOWN = 500  # rows in the grid, up to twice this between redraws (the ring keeps more)
 BURST = 250  # rows one redraw adds at most (1,000 records/s at 4 redraws/s); pause shows all
 NEW_VIEW = "NEW_AND_OLD_IMAGES"
@@ -82,6 +86,9 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
         self.paused = False
         self.pending: list[StreamRecord] = []
         self.rebuild = False  # redraw the grid from the ring at the next flush
+        self.backlog = False  # that redraw is because more arrived than the grid holds
+        self.backlog_drawn = 0.0  # when such a redraw was last made (time.monotonic)
+        self.drawn_total = 0  # the ring's total at the last redraw
         self.shown: list[StreamRecord] = []  # the grid's rows, in order
         self.notices: list[str] = []
         self.arrived_while_paused = 0
@@ -144,6 +151,8 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
         self.shown.clear()
         self.notices.clear()
         self.arrived_while_paused = 0
+        self.rebuild = self.backlog = False
+        self.drawn_total = 0
         if self.is_mounted:
             self.query_one(DataTable).clear()
 
@@ -173,7 +182,7 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
             return
         self.pending.extend(records)
         if len(self.pending) > 2 * SHOWN:
-            self.rebuild = True  # more than the grid holds arrived: redraw from the ring
+            self.rebuild = self.backlog = True  # more than the grid holds: redraw from the ring
             self.pending.clear()
 
     def worker_failed(self, worker: Any, error: BaseException | None) -> None:
@@ -218,31 +227,41 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
 
     # --- drawing ------------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Draw what arrived since the last flush (one batch of rows), and the status line."""
+    def flush(self, now: bool = False) -> None:
+        """Draw what arrived since the last flush (one batch of rows), and the status line;
+        `now`: at once, even while reading a backlog (the operator paused or filtered)."""
         grids = self.query("#records").results(DataTable)
         grid = next(iter(grids), None)
         if self.ring is None or grid is None or not self.gate.is_set():
             return  # not mounted yet, being removed, or not on screen (nothing arrives then)
+        if not self.paused and len(self.pending) > BURST:
+            self.backlog = True  # arriving faster than a redraw adds rows
+        if self.backlog and not now and time.monotonic() - self.backlog_drawn < BACKLOG_FLUSH:
+            self._show_status()  # reading a backlog: the grid waits, the counts go on
+            return
+        if self.backlog:
+            self.rebuild = True  # the newest SHOWN from the ring, once a BACKLOG_FLUSH
         if not self.paused and (self.rebuild or self.pending):
             started = time.perf_counter()
             self.flushes += 1
             follow = grid.row_count == 0 or grid.cursor_row >= grid.row_count - 1
             if self.rebuild:
-                self.rebuild = False
-                self.skipped = 0
+                if self.backlog:  # what went by since the last redraw beyond the SHOWN drawn
+                    self.backlog_drawn = time.monotonic()
+                    self.skipped += max(0, self.ring.total - self.drawn_total - SHOWN)
+                else:
+                    self.skipped = 0  # paused or filtered: every record is in the grid's reach
+                self.rebuild = self.backlog = False
                 self.pending.clear()
                 self.shown = self.ring.newest(SHOWN, self.keep if self.keep.active else None)
                 grid.clear()
                 grid.add_rows([row(r) for r in self.shown])
             else:
                 new = [r for r in self.pending if not self.keep.active or self.keep.matches(r)]
-                self.pending.clear()
-                if len(new) > BURST:
-                    self.skipped += len(new) - BURST
-                    new = new[-BURST:]
+                self.pending.clear()  # at most BURST: more makes a backlog redraw (above)
                 if new:
                     self._append(grid, new)
+            self.drawn_total = self.ring.total
             if follow and grid.row_count:
                 grid.move_cursor(row=grid.row_count - 1, animate=False)
             self.flush_seconds.append(time.perf_counter() - started)
@@ -289,7 +308,7 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
         """Pause: the grid is redrawn once with the newest records (none left out), then stays
         still; follow: redrawn from the ring with what arrived meanwhile."""
         self.rebuild = True
-        self.flush()
+        self.flush(now=True)
         self.paused = not self.paused
         self.arrived_while_paused = 0
         self._show_status()
@@ -307,7 +326,7 @@ class StreamPane(ConsoleBase, OnScreen, Vertical):
             self.ctx.report_error(exc)
             return
         self.rebuild = True
-        self.flush()
+        self.flush(now=True)
         self.query_one(DataTable).focus()
 
     def current(self) -> StreamRecord | None:
