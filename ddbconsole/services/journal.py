@@ -87,7 +87,7 @@ class Journal:
             blocked, bulk,
         )  # fmt: skip
         if bulk is not None:
-            bulk.spill = self._append_change if self.path is not None else None
+            bulk.spill = self._append_changes if self.path is not None else None
             bulk.entry_id = entry.id
         self.entries.append(entry)
         if self.path is not None:
@@ -108,22 +108,25 @@ class Journal:
             line["not_undoable"] = entry.blocked
         self._write(line)
 
-    def _append_change(self, entry_id: int, key: Item, before: Item | None, after: Item) -> None:
-        """One item of a bulk entry (an import), as it is written."""
-        self._write({
-            "entry": entry_id,
-            "key": codec.to_dynamodb_json(key),
-            "before": None if before is None else codec.to_dynamodb_json(before),
-            "after": codec.to_dynamodb_json(after),
-        })  # fmt: skip
+    def _append_changes(self, entry_id: int, changes: list[tuple[Item, Item | None, Item]]) -> None:
+        """Items of a bulk entry (an import), as they were written."""
+        self._write(*(
+            {
+                "entry": entry_id,
+                "key": codec.to_dynamodb_json(key),
+                "before": None if before is None else codec.to_dynamodb_json(before),
+                "after": codec.to_dynamodb_json(after),
+            }
+            for key, before, after in changes
+        ))  # fmt: skip
 
-    def _write(self, line: Mapping[str, Any]) -> None:
+    def _write(self, *lines: Mapping[str, Any]) -> None:
         from ddbconsole.locations import ensure_parent_dir, open_private
 
         assert self.path is not None
         ensure_parent_dir(self.path)
         with open_private(self.path, "a") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
     def last(self) -> JournalEntry | None:
         """The newest change not yet undone."""

@@ -56,9 +56,11 @@ class BulkImages:
         self.written = 0  # items written, covered or not
         self.uncovered: set[Any] = set()  # written without a known pre-image: never covered
         self.unreadable = 0  # of which the pre-image read failed
-        # Set by the journal when it has a file: each change is appended as it is recorded.
-        self.spill: Callable[[int, Item, Item | None, Item], None] | None = None
+        # Set by the journal when it has a file: the changes recorded are appended to it by
+        # `write_pending` (the importer runs it in a thread after each batch).
+        self.spill: Callable[[int, list[tuple[Item, Item | None, Item]]], None] | None = None
         self.entry_id = 0
+        self._unwritten: list[tuple[Item, Item | None, Item]] = []
 
     def wanted(self, keys: Iterable[Any]) -> list[Any]:
         """The canonical keys among `keys` whose pre-image must be read before they are written."""
@@ -75,7 +77,7 @@ class BulkImages:
         if change is not None:
             change[2] = after  # written again: keep the first pre-image, the last image
             if self.spill is not None:
-                self.spill(self.entry_id, key, change[1], after)
+                self._unwritten.append((key, change[1], after))
             return
         if self.full or c in self.uncovered:
             return
@@ -91,7 +93,14 @@ class BulkImages:
         self.bytes += size
         self.changes[c] = [key, before, after]
         if self.spill is not None:
-            self.spill(self.entry_id, key, before, after)
+            self._unwritten.append((key, before, after))
+
+    def write_pending(self) -> None:
+        """Append the changes recorded since the last call to the journal file (blocking I/O:
+        not on the event loop)."""
+        if self.spill is not None and self._unwritten:
+            changes, self._unwritten = self._unwritten, []
+            self.spill(self.entry_id, changes)
 
     def describe(self) -> str:
         covered = len(self.changes)

@@ -283,6 +283,7 @@ def test_an_import_entry_is_written_to_the_journal_file_item_by_item(tmp_path: P
     key = {"pk": {"S": "a"}}
     bulk.add(key, _i("a", "new"), {canonical(key): _i("a", "old")}, {canonical(key)})
     bulk.add({"pk": {"S": "b"}}, _i("b", "new"), {}, set())  # its pre-image was not read
+    bulk.write_pending()  # the importer does this after each batch, in a thread
     lines = [json.loads(line) for line in (tmp_path / "undo.jsonl").read_text().splitlines()]
     assert lines[0]["id"] == entry.id and lines[0]["operation"] == "Import in.jsonl"
     assert lines[1]["entry"] == entry.id and lines[1]["before"]["v"] == {"S": "old"}

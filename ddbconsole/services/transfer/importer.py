@@ -357,6 +357,8 @@ class Importer:
             if self.undo is not None:
                 for r in accepted:
                     self.undo.add(self._key_of(r.item or {}), r.item or {}, images, read)
+                if self.undo.spill is not None:  # the journal file: off the event loop
+                    await asyncio.to_thread(self.undo.write_pending)
             self.written += len(accepted)
             self.state.items += len(accepted)
             self.state.bytes += sum(len(r.text) for r in accepted)
