@@ -250,9 +250,11 @@ class S3JobService:
         fmt: Format = "jsonl",
         bucket: str | None = None,
         progress: ProgressFn | None = None,
+        workers: int | None = None,
     ) -> DownloadResult:
         """Read a finished export into `path`: `export` is its ARN, or (with `bucket`) the S3 key
-        of its manifest-summary.json. Reads S3 only: no table capacity."""
+        of its manifest-summary.json. Reads S3 only: no table capacity. `workers`: see
+        s3_reader.download_export."""
         if bucket is None:
             info = await self.describe_export(export)
             if info.status != "COMPLETED":
@@ -268,7 +270,9 @@ class S3JobService:
         else:
             key = export
         manifest = await read_manifest(self._session, bucket, key)
-        return await download_export(self._session, manifest, path, fmt=fmt, progress=progress)
+        return await download_export(
+            self._session, manifest, path, fmt=fmt, progress=progress, workers=workers
+        )
 
     # --- imports ------------------------------------------------------------------------------
 

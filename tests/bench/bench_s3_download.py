@@ -12,8 +12,10 @@ process), then reads it:
     converter costs;
   - ddbconsole: `s3-export download` through the service (manifests first, every data file
     streamed and gunzipped in bounded steps, converted, written to a file), once per format.
-Prints seconds, items/s, this process's peak RSS growth during each run (Linux) and the ratio to
-the bare read loop (goal: no slower than 1.2x). Every run must count exactly --items items.
+Prints seconds, items/s, this process's peak RSS growth during each run (Linux), the CPU seconds
+used by this process and its children (worker processes convert a large download's blocks to the
+plain form: jsonl; `--workers 0` converts in this process), and the ratio to the bare read loop (goal: no slower than 1.2x). Every run must count exactly --items
+items. (A worker's own peak RSS is not in these figures: see RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncio
 import gzip
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -124,16 +127,27 @@ def bare_convert(s3: object, bucket: str, keys: list[str], out: Path) -> int:
     return count
 
 
+def cpu_seconds() -> float:
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(label: str, run: object, items: int, baseline: float | None) -> float:
     before = reset_peak_rss()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     count = run()  # type: ignore[operator]
     took = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu
     growth = f"{peak_rss() - before:,.0f} MiB" if before is not None else "?"
     assert count == items, f"{label}: {count} items, expected {items}"
     ratio = f"{took / baseline:.2f}x" if baseline else "1.00x"
     print(
-        f"{label:<28} {took:8.2f} s {items / took:12,.0f} items/s  peak RSS +{growth:>8}  {ratio}"
+        f"{label:<32} {took:8.2f} s {items / took:12,.0f} items/s  peak RSS +{growth:>8}  "
+        f"CPU {cpu:6.2f} s  {ratio}"
     )
     return took
 
@@ -145,6 +159,10 @@ def main() -> None:
     parser.add_argument(
         "--formats", nargs="+", default=["dynamodb-json", "dynamodb-jsonl", "jsonl", "csv"]
     )
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[-1, 0],
+        help="worker processes for jsonl, one run each (-1: as the console chooses)",
+    )  # fmt: skip
     args = parser.parse_args()
     import os
 
@@ -170,18 +188,25 @@ def main() -> None:
         )
         profile = Profile(name="bench", region="us-east-1", endpoint_url=server.url)
 
-        for fmt in args.formats:
+        runs = [
+            (fmt, w) for fmt in args.formats for w in (args.workers if fmt == "jsonl" else [-1])
+        ]
+        for fmt, workers in runs:
             out = Path(tmp) / f"out.{fmt}"
 
-            def run(fmt: str = fmt, out: Path = out) -> int:
+            def run(fmt: str = fmt, out: Path = out, workers: int = workers) -> int:
                 async def go() -> int:
                     async with Services(Settings(profile=profile), oplog_file=False) as svc:
-                        result = await svc.s3jobs.download(summary, out, bucket=bucket, fmt=fmt)  # type: ignore[arg-type]
+                        result = await svc.s3jobs.download(
+                            summary, out, bucket=bucket, fmt=fmt,  # type: ignore[arg-type]
+                            workers=None if workers < 0 else workers,
+                        )  # fmt: skip
                         return result.items
 
                 return asyncio.run(go())
 
-            measure(f"ddbconsole -> {fmt}", run, args.items, baseline)
+            label = f"ddbconsole -> {fmt}" + (f" ({workers} workers)" if workers >= 0 else "")
+            measure(label, run, args.items, baseline)
             out.unlink()
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -249,6 +250,59 @@ async def test_reader_on_the_documented_layout(
     result = await ro_services.s3jobs.download(key, out, bucket=bucket, fmt="jsonl")
     assert (result.items, result.files, result.deleted) == (len(items), 4, 0)
     assert file_items(out, "jsonl") == sorted((codec.canonical({"M": i}) for i in items), key=repr)
+
+
+async def test_worker_processes_write_what_this_process_writes(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    """Blocks converted by worker processes (a large download's) come out in order, byte for
+    byte as converted here; a block the fast path refuses (an escaped string, a tag as a name)
+    is converted here, in its place."""
+    items = [{"pk": {"S": f"k{i:05}"}, "n": {"N": str(i)}, "m": {"M": {"l": {"L": [{"N": "1"}]}}}}
+             for i in range(12000)]  # fmt: skip
+    items[7000] = tricky_items()[0]  # "LooksTagged" and escapes: refused, per-line path
+    lines = [item_line(i) for i in items]
+    key = put_export(s3, bucket, [lines[:5000], lines[5000:], []], members=2)
+    here, there = tmp_path / "here.jsonl", tmp_path / "there.jsonl"
+    mine = await services.s3jobs.download(key, here, bucket=bucket, workers=0)
+    theirs = await services.s3jobs.download(key, there, bucket=bucket, workers=2)
+    assert mine.items == theirs.items == len(items)
+    assert there.read_bytes() == here.read_bytes()
+    got = [codec.loads(line) for line in there.read_text(encoding="utf-8").splitlines()]
+    assert got == items
+
+
+def block_workers() -> set[int]:
+    """This process's children running `python -m ddbconsole.codec_blocks` (Linux's /proc)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"ddbconsole.codec_blocks" in command:
+            found.add(int(proc.name))
+    return found
+
+
+async def test_a_cancelled_download_stops_its_workers(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    lines = [item_line({"pk": {"S": f"k{i:06}"}}) for i in range(60000)]
+    key = put_export(s3, bucket, [lines[i : i + 10000] for i in range(0, 60000, 10000)])
+    out = tmp_path / "cancelled.jsonl"
+    task = asyncio.create_task(services.s3jobs.download(key, out, bucket=bucket, workers=2))
+    for _ in range(500):
+        if block_workers() or task.done():
+            break
+        await asyncio.sleep(0.01)
+    assert len(block_workers()) == 2 and not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert block_workers() == set()  # ended and reaped
+    assert not out.exists()  # nothing renamed into place (what was written stays as .partial)
 
 
 async def test_reader_incremental_writes_new_images_and_counts_deletes(

@@ -10,9 +10,12 @@ it names. A full export's DYNAMODB_JSON lines are `{"Item": {...}}`; an incremen
 Every data file is streamed (GetObject read in chunks, gunzipped incrementally with a bounded
 output per step, split into lines), converted and written through formats.ExportFile (FILE.partial
 renamed when complete), so memory stays flat whatever the export's size. Lines already in the
-requested layout (DYNAMODB_JSON to `dynamodb-json` or `dynamodb-jsonl`) are passed through as text;
-the other formats parse each item. ION exports are read by transfer/ion.py (the subset of Ion
-text DynamoDB writes) into any of the formats.
+requested layout (DYNAMODB_JSON to `dynamodb-json` or `dynamodb-jsonl`) are passed through as text.
+A full export to `jsonl` converts a whole block of lines at once (codec_blocks.plain_lines), in a
+few worker processes for a large export (block_workers.py); a block that path refuses, and the
+other formats, go line by line (`convert_lines`). ION exports are read by transfer/ion.py (the
+subset of Ion text DynamoDB writes) into any of the formats. One block is converted while the next
+is read and gunzipped; blocks are written in order.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ import contextlib
 import csv
 import json
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, CodecError, Item
+from ddbconsole.codec_blocks import plain_lines
 from ddbconsole.codec_writer import json_item_line
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.transfer import ion as ion_reader
+from ddbconsole.services.transfer.block_workers import BlockWorkers, worker_count
 from ddbconsole.services.transfer.formats import (
     ITEM_PREFIX,
     ExportFile,
@@ -220,23 +227,24 @@ def _converter(
 
 
 class _Lines:
-    """Complete lines from a stream of decompressed bytes (a partial last line is kept)."""
+    """Blocks of complete lines from a stream of decompressed bytes (a partial last line is kept)."""
 
     def __init__(self) -> None:
         self.rest = b""
 
-    def feed(self, data: bytes) -> list[str]:
+    def feed(self, data: bytes) -> bytes:
         data = self.rest + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            self.rest = data
-            return []
-        self.rest = data[cut + 1 :]
-        return [line for line in data[:cut].decode("utf-8").split("\n") if line.strip()]
+        cut = data.rfind(b"\n") + 1
+        self.rest = data[cut:]
+        return data[:cut]
 
-    def end(self) -> list[str]:
-        rest, self.rest = self.rest.decode("utf-8").strip(), b""
-        return [rest] if rest else []
+    def end(self) -> bytes:
+        rest, self.rest = self.rest, b""
+        return rest + b"\n" if rest.strip() else b""
+
+    @staticmethod
+    def split(block: bytes) -> list[str]:
+        return [line for line in block.decode("utf-8").split("\n") if line.strip()]
 
 
 class _ReadAhead:
@@ -274,6 +282,27 @@ class _ReadAhead:
             await self.task
 
 
+WORKERS_FROM = 200_000  # items: a smaller export converts in this process (workers take ~0.3 s)
+
+
+async def _abort(
+    out: ExportFile,
+    formatter: Formatter,
+    writing: asyncio.Future[Any] | None,
+    pool: BlockWorkers | None,
+) -> None:
+    """Stop the workers, and close the partial file (FILE.partial keeps what was written) once the
+    thread writing a block (if any) is done with it."""
+    if pool is not None:
+        pool.kill()
+        await pool.close()
+    if writing is not None:
+        await asyncio.wait([writing])
+        if not writing.cancelled():
+            writing.exception()  # retrieved: the error that matters is already raised
+    await asyncio.to_thread(out.abort, formatter)
+
+
 async def download_export(
     session: AwsSession,
     manifest: ExportManifest,
@@ -281,8 +310,11 @@ async def download_export(
     *,
     fmt: Format = "jsonl",
     progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> DownloadResult:
-    """Convert every data file of `manifest` into `path` (see the module docstring)."""
+    """Convert every data file of `manifest` into `path` (see the module docstring). `workers`:
+    how many worker processes convert blocks to the plain form (None: block_workers.worker_count()
+    for an export of WORKERS_FROM items or more, else none; 0: none)."""
     check_format(fmt)
     incremental = manifest.export_type == "INCREMENTAL_EXPORT"
     convert, as_text = _converter(fmt, incremental, manifest.output_format == "ION")
@@ -295,9 +327,17 @@ async def download_export(
     deleted = compressed = 0
 
     direct = manifest.output_format != "ION" and fmt in ("jsonl", "csv")
+    plain = direct and fmt == "jsonl" and not incremental
 
-    def write(lines: list[str]) -> tuple[int, int, int]:
-        """Convert and write; (items, deletes, bytes written)."""
+    def write(block: bytes, converted: bytes | None) -> tuple[int, int, int]:
+        """Write a block of lines, converted at once (`converted`: codec_blocks.plain_lines, here
+        or by a worker) or else line by line; (items, deletes, characters written)."""
+        if converted is not None:
+            with contextlib.suppress(UnicodeDecodeError):  # the per-line path says where
+                text = converted.decode("utf-8")
+                out.rows.write(text)
+                return block.count(b"\n"), 0, len(text)
+        lines = _Lines.split(block)
         if direct:
             text, count, gone = convert_lines(lines, fmt, formatter, incremental)
             out.rows.write(text)
@@ -306,19 +346,27 @@ async def download_export(
             text = convert(lines)
             out.rows.write(text)
             return len(lines), 0, len(text)
-        converted = convert(lines)
-        kept = [i for i in converted if i is not None]
+        parsed = convert(lines)
+        kept = [i for i in parsed if i is not None]
         text = formatter.lines(kept)
         out.rows.write(text)
-        return len(kept), len(converted) - len(kept), len(text)
+        return len(kept), len(parsed) - len(kept), len(text)
 
-    async def flush(lines: list[str]) -> None:
-        nonlocal deleted
-        if not lines:
+    # One block is converted in a thread while the next is read and gunzipped (zlib and the
+    # file's writes release the GIL); blocks are written in order, one at a time.
+    pending: asyncio.Future[tuple[int, int, int]] | None = None
+
+    async def settle() -> None:
+        """Wait for the block being converted, and count it."""
+        nonlocal deleted, pending
+        if pending is None:
             return
         try:
-            items, gone, size = await asyncio.to_thread(write, lines)
+            # shielded: a cancelled download still waits (in _abort) for the thread to finish
+            items, gone, size = await asyncio.shield(pending)
+            pending = None
         except (ValueError, KeyError, TypeError, CodecError) as exc:
+            pending = None
             what = exc.message if isinstance(exc, CodecError) else str(exc)
             raise ExportUnreadable("A data file holds a line that is not an item", what) from None
         state.items += items
@@ -327,7 +375,39 @@ async def download_export(
         if progress is not None:
             progress(state)
 
+    def convert_and_write(block: bytes) -> tuple[int, int, int]:
+        return write(block, plain_lines(block) if plain else None)
+
+    async def write_next(job: Callable[[], tuple[int, int, int]]) -> None:
+        """Run `job` (a block's conversion and writing) in a thread once the block before it is
+        written."""
+        nonlocal pending
+        await settle()
+        pending = asyncio.ensure_future(asyncio.to_thread(job))
+
+    # Blocks at the workers, oldest first: a few per worker, so none waits for the next block.
+    converting: deque[tuple[bytes, asyncio.Future[bytes | None]]] = deque()
+    if workers is None:
+        workers = worker_count() if manifest.item_count >= WORKERS_FROM else 0
+    pool: BlockWorkers | None = None
+
+    async def flush(block: bytes) -> None:
+        if not block:
+            return
+        if pool is None:
+            await write_next(partial(convert_and_write, block))
+            return
+        converting.append((block, await pool.submit(block)))
+        if len(converting) > 2 * workers:
+            await written_one()
+
+    async def written_one() -> None:
+        block, answer = converting.popleft()
+        await write_next(partial(write, block, await answer))
+
     try:
+        if plain and workers > 0:
+            pool = await BlockWorkers.start(workers)
         keys = [str(entry["dataFileS3Key"]) for entry in manifest.files]
         async with _ReadAhead(session, manifest.bucket, keys) as chunks:
             for key in keys:
@@ -348,6 +428,9 @@ async def download_export(
                 if not gunzip.eof:
                     raise ExportUnreadable(f"{key} ends before its gzip stream does", "truncated?")
                 await flush(lines.feed(gunzip.flush()) + lines.end())
+        while converting:
+            await written_one()
+        await settle()
         expected = sum(int(f.get("itemCount", 0)) for f in manifest.files)
         if expected and state.items + deleted != expected:
             raise ExportUnreadable(
@@ -355,11 +438,13 @@ async def download_export(
                 "the export's files differ from its manifest; nothing was renamed into place",
             )
     except zlib.error as exc:
-        await asyncio.to_thread(out.abort, formatter)
+        await _abort(out, formatter, pending, pool)
         raise ExportUnreadable("A data file is not valid gzip", str(exc)) from None
     except BaseException:
-        await asyncio.to_thread(out.abort, formatter)
+        await _abort(out, formatter, pending, pool)
         raise
+    if pool is not None:
+        await pool.close()
     written = await asyncio.to_thread(out.finish, formatter)
     if fmt == "csv":
         state.bytes = written

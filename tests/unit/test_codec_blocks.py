@@ -1,0 +1,169 @@
+"""A block of an export's lines converted at once (codec_blocks.plain_lines) gives, byte for byte,
+what converting each line gives (codec_writer.json_item_line), or refuses the block (None) so that
+the per-line path takes it; ordinary items are never refused (hypothesis). The worker process and
+the pool that feeds it (block_workers) answer in order, and a stopped worker answers None."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from ddbconsole import codec
+from ddbconsole.codec_blocks import DEPTH, FRAME, REFUSED, plain_lines, serve
+from ddbconsole.codec_writer import json_item_line
+from ddbconsole.services.transfer.block_workers import BlockWorkers
+from tests.unit.test_codec import FAST, FIDELITY, items, number_literals
+from tests.unit.test_s3_convert import export_line
+
+
+def block_of(lines: list[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode()
+
+
+def per_line(lines: list[str]) -> bytes:
+    return "".join(json_item_line(json.loads(line)["Item"]) + "\n" for line in lines).encode()
+
+
+def depth(value: dict[str, Any]) -> int:
+    ((kind, raw),) = value.items()
+    if kind == "M":
+        return 1 + max((depth(v) for v in raw.values()), default=0)
+    if kind == "L":
+        return 1 + max((depth(v) for v in raw), default=0)
+    return 0
+
+
+@FAST
+@given(st.lists(items, min_size=1, max_size=4))
+@example([FIDELITY])
+def test_a_block_is_refused_or_converted_as_each_line(batch: list[dict[str, Any]]) -> None:
+    lines = [export_line(i) for i in batch]
+    converted = plain_lines(block_of(lines))
+    assert converted is None or converted == per_line(lines)
+
+
+# Ordinary data, as most tables hold: no backslash, control character, `}` or `]` in any string,
+# names that are not tags; any other character, `{`, `[`, `:`, `,` and emoji included.
+plain_texts = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters='\\"}]'),
+    max_size=12,
+)
+plain_names = plain_texts.filter(lambda n: n not in ("", "M", "Item") and not n.startswith("$"))
+plain_scalars = st.one_of(
+    plain_texts.map(lambda s: {"S": s}),
+    number_literals().map(lambda n: {"N": n}),
+    st.binary(max_size=12).map(lambda b: {"B": b}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.lists(plain_texts, min_size=1, max_size=4, unique=True).map(lambda v: {"SS": v}),
+    st.lists(number_literals(), min_size=1, max_size=4, unique_by=Decimal).map(lambda v: {"NS": v}),
+    st.lists(st.binary(max_size=6), min_size=1, max_size=3, unique=True).map(lambda v: {"BS": v}),
+)
+plain_values = st.recursive(
+    plain_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3).map(lambda v: {"L": v}),
+        st.dictionaries(plain_names, children, max_size=3).map(lambda v: {"M": v}),
+    ),
+    max_leaves=12,
+)
+plain_items = st.dictionaries(plain_names, plain_values, max_size=8)
+
+
+@FAST
+@given(st.lists(plain_items, min_size=1, max_size=4))
+def test_ordinary_items_are_converted_at_once(batch: list[dict[str, Any]]) -> None:
+    assume(all(depth({"M": item}) <= DEPTH + 1 for item in batch))
+    lines = [export_line(i) for i in batch]
+    assert plain_lines(block_of(lines)) == per_line(lines)
+    converted = plain_lines(block_of(lines))
+    assert converted is not None
+    assert [codec.loads(line) for line in converted.decode().splitlines()] == batch  # lossless
+
+
+ACCEPTED = [
+    '{"Item":{}}',
+    '{"Item":{"Item":{"M":{"a":{"NULL":true}}},"e":{"M":{}},"l":{"L":[]}}}',
+    '{"Item":{"a":{"L":[{"L":[{"L":[]}]},{"M":{"x":{"B":""}}},{"BS":["AA==","AAE="]}]}}}',
+    '{"Item":{"s":{"S":""},"n":{"NS":["-1.5E-130","0","10"]},"u":{"S":"日本 🚀 {:[,"}}}',
+    '{"Item":{"a":{"M":{"b":{"M":{"c":{"S":"x"}}},"M":{"BOOL":false}}}}}',
+]
+
+
+@pytest.mark.parametrize("line", ACCEPTED)
+def test_unusual_but_ordinary_lines_are_converted_at_once(line: str) -> None:
+    assert plain_lines(block_of([line])) == per_line([line])
+
+
+REFUSED_LINES = [
+    '{"Item":{"a":{"S":"back\\\\slash"}}}',  # an escape: the writer may spell it differently
+    '{"Item":{"a":{"S":"brace}"}}}',  # `}` or `]` in a string: the replacements would reach it
+    '{"Item":{"a":{"SS":["x]"]}}}',
+    '{"Item":{"$B":{"S":"x"}}}',  # a tag as a name: the writer wraps such a map in $M
+    '{"Item":{"M":{"S":"x"}}}',  # a map whose first name is M looks like an M value
+    '{"Item":{"a":{"M":{"Item":{"S":"x"}}}}}',
+    '{"Item":{"a":{"B":"AB=="}}}',  # not base64 as b64encode writes it (unused bits set)
+    '{"Item":{"a":{"N":"01"}}}',  # not a JSON number: the writer normalises it
+    '{"Item":{"a":{"N":"1."}}}',
+    '{"Item":{"a":{"X":"1"}}}',  # unknown type, wrong JSON types
+    '{"Item":{"a":{"BOOL":"true"}}}',
+    '{"Item":{"a":{"NULL":false}}}',
+    '{"Item":{"a":{"S":"x","N":"1"}}}',
+    '{"Item":{"a":{"SS":[]}}}',
+    '{"Item": {"a":{"S":"x"}}}',  # another spelling than AWS's compact one
+    '{"Item":{"a":{"S":"x"}}}\r',
+    "",
+    '{"Metadata":{},"NewImage":{"a":{"S":"x"}}}',
+    '{"Item":{"a":{"S":"x"}}}{"Item":{}}',
+    '{"Item":{"a":{"S":"x"}},"b":{"S":"y"}}}',
+    '{"Item":{"a":' + '{"L":[' * (DEPTH + 1) + "]}" * (DEPTH + 1) + "}}",  # deeper than DEPTH
+]
+
+
+@pytest.mark.parametrize("line", REFUSED_LINES)
+def test_lines_outside_the_shape_refuse_the_whole_block(line: str) -> None:
+    ok = '{"Item":{"ok":{"S":"fine"}}}'
+    assert plain_lines(block_of([ok, line, ok])) is None
+    assert plain_lines(block_of([ok, ok])) == per_line([ok, ok])
+
+
+def test_a_block_without_its_last_newline_is_refused() -> None:
+    assert plain_lines(b'{"Item":{"a":{"S":"x"}}}') is None
+
+
+def test_the_worker_answers_each_block_in_turn() -> None:
+    good, bad = block_of(['{"Item":{"a":{"N":"1"}}}']), block_of(['{"Item":{"a":{"N":"01"}}}'])
+    requests = io.BytesIO(b"".join(FRAME.pack(len(b)) + b for b in (good, bad, good)))
+    answers = io.BytesIO()
+    serve(requests, answers)
+    body = answers.getvalue()
+    (size,) = FRAME.unpack_from(body)
+    assert body[4 : 4 + size] == b'{"a":1}\n'
+    rest = body[4 + size :]
+    assert FRAME.unpack_from(rest) == (REFUSED,)
+    assert rest[4:] == FRAME.pack(size) + b'{"a":1}\n'
+
+
+async def test_worker_processes_answer_in_order_and_a_stopped_one_answers_none() -> None:
+    blocks = [block_of([f'{{"Item":{{"n":{{"N":"{i}"}}}}}}']) for i in range(6)]
+    blocks[3] = block_of(['{"Item":{"a":{"S":"x\\\\y"}}}'])  # refused: None
+    pool = await BlockWorkers.start(2)
+    assert pool is not None
+    try:
+        answers = [await pool.submit(b) for b in blocks]
+        got = await asyncio.gather(*answers)
+        assert got == [plain_lines(b) for b in blocks]
+        assert got[3] is None and got[5] == b'{"n":5}\n'
+        pool.kill()  # a worker that stops (or was never there) answers None: convert it yourself
+        after = await asyncio.wait_for(await pool.submit(blocks[0]), 10)
+        assert after is None
+    finally:
+        await pool.close()
+    assert all(w.process.returncode is not None for w in pool._workers)
