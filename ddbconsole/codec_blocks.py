@@ -27,10 +27,12 @@ processes at once. The module imports nothing but the standard library, so one s
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import sys
 from functools import cache
+from itertools import repeat
 from typing import BinaryIO
 
 DEPTH = 6  # map and list levels under an item the pattern takes; deeper items take the other path
@@ -109,27 +111,150 @@ def plain_lines(block: bytes) -> bytes | None:
     return data.replace(b"}}", b"}")
 
 
-# The worker's frames: a request is a length (4 bytes, little-endian) and that many bytes of lines;
-# the answer is the converted block the same way, or REFUSED alone (the block takes the other path).
+# --- CSV ------------------------------------------------------------------------------------------
+# formats.py describes the CSV form: a column per (name, type) in the order first seen, a row per
+# item, cells as Formatter.row writes them and csv.writer quotes them. A block whose every item
+# holds the block's columns in that order (a prefix of them: sparse trailing attributes are fine),
+# the first ones being the columns so far, gets its rows here; any other block takes the per-line
+# path (s3_reader.convert_lines), as does every block plain_lines refuses.
+
+Column = tuple[str, str]  # (attribute name, DynamoDB type)
+
+_KIND = {b'"': "S", b"t": "BOOL", b"f": "BOOL", b"n": "NULL", b"[": "L"}
+_TAGGED = {b'{"$B":': "B", b'{"$SS"': "SS", b'{"$NS"': "NS", b'{"$BS"': "BS"}
+
+
+def _loose(depth: int) -> bytes:
+    """A map or list of a block plain_lines wrote (so: valid, no `"` in any string)."""
+    inner = b"" if depth == 0 else b"|" + _loose(depth - 1)
+    return rb'[\[{](?:"[^"]*+"|[^"\[\]{}]++' + inner + rb")*+[\]}]"
+
+
+_CONTAINER = _loose(DEPTH + 2)  # sets and binary are maps too, one level more
+_MEMBER = re.compile(rb'[{,]"([^"]*+)":("[^"]*+"|[^",{}\[\]\n]++|' + _CONTAINER + rb")")
+_VALUE = {
+    "S": rb'"[^"]*+"',
+    "N": rb"-?[0-9][-+.0-9eE]*+",
+    "BOOL": rb"(?:true|false)",
+    "NULL": rb"null",
+    "B": rb'\{"\$B":"[^"]*+"\}',
+    "SS": rb'\{"\$SS":\[[^\]]*+\]\}',
+    "NS": rb'\{"\$NS":\[[^\]]*+\]\}',
+    "BS": rb'\{"\$BS":\[[^\]]*+\]\}',
+    "M": rb'(?=\{(?!"\$))' + _CONTAINER,
+    "L": rb"(?=\[)" + _CONTAINER,
+}
+# Top-level maps, lists and sets (not binary), taken out while the row's other cells are written.
+_TOP_CONTAINER = re.compile(rb'":(?=[\[{])(?!\{"\$B")(' + _CONTAINER + rb")")
+_NAME = re.compile(rb',"[^"]*+":')  # a member's name, but the first (the line's start)
+_EMPTY = re.compile(rb'""(?<![^,\n]"")(?=[,\n])')  # an empty S or B: "\\" (formats.py)
+_QUOTED = re.compile(rb'"([^",\x01]++)"(?=[,\n])')  # a string needs CSV quotes only with a comma
+_SLOT = b"\x01"  # where a top-level map, list or set was taken out
+
+
+def _kind(value: bytes) -> str:
+    return _KIND.get(value[:1]) or _TAGGED.get(value[:6]) or ("M" if value[:1] == b"{" else "N")
+
+
+def _shape(line: bytes) -> tuple[Column, ...]:
+    return tuple((n.decode("utf-8"), _kind(v)) for n, v in _MEMBER.findall(line))
+
+
+@cache
+def _rows_of(columns: tuple[Column, ...]) -> re.Pattern[bytes]:
+    """Lines whose members are a prefix of `columns`, in order."""
+    members = b""
+    for at, (name, kind) in reversed(list(enumerate(columns))):
+        member = b'"' + re.escape(name.encode("utf-8")) + b'":' + _VALUE[kind]
+        members = b"(?:" + (b"," if at else b"") + member + members + b")?"
+    return re.compile(rb"(?:\{" + members + rb"\}\n)*+")
+
+
+def _cells(containers: list[bytes]) -> list[bytes]:
+    """Maps', lists' and sets' cells: their plain JSON, quoted for CSV when it must be (it holds a
+    quote or a comma)."""
+    if all(map(bytes.__contains__, containers, repeat(b'"'))):  # the usual case, at once
+        doubled = b"\x00".join(containers).replace(b'"', b'""')
+        return (b'"' + doubled.replace(b"\x00", b'"\x00"') + b'"').split(b"\x00")
+    return [
+        b'"' + c.replace(b'"', b'""') + b'"' if b'"' in c or b"," in c else c for c in containers
+    ]
+
+
+def csv_rows(block: bytes, columns: tuple[Column, ...]) -> tuple[tuple[Column, ...], bytes] | None:
+    """(the columns, the CSV rows) of `block`, whose rows use the columns so far (`columns`) and
+    any new ones after them; None when the block takes the per-line path."""
+    plain = plain_lines(block)
+    if plain is None:
+        return None
+    shape = _shape(plain[: plain.index(b"\n") + 1])
+    if columns[: len(shape)] == shape:
+        every = columns
+    elif shape[: len(columns)] == columns:
+        every = shape
+    else:
+        return None
+    if len(set(every)) != len(every) or not _rows_of(every).fullmatch(plain):
+        return None
+    parts = _TOP_CONTAINER.split(plain)
+    text = (b'":' + _SLOT).join(parts[0::2])
+    # Each line: no braces, no names (every line's first is the first column's), values only.
+    text = text.replace(b"}\n", b"\n")
+    if b"{\n" in text:  # an item without attributes: an empty row
+        text = text.replace(b"{\n", b"\n")
+    if every:
+        first = b'{"' + every[0][0].encode("utf-8") + b'":'
+        text = text[len(first) :] if text.startswith(first) else text
+        text = text.replace(b"\n" + first, b"\n")
+    text = _NAME.sub(b",", text)
+    if b'{"$B":"' in text:  # binary: its base64, as a string
+        text = text.replace(b'{"$B":"', b'"').replace(b'"}', b'"')
+    if b'""' in text:
+        text = _EMPTY.sub(rb"\\", text)
+    text = b"".join(_QUOTED.split(text))
+    if len(parts) == 1:
+        return every, text
+    cells = _cells(parts[1::2])
+    cells.append(b"")
+    return every, b"".join([p for pair in zip(text.split(_SLOT), cells, strict=True) for p in pair])
+
+
+# The worker's frames: a request is a length (4 bytes, little-endian) and that many bytes: a mode
+# byte (J: plain_lines; C: csv_rows, the columns so far as a JSON line first), then the lines. The
+# answer is the result the same way (C: the columns as a JSON line, then the rows), or REFUSED
+# alone (the block takes the per-line path).
 FRAME = struct.Struct("<I")
 REFUSED = 0xFFFFFFFF
 
 
+def answer(request: bytes) -> bytes | None:
+    """One request's answer (see FRAME), None for a refusal."""
+    if request[:1] == b"J":
+        return plain_lines(request[1:])
+    cut = request.index(b"\n") + 1
+    columns = tuple((str(n), str(t)) for n, t in json.loads(request[1:cut]))
+    result = csv_rows(request[cut:], columns)
+    if result is None:
+        return None
+    every, rows = result
+    return json.dumps(every).encode() + b"\n" + rows
+
+
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer each block read from `requests` until it ends (the parent closed the pipe)."""
+    """Answer each request read from `requests` until it ends (the parent closed the pipe)."""
     _block()
     while len(head := requests.read(FRAME.size)) == FRAME.size:
         (size,) = FRAME.unpack(head)
-        block = requests.read(size)
+        request = requests.read(size)
         try:
-            converted = plain_lines(block)
+            result = answer(request)
         except Exception:  # a refusal: the parent's per-line path says what is wrong
-            converted = None
-        if converted is None:
+            result = None
+        if result is None:
             answers.write(FRAME.pack(REFUSED))
         else:
-            answers.write(FRAME.pack(len(converted)))
-            answers.write(converted)
+            answers.write(FRAME.pack(len(result)))
+            answers.write(result)
         answers.flush()
 
 

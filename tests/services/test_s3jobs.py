@@ -29,6 +29,7 @@ from ddbconsole.models import IndexSpec, KeySpec, TableSpec
 from ddbconsole.services import Services
 from ddbconsole.services.backups import PitrRequired
 from ddbconsole.services.s3jobs import S3JobError
+from ddbconsole.services.transfer.formats import Formatter
 from ddbconsole.services.transfer.s3_reader import ExportUnreadable
 from tests.services.test_backups import all_items, fill, tricky_items
 
@@ -256,20 +257,28 @@ async def test_worker_processes_write_what_this_process_writes(
     services: Services, s3: Any, bucket: str, tmp_path: Path
 ) -> None:
     """Blocks converted by worker processes (a large download's) come out in order, byte for
-    byte as converted here; a block the fast path refuses (an escaped string, a tag as a name)
-    is converted here, in its place."""
+    byte as converted here, in JSON lines and CSV; a block the fast path refuses (an escaped
+    string, a tag as a name) is converted here, in its place."""
     items = [{"pk": {"S": f"k{i:05}"}, "n": {"N": str(i)}, "m": {"M": {"l": {"L": [{"N": "1"}]}}}}
              for i in range(12000)]  # fmt: skip
     items[7000] = tricky_items()[0]  # "LooksTagged" and escapes: refused, per-line path
     lines = [item_line(i) for i in items]
     key = put_export(s3, bucket, [lines[:5000], lines[5000:], []], members=2)
-    here, there = tmp_path / "here.jsonl", tmp_path / "there.jsonl"
-    mine = await services.s3jobs.download(key, here, bucket=bucket, workers=0)
-    theirs = await services.s3jobs.download(key, there, bucket=bucket, workers=2)
-    assert mine.items == theirs.items == len(items)
-    assert there.read_bytes() == here.read_bytes()
-    got = [codec.loads(line) for line in there.read_text(encoding="utf-8").splitlines()]
-    assert got == items
+    for fmt in ("jsonl", "csv"):
+        here, there = tmp_path / f"here.{fmt}", tmp_path / f"there.{fmt}"
+        mine = await services.s3jobs.download(key, here, bucket=bucket, fmt=fmt, workers=0)
+        theirs = await services.s3jobs.download(key, there, bucket=bucket, fmt=fmt, workers=2)
+        assert mine.items == theirs.items == len(items)
+        assert there.read_bytes() == here.read_bytes(), fmt
+        assert file_items(there, fmt) == sorted(
+            (codec.canonical({"M": i}) for i in items), key=repr
+        )
+    got = [codec.loads(line) for line in there.with_suffix(".jsonl").read_text().splitlines()]
+    assert got == items  # in order
+    # CSV: the refused block's item added its columns; the blocks after it (sent before) fit
+    formatter = Formatter("csv")
+    rows = formatter.lines(items)
+    assert there.read_text(encoding="utf-8") == formatter.header() + rows
 
 
 def block_workers() -> set[int]:
@@ -292,15 +301,19 @@ async def test_a_cancelled_download_stops_its_workers(
     lines = [item_line({"pk": {"S": f"k{i:06}"}}) for i in range(60000)]
     key = put_export(s3, bucket, [lines[i : i + 10000] for i in range(0, 60000, 10000)])
     out = tmp_path / "cancelled.jsonl"
-    task = asyncio.create_task(services.s3jobs.download(key, out, bucket=bucket, workers=2))
-    for _ in range(500):
-        if block_workers() or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert len(block_workers()) == 2 and not task.done()
-    task.cancel()
+    running: list[set[int]] = []
+
+    def progress(_: object) -> None:  # the first block written: cancel, as Ctrl-C would
+        if not running:
+            running.append(block_workers())
+            task.cancel()
+
+    task = asyncio.create_task(
+        services.s3jobs.download(key, out, bucket=bucket, workers=2, progress=progress)
+    )
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert len(running[0]) == 2
     assert block_workers() == set()  # ended and reaped
     assert not out.exists()  # nothing renamed into place (what was written stays as .partial)
 

@@ -1,7 +1,8 @@
-"""A block of an export's lines converted at once (codec_blocks.plain_lines) gives, byte for byte,
-what converting each line gives (codec_writer.json_item_line), or refuses the block (None) so that
-the per-line path takes it; ordinary items are never refused (hypothesis). The worker process and
-the pool that feeds it (block_workers) answer in order, and a stopped worker answers None."""
+"""A block of an export's lines converted at once (codec_blocks.plain_lines, csv_rows) gives, byte
+for byte, what converting each line gives (codec_writer.json_item_line; the CSV Formatter and
+csv.writer), or refuses the block (None) so that the per-line path takes it; ordinary items (for
+CSV: a block of one shape) are never refused (hypothesis). The worker process and the pool that
+feeds it (block_workers) answer in order, and a stopped worker answers None."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from ddbconsole import codec
-from ddbconsole.codec_blocks import DEPTH, FRAME, REFUSED, plain_lines, serve
+from ddbconsole.codec_blocks import DEPTH, FRAME, REFUSED, csv_rows, plain_lines, serve
 from ddbconsole.codec_writer import json_item_line
 from ddbconsole.services.transfer.block_workers import BlockWorkers
+from ddbconsole.services.transfer.formats import Formatter
+from ddbconsole.services.transfer.s3_reader import convert_lines
 from tests.unit.test_codec import FAST, FIDELITY, items, number_literals
 from tests.unit.test_s3_convert import export_line
 
@@ -139,7 +142,10 @@ def test_a_block_without_its_last_newline_is_refused() -> None:
 
 
 def test_the_worker_answers_each_block_in_turn() -> None:
-    good, bad = block_of(['{"Item":{"a":{"N":"1"}}}']), block_of(['{"Item":{"a":{"N":"01"}}}'])
+    good, bad = (
+        b"J" + block_of(['{"Item":{"a":{"N":"1"}}}']),
+        b"J" + block_of(['{"Item":{"a":{"N":"01"}}}']),
+    )
     requests = io.BytesIO(b"".join(FRAME.pack(len(b)) + b for b in (good, bad, good)))
     answers = io.BytesIO()
     serve(requests, answers)
@@ -157,13 +163,91 @@ async def test_worker_processes_answer_in_order_and_a_stopped_one_answers_none()
     pool = await BlockWorkers.start(2)
     assert pool is not None
     try:
-        answers = [await pool.submit(b) for b in blocks]
+        answers = [await pool.submit(b"J" + b) for b in blocks]
         got = await asyncio.gather(*answers)
         assert got == [plain_lines(b) for b in blocks]
         assert got[3] is None and got[5] == b'{"n":5}\n'
         pool.kill()  # a worker that stops (or was never there) answers None: convert it yourself
-        after = await asyncio.wait_for(await pool.submit(blocks[0]), 10)
+        after = await asyncio.wait_for(await pool.submit(b"J" + blocks[0]), 10)
         assert after is None
     finally:
         await pool.close()
     assert all(w.process.returncode is not None for w in pool._workers)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def csv_per_line(blocks: list[list[str]]) -> tuple[list[str], list[tuple[tuple[str, str], ...]]]:
+    """Each block's rows and the columns after it, as the per-line path writes them."""
+    formatter, texts, columns = Formatter("csv"), [], []
+    for lines in blocks:
+        text, _, _ = convert_lines(lines, "csv", formatter, False)
+        texts.append(text)
+        columns.append(tuple(formatter.columns))
+    return texts, columns
+
+
+@FAST
+@given(st.lists(items, min_size=1, max_size=3), st.lists(items, min_size=1, max_size=3))
+@example([FIDELITY], [FIDELITY])
+def test_csv_rows_are_refused_or_as_the_formatter_writes_them(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> None:
+    lines = [[export_line(i) for i in first], [export_line(i) for i in second]]
+    texts, (before, after) = csv_per_line(lines)
+    got = csv_rows(block_of(lines[1]), before)
+    if got is not None:
+        every, rows = got
+        assert rows.decode() == texts[1]
+        assert every == after or (after == before and before[: len(every)] == every)
+
+
+@st.composite
+def uniform_blocks(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Items of one shape (names and types in one order), some without their last attributes."""
+    template = draw(plain_items)
+    assume(depth({"M": template}) <= DEPTH + 1)
+    batch = [template]
+    for _ in range(draw(st.integers(0, 4))):
+        item = {}
+        for name, value in template.items():
+            ((kind, _),) = value.items()
+            item[name] = draw(plain_scalars.filter(lambda v, k=kind: k in v)) if kind in (
+                "S", "N", "B", "BOOL", "SS") else value  # fmt: skip
+        keep = draw(st.integers(0, len(item)))
+        batch.append(dict(list(item.items())[:keep]))
+    return batch
+
+
+@FAST
+@given(uniform_blocks())
+def test_a_block_of_one_shape_is_written_at_once(batch: list[dict[str, Any]]) -> None:
+    lines = [export_line(i) for i in batch]
+    texts, (columns,) = csv_per_line([lines])
+    got = csv_rows(block_of(lines), ())
+    assert got is not None
+    assert got == (columns, texts[0].encode())
+
+
+CSV_CELLS = [
+    '{"Item":{"a":{"S":"x,y"},"b":{"L":[]},"c":{"L":[{"N":"1"},{"NULL":true}]},"d":{"M":{}}}}',
+    '{"Item":{"a":{"S":""},"b":{"L":[{"S":"q"}]},"c":{"L":[]},"d":{"M":{"k,":{"S":"v,"}}}}}',
+    '{"Item":{"a":{"S":"ü ✓ :{["}}}',
+    '{"Item":{}}',
+]
+
+
+def test_csv_cells_quoted_only_when_they_must_be() -> None:
+    texts, (columns,) = csv_per_line([CSV_CELLS[:3]])
+    assert csv_rows(block_of(CSV_CELLS[:3]), ()) == (columns, texts[0].encode())
+    assert texts[0].splitlines()[0] == '"x,y",[],"[1,null]",{}'
+    # an item without attributes is an empty row, after the columns so far
+    assert csv_rows(block_of(CSV_CELLS[3:]), columns) == (columns, b"\n")
+
+
+def test_a_block_of_another_shape_is_refused() -> None:
+    one, other = '{"Item":{"a":{"S":"x"}}}', '{"Item":{"b":{"S":"x"}}}'
+    assert csv_rows(block_of([one, other]), ()) is None
+    assert csv_rows(block_of([one]), (("b", "S"),)) is None
+    assert csv_rows(block_of([one.replace('"S":"x"', '"N":"1"')]), (("a", "S"),)) is None

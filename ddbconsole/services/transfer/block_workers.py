@@ -1,4 +1,4 @@
-"""Worker processes converting blocks of an export's lines (codec_blocks.plain_lines) in parallel.
+"""Worker processes converting blocks of an export's lines (codec_blocks.answer) in parallel.
 
 Converting is pure CPU and Python holds one core at a time, so a large download's blocks go to a
 few `python -m ddbconsole.codec_blocks` processes (standard library only: each starts in a few
@@ -39,7 +39,8 @@ class _Worker:
 
 
 class BlockWorkers:
-    """`await submit(block)` gives a future of the block converted, or None (convert it yourself)."""
+    """`await submit(request)` gives a future of the block converted, or None (convert it
+    yourself)."""
 
     def __init__(self, workers: list[_Worker]) -> None:
         self._workers = workers
@@ -73,7 +74,8 @@ class BlockWorkers:
         pool._turn = itertools.cycle(workers)
         return pool
 
-    async def submit(self, block: bytes) -> asyncio.Future[bytes | None]:
+    async def submit(self, request: bytes) -> asyncio.Future[bytes | None]:
+        """Send `request` (see codec_blocks.FRAME) to the next worker; the future is its answer."""
         answer: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         for _ in range(len(self._workers)):
             worker = next(self._turn)
@@ -83,7 +85,7 @@ class BlockWorkers:
             assert stdin is not None
             worker.waiting.append(answer)
             try:
-                stdin.write(FRAME.pack(len(block)) + block)
+                stdin.write(FRAME.pack(len(request)) + request)
                 await stdin.drain()
             except (ConnectionError, RuntimeError):
                 self._stopped(worker)  # the answer (already waiting) is None

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddbconsole import codec
 from ddbconsole.codec import AttributeValue, CodecError, Item
-from ddbconsole.codec_blocks import plain_lines
+from ddbconsole.codec_blocks import Column, answer
 from ddbconsole.codec_writer import json_item_line
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.transfer import ion as ion_reader
@@ -327,16 +327,46 @@ async def download_export(
     deleted = compressed = 0
 
     direct = manifest.output_format != "ION" and fmt in ("jsonl", "csv")
-    plain = direct and fmt == "jsonl" and not incremental
+    # A full export to JSON lines or CSV converts whole blocks at once (codec_blocks), here or in
+    # worker processes; the CSV columns so far go with each block (`known`, set by the writer).
+    at_once = direct and not incremental
+    known: list[tuple[Column, ...]] = [()]
 
-    def write(block: bytes, converted: bytes | None) -> tuple[int, int, int]:
-        """Write a block of lines, converted at once (`converted`: codec_blocks.plain_lines, here
-        or by a worker) or else line by line; (items, deletes, characters written)."""
-        if converted is not None:
-            with contextlib.suppress(UnicodeDecodeError):  # the per-line path says where
-                text = converted.decode("utf-8")
+    def request(block: bytes) -> bytes:
+        if fmt == "jsonl":
+            return b"J" + block
+        return b"C" + json.dumps(known[0]).encode() + b"\n" + block
+
+    def accepted(result: bytes) -> str | None:
+        """A block's text from its converted form, or None (it goes line by line)."""
+        try:
+            if fmt == "jsonl":
+                return result.decode("utf-8")
+            cut = result.index(b"\n")
+            columns = [(str(n), str(t)) for n, t in json.loads(result[:cut])]
+            text = result[cut + 1 :].decode("utf-8")
+        except UnicodeDecodeError:  # the per-line path says where
+            return None
+        current = list(formatter.columns)
+        if columns[: len(current)] != current[: len(columns)]:
+            return None  # columns were added since the block was sent: another order
+        for column in columns[len(current) :]:
+            formatter.columns[column] = len(formatter.columns)
+        return text
+
+    def write(block: bytes, result: bytes | None) -> tuple[int, int, int]:
+        """Write a block of lines, converted at once (`result`: codec_blocks.answer, here or by a
+        worker) or else line by line; (items, deletes, characters written)."""
+        try:
+            text = accepted(result) if result is not None else None
+            if text is not None:
                 out.rows.write(text)
                 return block.count(b"\n"), 0, len(text)
+            return write_lines(block)
+        finally:
+            known[0] = tuple(formatter.columns)
+
+    def write_lines(block: bytes) -> tuple[int, int, int]:
         lines = _Lines.split(block)
         if direct:
             text, count, gone = convert_lines(lines, fmt, formatter, incremental)
@@ -376,7 +406,7 @@ async def download_export(
             progress(state)
 
     def convert_and_write(block: bytes) -> tuple[int, int, int]:
-        return write(block, plain_lines(block) if plain else None)
+        return write(block, answer(request(block)) if at_once else None)
 
     async def write_next(job: Callable[[], tuple[int, int, int]]) -> None:
         """Run `job` (a block's conversion and writing) in a thread once the block before it is
@@ -397,7 +427,7 @@ async def download_export(
         if pool is None:
             await write_next(partial(convert_and_write, block))
             return
-        converting.append((block, await pool.submit(block)))
+        converting.append((block, await pool.submit(request(block))))
         if len(converting) > 2 * workers:
             await written_one()
 
@@ -406,7 +436,7 @@ async def download_export(
         await write_next(partial(write, block, await answer))
 
     try:
-        if plain and workers > 0:
+        if at_once and workers > 0:
             pool = await BlockWorkers.start(workers)
         keys = [str(entry["dataFileS3Key"]) for entry in manifest.files]
         async with _ReadAhead(session, manifest.bucket, keys) as chunks:
