@@ -31,6 +31,7 @@ import json
 import re
 import struct
 import sys
+from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from typing import BinaryIO
@@ -92,18 +93,19 @@ def plain_lines(block: bytes) -> bytes | None:
     if not _block().fullmatch(block):
         return None
     data = _LIST_CLOSE.sub(b"]", block)
-    # Wrappers whose value is a map or a list lose their opening; BOOL and NULL are whole tokens.
-    data = data.replace(b'{"Item":{', b"{").replace(b'{"M":{', b"{").replace(b'{"L":[', b"[")
-    data = data.replace(b'{"BOOL":true}', b"true").replace(b'{"BOOL":false}', b"false")
-    if b'{"NULL":' in data:
-        data = data.replace(b'{"NULL":true}', b"null")
-    # Binary and sets keep their wrapper, tagged as the plain form tags them.
+    # Binary and sets keep their wrapper, tagged as the plain form tags them (before the lists'
+    # openings go: `{"SS":[` is then a set's, never a map whose first name is SS holding a list).
     if b'{"B":"' in data:
         data = data.replace(b'{"B":"', b'{"$B":"')
     if b'":["' in data:
         data = data.replace(b'{"SS":[', b'{"$SS":[').replace(b'{"BS":[', b'{"$BS":[')
         if b'{"NS":[' in data:
             data = _NS.sub(_number_set, data)
+    # Wrappers whose value is a map or a list lose their opening; BOOL and NULL are whole tokens.
+    data = data.replace(b'{"Item":{', b"{").replace(b'{"M":{', b"{").replace(b'{"L":[', b"[")
+    data = data.replace(b'{"BOOL":true}', b"true").replace(b'{"BOOL":false}', b"false")
+    if b'{"NULL":' in data:
+        data = data.replace(b'{"NULL":true}', b"null")
     # A string or a number without its wrapper (and a number without its quotes).
     data = b"".join(filter(None, _S_OR_N.split(data)))
     # Every `}` left is a map's close followed by its M wrapper's (or the item's), or closes a
@@ -133,23 +135,15 @@ def _loose(depth: int) -> bytes:
 _CONTAINER = _loose(DEPTH + 2)  # sets and binary are maps too, one level more
 _MEMBER = re.compile(rb'[{,]"([^"]*+)":("[^"]*+"|[^",{}\[\]\n]++|' + _CONTAINER + rb")")
 _VALUE = {
-    "S": rb'"[^"]*+"',
     "N": rb"-?[0-9][-+.0-9eE]*+",
-    "BOOL": rb"(?:true|false)",
+    "BOOL": rb"true|false",
     "NULL": rb"null",
-    "B": rb'\{"\$B":"[^"]*+"\}',
     "SS": rb'\{"\$SS":\[[^\]]*+\]\}',
     "NS": rb'\{"\$NS":\[[^\]]*+\]\}',
     "BS": rb'\{"\$BS":\[[^\]]*+\]\}',
     "M": rb'(?=\{(?!"\$))' + _CONTAINER,
     "L": rb"(?=\[)" + _CONTAINER,
 }
-# Top-level maps, lists and sets (not binary), taken out while the row's other cells are written.
-_TOP_CONTAINER = re.compile(rb'":(?=[\[{])(?!\{"\$B")(' + _CONTAINER + rb")")
-_NAME = re.compile(rb',"[^"]*+":')  # a member's name, but the first (the line's start)
-_EMPTY = re.compile(rb'""(?<![^,\n]"")(?=[,\n])')  # an empty S or B: "\\" (formats.py)
-_QUOTED = re.compile(rb'"([^",\x01]++)"(?=[,\n])')  # a string needs CSV quotes only with a comma
-_SLOT = b"\x01"  # where a top-level map, list or set was taken out
 
 
 def _kind(value: bytes) -> str:
@@ -160,24 +154,54 @@ def _shape(line: bytes) -> tuple[Column, ...]:
     return tuple((n.decode("utf-8"), _kind(v)) for n, v in _MEMBER.findall(line))
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """One line of a block whose members are a prefix of the columns, in order, as groups that
+    are its CSV row's text: each comma, each cell (a string's without its quotes unless it holds a
+    comma), the newline. A line per match, so a line of another shape leaves text between."""
+
+    pattern: re.Pattern[bytes]
+    stride: int  # re.split's items per line: the text before it, then every group
+    strings: tuple[int, ...]  # groups of quoted strings and binary (empty: "\\", formats.py)
+    containers: tuple[int, ...]  # groups of maps, lists and sets (plain JSON, quoted for CSV)
+
+
 @cache
-def _rows_of(columns: tuple[Column, ...]) -> re.Pattern[bytes]:
-    """Lines whose members are a prefix of `columns`, in order."""
-    members = b""
-    for at, (name, kind) in reversed(list(enumerate(columns))):
-        member = b'"' + re.escape(name.encode("utf-8")) + b'":' + _VALUE[kind]
-        members = b"(?:" + (b"," if at else b"") + member + members + b")?"
-    return re.compile(rb"(?:\{" + members + rb"\}\n)*+")
+def _rows(columns: tuple[Column, ...]) -> _Rows:
+    members, groups, strings, containers = [], 0, [], []
+    for at, (name, kind) in enumerate(columns):
+        member = b"(,)" if at else b""
+        groups += bool(at)
+        member += b'"' + re.escape(name.encode("utf-8")) + b'":'
+        if kind in ("S", "B"):
+            value = rb'"([^",]++)"|("[^"]*+")' if kind == "S" else rb'\{"\$B":(?:"([^"]++)"|(""))\}'
+            member += b"(?:" + value + b")"
+            strings.append(groups + 2)
+            groups += 2
+        else:
+            member += b"(" + _VALUE[kind] + b")"
+            groups += 1
+            if kind not in ("N", "BOOL", "NULL"):
+                containers.append(groups)
+        members.append(member)
+    nested = b""
+    for member in reversed(members):
+        nested = b"(?:" + member + nested + b")?"
+    pattern = re.compile(rb"\{" + nested + rb"\}(\n)")
+    return _Rows(pattern, groups + 2, tuple(strings), tuple(containers))
 
 
-def _cells(containers: list[bytes]) -> list[bytes]:
-    """Maps', lists' and sets' cells: their plain JSON, quoted for CSV when it must be (it holds a
-    quote or a comma)."""
-    if all(map(bytes.__contains__, containers, repeat(b'"'))):  # the usual case, at once
-        doubled = b"\x00".join(containers).replace(b'"', b'""')
-        return (b'"' + doubled.replace(b"\x00", b'"\x00"') + b'"').split(b"\x00")
+def _cells(values: list[bytes | None]) -> list[bytes | None]:
+    """Maps', lists' and sets' cells (None: an item without it): their plain JSON, quoted for CSV
+    when it must be (it holds a quote or a comma)."""
+    if None not in values and all(map(bytes.__contains__, values, repeat(b'"'))):  # type: ignore[arg-type]
+        doubled = b"\x00".join(values).replace(b'"', b'""')  # type: ignore[arg-type]
+        return (b'"' + doubled.replace(b"\x00", b'"\x00"') + b'"').split(b"\x00")  # type: ignore[return-value]
     return [
-        b'"' + c.replace(b'"', b'""') + b'"' if b'"' in c or b"," in c else c for c in containers
+        v
+        if v is None or (b'"' not in v and b"," not in v)
+        else b'"' + v.replace(b'"', b'""') + b'"'
+        for v in values
     ]
 
 
@@ -194,29 +218,20 @@ def csv_rows(block: bytes, columns: tuple[Column, ...]) -> tuple[tuple[Column, .
         every = shape
     else:
         return None
-    if len(set(every)) != len(every) or not _rows_of(every).fullmatch(plain):
+    if len(set(every)) != len(every):
         return None
-    parts = _TOP_CONTAINER.split(plain)
-    text = (b'":' + _SLOT).join(parts[0::2])
-    # Each line: no braces, no names (every line's first is the first column's), values only.
-    text = text.replace(b"}\n", b"\n")
-    if b"{\n" in text:  # an item without attributes: an empty row
-        text = text.replace(b"{\n", b"\n")
-    if every:
-        first = b'{"' + every[0][0].encode("utf-8") + b'":'
-        text = text[len(first) :] if text.startswith(first) else text
-        text = text.replace(b"\n" + first, b"\n")
-    text = _NAME.sub(b",", text)
-    if b'{"$B":"' in text:  # binary: its base64, as a string
-        text = text.replace(b'{"$B":"', b'"').replace(b'"}', b'"')
-    if b'""' in text:
-        text = _EMPTY.sub(rb"\\", text)
-    text = b"".join(_QUOTED.split(text))
-    if len(parts) == 1:
-        return every, text
-    cells = _cells(parts[1::2])
-    cells.append(b"")
-    return every, b"".join([p for pair in zip(text.split(_SLOT), cells, strict=True) for p in pair])
+    rows = _rows(every)
+    parts = rows.pattern.split(plain)
+    if any(parts[0 :: rows.stride]):
+        return None  # a line of another shape
+    for group in rows.containers:
+        parts[group :: rows.stride] = _cells(parts[group :: rows.stride])
+    if b'""' in plain:
+        for group in rows.strings:
+            parts[group :: rows.stride] = [
+                b"\\" if v == b'""' else v for v in parts[group :: rows.stride]
+            ]
+    return every, b"".join(filter(None, parts))
 
 
 # The worker's frames: a request is a length (4 bytes, little-endian) and that many bytes: a mode

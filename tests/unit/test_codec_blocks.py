@@ -97,6 +97,8 @@ ACCEPTED = [
     '{"Item":{"a":{"L":[{"L":[{"L":[]}]},{"M":{"x":{"B":""}}},{"BS":["AA==","AAE="]}]}}}',
     '{"Item":{"s":{"S":""},"n":{"NS":["-1.5E-130","0","10"]},"u":{"S":"日本 🚀 {:[,"}}}',
     '{"Item":{"a":{"M":{"b":{"M":{"c":{"S":"x"}}},"M":{"BOOL":false}}}}}',
+    # a map whose first name is a type, holding a list: not a set once the list's opening goes
+    '{"Item":{"NS":{"L":[{"SS":[""]}]},"x":{"M":{"SS":{"L":[{"N":"1"}]},"BS":{"L":[]}}}}}',
 ]
 
 
@@ -235,6 +237,7 @@ CSV_CELLS = [
     '{"Item":{"a":{"S":""},"b":{"L":[{"S":"q"}]},"c":{"L":[]},"d":{"M":{"k,":{"S":"v,"}}}}}',
     '{"Item":{"a":{"S":"ü ✓ :{["}}}',
     '{"Item":{}}',
+    '{"Item":{"b":{"L":[{"B":""},{"S":""}]},"c":{"B":""},"d":{"S":""},"e":{"M":{"":{"S":""}}}}}',
 ]
 
 
@@ -243,7 +246,15 @@ def test_csv_cells_quoted_only_when_they_must_be() -> None:
     assert csv_rows(block_of(CSV_CELLS[:3]), ()) == (columns, texts[0].encode())
     assert texts[0].splitlines()[0] == '"x,y",[],"[1,null]",{}'
     # an item without attributes is an empty row, after the columns so far
-    assert csv_rows(block_of(CSV_CELLS[3:]), columns) == (columns, b"\n")
+    assert csv_rows(block_of(CSV_CELLS[3:4]), columns) == (columns, b"\n")
+    # empty strings and binary: "\\" as cells, "" inside a map's or list's JSON
+    texts, (columns,) = csv_per_line([CSV_CELLS[4:]])
+    assert texts[0] == '"[{""$B"":""""},""""]",\\,\\,"{"""":""""}"\n'
+    assert csv_rows(block_of(CSV_CELLS[4:]), ()) == (columns, texts[0].encode())
+    mixed = [CSV_CELLS[3], CSV_CELLS[2], CSV_CELLS[3], CSV_CELLS[3], CSV_CELLS[2], CSV_CELLS[3]]
+    texts, (columns,) = csv_per_line([mixed])
+    assert csv_rows(block_of(mixed), ()) is None  # the first line has no shape to go by
+    assert csv_rows(block_of(mixed[1:]), ()) == (columns, texts[0].encode()[1:])
 
 
 def test_a_block_of_another_shape_is_refused() -> None:
