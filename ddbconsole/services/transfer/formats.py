@@ -34,6 +34,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -192,18 +193,22 @@ class ExportFile:
         return open(where, "w", encoding="utf-8", newline="")
 
     def _write_csv(self, formatter: Formatter) -> int:
-        """The header, then the body file's rows; returns the characters written."""
+        """The header, then the body file's rows, copied as bytes; returns the bytes written."""
         assert self._body is not None
         self.rows.close()
-        size = self._out.write(formatter.header())
-        with open(self._body, encoding="utf-8", newline="") as src:
-            while chunk := src.read(1 << 20):
-                size += self._out.write(chunk)
+        header = formatter.header().encode("utf-8")
+        self._out.flush()
+        out = self._out.buffer  # type: ignore[attr-defined]
+        out.write(header)
+        with open(self._body, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        out.flush()
+        size = len(header) + self._body.stat().st_size
         self._body.unlink()
         return size
 
     def finish(self, formatter: Formatter) -> int:
-        """Complete the file (CSV: header first); returns the CSV's size (else 0)."""
+        """Complete the file (CSV: header first); returns the CSV's size in bytes (else 0)."""
         size = self._write_csv(formatter) if self._body is not None else 0
         self._out.close()
         if not self.direct:

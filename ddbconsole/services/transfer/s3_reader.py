@@ -11,11 +11,11 @@ Every data file is streamed (GetObject read in chunks, gunzipped incrementally w
 output per step, split into lines), converted and written through formats.ExportFile (FILE.partial
 renamed when complete), so memory stays flat whatever the export's size. Lines already in the
 requested layout (DYNAMODB_JSON to `dynamodb-json` or `dynamodb-jsonl`) are passed through as text.
-A full export to `jsonl` converts a whole block of lines at once (codec_blocks.plain_lines), in a
-few worker processes for a large export (block_workers.py); a block that path refuses, and the
-other formats, go line by line (`convert_lines`). ION exports are read by transfer/ion.py (the
-subset of Ion text DynamoDB writes) into any of the formats. One block is converted while the next
-is read and gunzipped; blocks are written in order.
+A full export to `jsonl` or `csv` converts a whole block of lines at once (codec_blocks), in a few
+worker processes for a large export (block_workers.py); a block that path refuses, and incremental
+exports, go line by line (`convert_lines`). ION exports are read by transfer/ion.py (the subset of
+Ion text DynamoDB writes) into any of the formats. One block is converted while the next is read
+and gunzipped; blocks are written in order.
 """
 
 from __future__ import annotations
@@ -337,14 +337,16 @@ async def download_export(
             return b"J" + block
         return b"C" + json.dumps(known[0]).encode() + b"\n" + block
 
-    def accepted(result: bytes) -> str | None:
-        """A block's text from its converted form, or None (it goes line by line)."""
+    def accepted(result: bytes) -> bytes | None:
+        """A block's rows from its converted form, checked UTF-8, or None (it goes line by line)."""
         try:
             if fmt == "jsonl":
-                return result.decode("utf-8")
+                result.decode("utf-8")
+                return result
             cut = result.index(b"\n")
             columns = [(str(n), str(t)) for n, t in json.loads(result[:cut])]
-            text = result[cut + 1 :].decode("utf-8")
+            rows = result[cut + 1 :]
+            rows.decode("utf-8")
         except UnicodeDecodeError:  # the per-line path says where
             return None
         current = list(formatter.columns)
@@ -352,16 +354,17 @@ async def download_export(
             return None  # columns were added since the block was sent: another order
         for column in columns[len(current) :]:
             formatter.columns[column] = len(formatter.columns)
-        return text
+        return rows
 
     def write(block: bytes, result: bytes | None) -> tuple[int, int, int]:
         """Write a block of lines, converted at once (`result`: codec_blocks.answer, here or by a
-        worker) or else line by line; (items, deletes, characters written)."""
+        worker) or else line by line; (items, deletes, size written)."""
         try:
-            text = accepted(result) if result is not None else None
-            if text is not None:
-                out.rows.write(text)
-                return block.count(b"\n"), 0, len(text)
+            rows = accepted(result) if result is not None else None
+            if rows is not None:
+                out.rows.flush()  # after any text written line by line
+                out.rows.buffer.write(rows)  # type: ignore[attr-defined]
+                return block.count(b"\n"), 0, len(rows)
             return write_lines(block)
         finally:
             known[0] = tuple(formatter.columns)
