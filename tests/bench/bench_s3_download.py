@@ -13,9 +13,10 @@ process), then reads it:
   - ddbconsole: `s3-export download` through the service (manifests first, every data file
     streamed and gunzipped in bounded steps, converted, written to a file), once per format.
 Prints seconds, items/s, this process's peak RSS growth during each run (Linux), the CPU seconds
-used by this process and its children (worker processes convert a large download's blocks to the
-plain form: jsonl; `--workers 0` converts in this process), and the ratio to the bare read loop (goal: no slower than 1.2x). Every run must count exactly --items
-items. (A worker's own peak RSS is not in these figures: see RESULTS.md.)
+used by this process and its children (worker processes convert a large download's blocks to JSON
+lines or CSV; `--workers 0` converts in this process), and the ratio to the bare read loop (goal:
+no slower than 1.2x). Every run must count exactly --items items. (A worker's own peak RSS is not
+in these figures: see RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[-1, 0],
-        help="worker processes for jsonl, one run each (-1: as the console chooses)",
+        help="worker processes for jsonl and csv, one run each (-1: as the console chooses)",
     )  # fmt: skip
     args = parser.parse_args()
     import os
@@ -189,7 +190,9 @@ def main() -> None:
         profile = Profile(name="bench", region="us-east-1", endpoint_url=server.url)
 
         runs = [
-            (fmt, w) for fmt in args.formats for w in (args.workers if fmt == "jsonl" else [-1])
+            (fmt, w)
+            for fmt in args.formats
+            for w in (args.workers if fmt in ("jsonl", "csv") else [-1])
         ]
         for fmt, workers in runs:
             out = Path(tmp) / f"out.{fmt}"
