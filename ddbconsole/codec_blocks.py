@@ -27,6 +27,7 @@ processes at once. The module imports nothing but the standard library, so one s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import struct
@@ -35,6 +36,11 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from typing import BinaryIO
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 DEPTH = 6  # map and list levels under an item the pattern takes; deeper items take the other path
 
@@ -240,6 +246,7 @@ def csv_rows(block: bytes, columns: tuple[Column, ...]) -> tuple[tuple[Column, .
 # alone (the block takes the per-line path).
 FRAME = struct.Struct("<I")
 REFUSED = 0xFFFFFFFF
+PIPE_SIZE = 1 << 20  # bytes: a block is about 1 MiB (s3_reader.OUT_STEP)
 
 
 def answer(request: bytes) -> bytes | None:
@@ -255,8 +262,18 @@ def answer(request: bytes) -> bytes | None:
     return json.dumps(every).encode() + b"\n" + rows
 
 
+def _widen(*pipes: BinaryIO) -> None:
+    """Pipes of a block's size (Linux): a block passes in one write, where 64 KiB ones would also
+    copy the rest along the parent's buffer each time."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    for pipe in pipes if setsize is not None else ():
+        with contextlib.suppress(OSError, ValueError):  # not a pipe, or over pipe-max-size
+            fcntl.fcntl(pipe.fileno(), setsize, PIPE_SIZE)  # type: ignore[union-attr,arg-type]
+
+
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer each request read from `requests` until it ends (the parent closed the pipe)."""
+    _widen(requests, answers)
     _block()
     while len(head := requests.read(FRAME.size)) == FRAME.size:
         (size,) = FRAME.unpack(head)
