@@ -318,6 +318,51 @@ async def test_a_cancelled_download_stops_its_workers(
     assert not out.exists()  # nothing renamed into place (what was written stays as .partial)
 
 
+async def test_a_worker_that_dies_leaves_its_blocks_to_this_process(
+    services: Services, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    import signal
+
+    items = [{"pk": {"S": f"k{i:06}"}, "n": {"N": str(i)}} for i in range(60000)]
+    lines = [item_line(i) for i in items]
+    key = put_export(s3, bucket, [lines[i : i + 10000] for i in range(0, 60000, 10000)])
+    out = tmp_path / "survived.jsonl"
+    killed: list[int] = []
+
+    def progress(_: object) -> None:  # the first block written: one worker dies
+        if not killed:
+            killed.append(min(block_workers()))
+            os.kill(killed[0], signal.SIGKILL)
+
+    result = await services.s3jobs.download(key, out, bucket=bucket, workers=2, progress=progress)
+    assert killed and result.items == len(items)
+    assert [codec.loads(line) for line in out.read_text().splitlines()] == items
+    assert block_workers() == set()
+
+
+async def test_workers_that_cannot_work_leave_every_block_to_this_process(
+    services: Services, s3: Any, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers that exit at once (here `true` stands in for Python) answer GONE: each block is
+    converted in this process instead, in order, and the download says nothing of it."""
+    import shutil
+
+    from ddbconsole.services.transfer import block_workers as pool
+
+    monkeypatch.setattr(pool.sys, "executable", shutil.which("true"))
+    items = [{"pk": {"S": f"k{i:06}"}, "n": {"N": str(i)}} for i in range(30000)]
+    key = put_export(
+        s3, bucket, [[item_line(i) for i in items[j : j + 5000]] for j in range(0, 30000, 5000)]
+    )
+    for fmt in ("jsonl", "csv"):
+        out = tmp_path / f"alone.{fmt}"
+        result = await services.s3jobs.download(key, out, bucket=bucket, fmt=fmt, workers=2)
+        assert result.items == len(items)
+        formatter = Formatter(fmt)  # type: ignore[arg-type]
+        rows = formatter.lines(items)
+        assert out.read_text(encoding="utf-8") == formatter.header() * (fmt == "csv") + rows
+
+
 async def test_reader_incremental_writes_new_images_and_counts_deletes(
     services: Services, s3: Any, bucket: str, tmp_path: Path
 ) -> None:

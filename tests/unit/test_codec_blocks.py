@@ -2,7 +2,7 @@
 for byte, what converting each line gives (codec_writer.json_item_line; the CSV Formatter and
 csv.writer), or refuses the block (None) so that the per-line path takes it; ordinary items (for
 CSV: a block of one shape) are never refused (hypothesis). The worker process and the pool that
-feeds it (block_workers) answer in order, and a stopped worker answers None."""
+feeds it (block_workers) answer in order, and a stopped worker answers GONE."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ddbconsole import codec
 from ddbconsole.codec_blocks import DEPTH, FRAME, REFUSED, csv_rows, plain_lines, serve
 from ddbconsole.codec_writer import json_item_line
-from ddbconsole.services.transfer.block_workers import BlockWorkers
+from ddbconsole.services.transfer.block_workers import GONE, BlockWorkers
 from ddbconsole.services.transfer.formats import Formatter
 from ddbconsole.services.transfer.s3_reader import convert_lines
 from tests.unit.test_codec import FAST, FIDELITY, items, number_literals
@@ -159,7 +159,7 @@ def test_the_worker_answers_each_block_in_turn() -> None:
     assert rest[4:] == FRAME.pack(size) + b'{"a":1}\n'
 
 
-async def test_worker_processes_answer_in_order_and_a_stopped_one_answers_none() -> None:
+async def test_worker_processes_answer_in_order_and_a_stopped_one_answers_gone() -> None:
     blocks = [block_of([f'{{"Item":{{"n":{{"N":"{i}"}}}}}}']) for i in range(6)]
     blocks[3] = block_of(['{"Item":{"a":{"S":"x\\\\y"}}}'])  # refused: None
     pool = await BlockWorkers.start(2)
@@ -169,9 +169,9 @@ async def test_worker_processes_answer_in_order_and_a_stopped_one_answers_none()
         got = await asyncio.gather(*answers)
         assert got == [plain_lines(b) for b in blocks]
         assert got[3] is None and got[5] == b'{"n":5}\n'
-        pool.kill()  # a worker that stops (or was never there) answers None: convert it yourself
+        pool.kill()  # a worker that stops (or was never there) answers GONE: convert it yourself
         after = await asyncio.wait_for(await pool.submit(b"J" + blocks[0]), 10)
-        assert after is None
+        assert after == GONE
     finally:
         await pool.close()
     assert all(w.process.returncode is not None for w in pool._workers)

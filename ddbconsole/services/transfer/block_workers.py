@@ -3,8 +3,10 @@
 Converting is pure CPU and Python holds one core at a time, so a large download's blocks go to a
 few `python -m ddbconsole.codec_blocks` processes (standard library only: each starts in a few
 hundred milliseconds), over pipes, in turn; every answer comes back in the order it was asked for.
-A worker that cannot start, or stops, answers None for its blocks: the caller then converts them
-itself (the per-line path), so a worker can make a download faster but never makes it fail.
+A worker answers a block converted, or None when the block is not in the shape the fast path
+takes (the caller then goes line by line). A worker that cannot start, or stops, answers GONE for
+its blocks: the caller converts them itself, so a worker can make a download faster but never
+makes it fail.
 Nothing here talks to AWS: the parent reads S3 (through the session and its read-only guard).
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from ddbconsole.codec_blocks import FRAME, REFUSED
 
 WORKERS = 2  # at most; never more than the machine's cores
+GONE = b""  # the answer of a worker that stopped (a real answer is never empty)
 
 
 def worker_count() -> int:
@@ -39,8 +42,8 @@ class _Worker:
 
 
 class BlockWorkers:
-    """`await submit(request)` gives a future of the block converted, or None (convert it
-    yourself)."""
+    """`await submit(request)` gives a future of the block converted, None (refused: go line by
+    line) or GONE (no worker: convert it yourself)."""
 
     def __init__(self, workers: list[_Worker]) -> None:
         self._workers = workers
@@ -88,9 +91,9 @@ class BlockWorkers:
                 stdin.write(FRAME.pack(len(request)) + request)
                 await stdin.drain()
             except (ConnectionError, RuntimeError):
-                self._stopped(worker)  # the answer (already waiting) is None
+                self._stopped(worker)  # the answer (already waiting) is GONE
             return answer
-        answer.set_result(None)
+        answer.set_result(GONE)
         return answer
 
     async def _answers(self, worker: _Worker) -> None:
@@ -111,7 +114,7 @@ class BlockWorkers:
         while worker.waiting:
             answer = worker.waiting.popleft()
             if not answer.done():
-                answer.set_result(None)
+                answer.set_result(GONE)
 
     async def close(self) -> None:
         """End every worker: its input closed (it finishes and exits), then killed if it lingers."""
@@ -122,10 +125,13 @@ class BlockWorkers:
         for worker in self._workers:
             try:
                 await asyncio.wait_for(worker.process.wait(), 5)
-            except (TimeoutError, asyncio.CancelledError):
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     worker.process.kill()
-                await asyncio.shield(worker.process.wait())
+                await worker.process.wait()
+            except asyncio.CancelledError:
+                self.kill()
+                raise
             if worker.reader is not None:
                 worker.reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

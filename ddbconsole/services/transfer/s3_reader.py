@@ -39,7 +39,7 @@ from ddbconsole.codec_blocks import Column, answer
 from ddbconsole.codec_writer import json_item_line
 from ddbconsole.errors import UserInputError
 from ddbconsole.services.transfer import ion as ion_reader
-from ddbconsole.services.transfer.block_workers import BlockWorkers, worker_count
+from ddbconsole.services.transfer.block_workers import GONE, BlockWorkers, worker_count
 from ddbconsole.services.transfer.formats import (
     ITEM_PREFIX,
     ExportFile,
@@ -436,7 +436,11 @@ async def download_export(
 
     async def written_one() -> None:
         block, answer = converting.popleft()
-        await write_next(partial(write, block, await answer))
+        result = await answer
+        if result == GONE:  # the worker stopped: the block is converted here
+            await write_next(partial(convert_and_write, block))
+        else:
+            await write_next(partial(write, block, result))
 
     try:
         if at_once and workers > 0:
