@@ -313,7 +313,7 @@ async def download_export(
     workers: int | None = None,
 ) -> DownloadResult:
     """Convert every data file of `manifest` into `path` (see the module docstring). `workers`:
-    how many worker processes convert blocks to the plain form (None: block_workers.worker_count()
+    how many worker processes convert blocks to JSON lines or CSV (None: block_workers.worker_count()
     for an export of WORKERS_FROM items or more, else none; 0: none)."""
     check_format(fmt)
     incremental = manifest.export_type == "INCREMENTAL_EXPORT"
