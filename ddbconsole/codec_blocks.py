@@ -17,7 +17,7 @@ validating pattern has shown that the block is in the shape those passes assume:
 
 A block that is not (a backslash, a deeper item, an unusual key, a malformed line) gives None and
 goes through the per-line path, which writes the same text or names the line's error; the two are
-checked identical in tests/unit/test_s3_convert.py (hypothesis). The one difference: a name given
+checked identical in tests/unit/test_codec_blocks.py (hypothesis). The one difference: a name given
 twice in one map (which DynamoDB never writes) stays twice here, where json.loads keeps the last.
 
 `python -m ddbconsole.codec_blocks` serves plain_lines to a parent over its standard input and
