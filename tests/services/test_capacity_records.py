@@ -14,14 +14,18 @@ from ddbconsole.services.capacity_store import SwitchLedger, table_key
 from tests.services.test_capacity import make_table
 
 
+def key_and_creation(ddb: Any, table: str) -> tuple[str, datetime]:
+    """The state dir's key of `table`, and when the table was created."""
+    desc = ddb.describe_table(TableName=table)["Table"]
+    return table_key(desc["TableArn"]), desc["CreationDateTime"].astimezone(UTC)
+
+
 async def test_switches_before_the_table_was_created_are_not_counted(
     services: Services, moto_url: str
 ) -> None:
     ddb: Any = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
     table = make_table(ddb)
-    desc = ddb.describe_table(TableName=table)["Table"]
-    key = table_key(desc["TableArn"])
-    created = desc["CreationDateTime"].astimezone(UTC)
+    key, created = key_and_creation(ddb, table)
     ledger = SwitchLedger()
     ledger.record(key, created - timedelta(hours=2))  # a switch of the table's predecessor
     state = await services.capacity.state(table)
@@ -41,9 +45,7 @@ async def test_ttl_changes_before_the_table_was_created_are_not_counted(
 
     ddb: Any = boto3.client("dynamodb", endpoint_url=moto_url, region_name="us-east-1")
     table = make_table(ddb)
-    desc = ddb.describe_table(TableName=table)["Table"]
-    key = table_key(desc["TableArn"])
-    created = desc["CreationDateTime"].astimezone(UTC)
+    key, created = key_and_creation(ddb, table)
     ledger = services.admin.ttl_ledger
     ledger.record(key, created - timedelta(minutes=10))  # the predecessor's change, this hour
     plan = await services.admin.plan_ttl(table, True, "expires")  # not "changed at ..."

@@ -49,24 +49,41 @@ texts = st.text(st.characters(codec="utf-8"), max_size=20)
 names = texts.filter(bool) | st.sampled_from(codec.TAGS)
 blobs = st.binary(max_size=20)
 
-scalars: st.SearchStrategy[dict[str, Any]] = st.one_of(
-    texts.map(lambda s: {"S": s}),
-    number_literals().map(lambda n: {"N": n}),
-    blobs.map(lambda b: {"B": b}),
-    st.booleans().map(lambda b: {"BOOL": b}),
-    st.just({"NULL": True}),
-    st.lists(texts, min_size=1, max_size=5, unique=True).map(lambda v: {"SS": v}),
-    st.lists(number_literals(), min_size=1, max_size=5, unique_by=Decimal).map(lambda v: {"NS": v}),
-    st.lists(blobs, min_size=1, max_size=5, unique=True).map(lambda v: {"BS": v}),
-)
-values = st.recursive(
-    scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4).map(lambda v: {"L": v}),
-        st.dictionaries(names, children, max_size=4).map(lambda v: {"M": v}),
-    ),
-    max_leaves=15,
-)
+
+def scalars_of(
+    texts: st.SearchStrategy[str], blobs: st.SearchStrategy[bytes]
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Every scalar and set type, strings from `texts` and binary from `blobs`."""
+    return st.one_of(
+        texts.map(lambda s: {"S": s}),
+        number_literals().map(lambda n: {"N": n}),
+        blobs.map(lambda b: {"B": b}),
+        st.booleans().map(lambda b: {"BOOL": b}),
+        st.just({"NULL": True}),
+        st.lists(texts, min_size=1, max_size=5, unique=True).map(lambda v: {"SS": v}),
+        st.lists(number_literals(), min_size=1, max_size=5, unique_by=Decimal).map(
+            lambda v: {"NS": v}
+        ),
+        st.lists(blobs, min_size=1, max_size=5, unique=True).map(lambda v: {"BS": v}),
+    )
+
+
+def values_of(
+    scalars: st.SearchStrategy[dict[str, Any]], names: st.SearchStrategy[str]
+) -> st.SearchStrategy[dict[str, Any]]:
+    """`scalars` nested in lists and maps (names from `names`)."""
+    return st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=4).map(lambda v: {"L": v}),
+            st.dictionaries(names, children, max_size=4).map(lambda v: {"M": v}),
+        ),
+        max_leaves=15,
+    )
+
+
+scalars = scalars_of(texts, blobs)
+values = values_of(scalars, names)
 items = st.dictionaries(names, values, max_size=8)
 
 FIDELITY: dict[str, Any] = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from ddbconsole.codec_writer import json_item_line
 from ddbconsole.services.transfer.block_workers import GONE, BlockWorkers
 from ddbconsole.services.transfer.formats import Formatter
 from ddbconsole.services.transfer.s3_reader import convert_lines
-from tests.unit.test_codec import FAST, FIDELITY, items, number_literals
+from tests.unit.test_codec import FAST, FIDELITY, items, scalars_of, values_of
 from tests.unit.test_s3_convert import export_line
 
 
@@ -59,24 +58,8 @@ plain_texts = st.text(
     max_size=12,
 )
 plain_names = plain_texts.filter(lambda n: n not in ("", "M", "Item") and not n.startswith("$"))
-plain_scalars = st.one_of(
-    plain_texts.map(lambda s: {"S": s}),
-    number_literals().map(lambda n: {"N": n}),
-    st.binary(max_size=12).map(lambda b: {"B": b}),
-    st.booleans().map(lambda b: {"BOOL": b}),
-    st.just({"NULL": True}),
-    st.lists(plain_texts, min_size=1, max_size=4, unique=True).map(lambda v: {"SS": v}),
-    st.lists(number_literals(), min_size=1, max_size=4, unique_by=Decimal).map(lambda v: {"NS": v}),
-    st.lists(st.binary(max_size=6), min_size=1, max_size=3, unique=True).map(lambda v: {"BS": v}),
-)
-plain_values = st.recursive(
-    plain_scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3).map(lambda v: {"L": v}),
-        st.dictionaries(plain_names, children, max_size=3).map(lambda v: {"M": v}),
-    ),
-    max_leaves=12,
-)
+plain_scalars = scalars_of(plain_texts, st.binary(max_size=12))
+plain_values = values_of(plain_scalars, plain_names)
 plain_items = st.dictionaries(plain_names, plain_values, max_size=8)
 
 
@@ -85,8 +68,8 @@ plain_items = st.dictionaries(plain_names, plain_values, max_size=8)
 def test_ordinary_items_are_converted_at_once(batch: list[dict[str, Any]]) -> None:
     assume(all(depth({"M": item}) <= DEPTH + 1 for item in batch))
     lines = [export_line(i) for i in batch]
-    assert plain_lines(block_of(lines)) == per_line(lines)
     converted = plain_lines(block_of(lines))
+    assert converted == per_line(lines)
     assert converted is not None
     assert [codec.loads(line) for line in converted.decode().splitlines()] == batch  # lossless
 
